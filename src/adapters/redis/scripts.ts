@@ -1,0 +1,21 @@
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+
+// Each Lua script lives in lua/<operation>-<numKEYS>.lua with a KEYS/ARGV/Output header.
+const SCRIPTS = ['accept-4', 'lease-3', 'settle-4'] as const;
+export type ScriptName = (typeof SCRIPTS)[number];
+
+type ScriptCommand = (...args: (string | number)[]) => Promise<unknown>;
+
+/** Registers the scripts on a connection (EVALSHA with a fallback to EVAL, by ioredis). */
+export function defineScripts(redis: Redis): Record<ScriptName, ScriptCommand> {
+  const out = {} as Record<ScriptName, ScriptCommand>;
+  for (const name of SCRIPTS) {
+    const numberOfKeys = Number(name.slice(name.lastIndexOf('-') + 1));
+    const lua = readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
+    const command = `hg_${name.replace(/-/g, '_')}`;
+    redis.defineCommand(command, { numberOfKeys, lua });
+    out[name] = (...args) => (redis as unknown as Record<string, ScriptCommand>)[command]!(...args);
+  }
+  return out;
+}

@@ -1,0 +1,37 @@
+import { citizenKeyOf } from './citizen-key.js';
+import type { Channel, Citizen, Content, Incident, Intake, Links } from './intake.js';
+import { missingElements } from './required-elements.js';
+
+/** What a channel knows of an intake before the gateway gives it an id and judges it. */
+export interface IntakeDraft {
+  channel: Channel;
+  /** Channel-scoped key: the same key twice is the same intake ("web:<clientRequestId>"). */
+  idempotencyKey?: string;
+  citizen: Omit<Citizen, 'citizenKey'>;
+  content: Content;
+  incident?: Incident;
+  links?: Links;
+}
+
+/** A draft made into a record: id, time, citizen key, and the elements of art. 13 it lacks. */
+export function buildIntake(draft: IntakeDraft, intakeId: string, now: Date): Intake {
+  const citizen: Citizen = { ...draft.citizen, citizenKey: citizenKeyOf(draft.citizen, intakeId) };
+  const base = {
+    citizen,
+    content: draft.content,
+    ...(draft.incident ? { incident: draft.incident } : {}),
+  };
+  return {
+    intakeId,
+    idempotencyKey: draft.idempotencyKey ?? `${draft.channel.toLowerCase().replace('channel_', '')}:${intakeId}`,
+    channel: draft.channel,
+    receivedTime: now.toISOString(),
+    ...base,
+    classification: { type: 'INTAKE_TYPE_UNKNOWN', urgency: 'URGENCY_NORMAL' },
+    scope: { inScope: true },
+    emergencyLine: 'EMERGENCY_LINE_NONE',
+    missingElements: missingElements(base),
+    ...(draft.links ? { links: draft.links } : {}),
+    decisions: [],
+  };
+}

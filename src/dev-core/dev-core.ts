@@ -1,0 +1,136 @@
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from '../log/logger.js';
+import { INTAKE_SINK, serviceDefinition } from '../adapters/grpc/proto.js';
+import type { SubmitAckMessage, SubmitRequest } from '../adapters/grpc/messages.js';
+import { JsonlStore } from './jsonl-store.js';
+
+export interface DevCoreOptions {
+  intakesFile: string;
+  token?: string;
+  log: Logger;
+}
+
+interface StoredIntake {
+  intakeId: string;
+  workOrderId: string;
+}
+
+/**
+ * The development work-order core (工单系统 stand-in): a real gRPC server implementing
+ * hotline.intake.v1.IntakeSink. It stores each intake once, by idempotency key, as one JSON line
+ * {workOrderId, storedTime, intake} with the intake in the proto3 JSON mapping.
+ */
+export class DevCore {
+  private readonly server = new grpc.Server();
+  readonly intakes: JsonlStore<StoredIntake>;
+  private port = 0;
+
+  constructor(private readonly options: DevCoreOptions) {
+    this.intakes = new JsonlStore<StoredIntake>(
+      options.intakesFile,
+      (line) => (line.intake as { idempotencyKey?: string } | undefined)?.idempotencyKey,
+      (line) => ({ intakeId: String((line.intake as { intakeId?: string }).intakeId), workOrderId: String(line.workOrderId) }),
+    );
+    this.server.addService(serviceDefinition(INTAKE_SINK), {
+      Submit: (call: grpc.ServerUnaryCall<SubmitRequest, SubmitAckMessage>, cb: grpc.sendUnaryData<SubmitAckMessage>) => {
+        if (!this.authorised(call.metadata)) return cb({ code: grpc.status.UNAUTHENTICATED, details: 'bad or missing token' });
+        this.store([call.request]).then(
+          ([ack]) => cb(null, ack),
+          (err: Error) => cb({ code: grpc.status.UNAVAILABLE, details: err.message }),
+        );
+      },
+      SubmitStream: (call: grpc.ServerDuplexStream<SubmitRequest, SubmitAckMessage>) => this.stream(call),
+    });
+  }
+
+  async start(host = '127.0.0.1', port = 0): Promise<string> {
+    await this.intakes.open();
+    this.port = await new Promise<number>((res, rej) =>
+      this.server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? rej(err) : res(p))),
+    );
+    this.options.log.info({ address: `${host}:${this.port}`, file: this.options.intakesFile, stored: this.intakes.size }, 'development work-order core listening');
+    return `${host}:${this.port}`;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((res) => this.server.tryShutdown(() => res()));
+    await this.intakes.close();
+  }
+
+  private authorised(metadata: grpc.Metadata): boolean {
+    if (!this.options.token) return true;
+    return metadata.get('authorization')[0] === `Bearer ${this.options.token}`;
+  }
+
+  /** Requests on a stream are stored in arrival order, in batches of what has arrived, and acked in order. */
+  private stream(call: grpc.ServerDuplexStream<SubmitRequest, SubmitAckMessage>): void {
+    if (!this.authorised(call.metadata)) {
+      call.destroy(Object.assign(new Error('bad or missing token'), { code: grpc.status.UNAUTHENTICATED }));
+      return;
+    }
+    let pending: SubmitRequest[] = [];
+    let scheduled = false;
+    let chain: Promise<void> = Promise.resolve();
+    let failed = false;
+    const flush = () => {
+      scheduled = false;
+      const batch = pending;
+      pending = [];
+      chain = chain.then(async () => {
+        if (failed) return;
+        try {
+          for (const ack of await this.store(batch)) call.write(ack);
+        } catch (err) {
+          failed = true;
+          this.options.log.error({ err }, 'dev core could not store intakes');
+          call.destroy(Object.assign(new Error((err as Error).message), { code: grpc.status.UNAVAILABLE }));
+        }
+      });
+    };
+    call.on('data', (req: SubmitRequest) => {
+      pending.push(req);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    });
+    call.on('end', () => {
+      if (scheduled) flush();
+      void chain.then(() => {
+        if (!failed) call.end();
+      });
+    });
+    call.on('error', () => undefined); // client cancelled: what was stored stays stored
+  }
+
+  private async store(requests: SubmitRequest[]): Promise<SubmitAckMessage[]> {
+    const valid = requests.filter((r) => r.intake?.idempotencyKey && r.intake.intakeId);
+    const stored = await this.intakes.appendNew(
+      valid,
+      (r) => r.intake.idempotencyKey,
+      (r, ordinal) => {
+        const workOrderId = `WO${new Date().toISOString().slice(0, 10).replace(/-/g, '')}${String(ordinal).padStart(7, '0')}`;
+        return {
+          line: { workOrderId, storedTime: new Date().toISOString(), intake: r.intake },
+          value: { intakeId: r.intake.intakeId, workOrderId },
+        };
+      },
+    );
+    let v = 0;
+    return requests.map((r) => {
+      if (!r.intake?.idempotencyKey || !r.intake.intakeId) {
+        return {
+          intakeId: r.intake?.intakeId ?? '',
+          rejection: { code: 'INVALID_ARGUMENT', message: 'intake_id and idempotency_key are required' },
+        };
+      }
+      const s = stored[v++]!;
+      return {
+        intakeId: r.intake.intakeId,
+        idempotencyKey: r.intake.idempotencyKey,
+        duplicate: s.duplicate,
+        workOrderId: s.value.workOrderId,
+      };
+    });
+  }
+}

@@ -1,0 +1,67 @@
+// npm start: load config → compose → start; SIGTERM → drain → stop.
+import { ConfigError, loadConfig } from './config/load.js';
+import { createLogger } from './log/logger.js';
+import { startGateway } from './app/gateway.js';
+import { EmbeddedRedisError } from './adapters/redis/embedded-redis.js';
+
+async function main(): Promise<void> {
+  let loaded;
+  try {
+    loaded = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`hotline-gateway: ${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const { config, unknownVariables } = loaded;
+  const log = createLogger({ level: config.log.level });
+  for (const v of unknownVariables) log.warn({ variable: v }, 'unknown HOTLINE_ variable ignored (see README "Configuration")');
+
+  let gateway;
+  try {
+    gateway = await startGateway(config, log);
+  } catch (err) {
+    if (err instanceof EmbeddedRedisError) {
+      process.stderr.write(`hotline-gateway: ${err.message}\n`);
+      process.exit(1);
+    }
+    log.fatal({ err }, 'start-up failed');
+    process.exit(1);
+  }
+
+  const banner = [
+    `hotline-gateway listening on ${gateway.url}`,
+    `  redis: ${gateway.embeddedRedis ? `embedded redis-server ${gateway.redisUrl} (data in ${config.dataDir}/redis)` : 'external'}`,
+    `  work-order core: ${gateway.devCore ? `DEVELOPMENT core in-process at ${gateway.coreAddress}, intakes in ${config.devCore.file}` : gateway.coreAddress}`,
+    `  try: curl -s -XPOST ${gateway.url.replace('0.0.0.0', '127.0.0.1')}/v1/intake/web -H 'content-type: application/json' -d '{"content":"小区路灯坏了"}'`,
+  ];
+  process.stdout.write(banner.join('\n') + '\n');
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'draining');
+    const timer = setTimeout(() => {
+      log.error({ timeoutMs: config.shutdown.drainTimeoutMs }, 'drain timed out; exiting');
+      process.exit(1);
+    }, config.shutdown.drainTimeoutMs);
+    timer.unref();
+    gateway.stop().then(
+      () => {
+        log.info('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error({ err }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+await main();
