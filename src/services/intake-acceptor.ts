@@ -10,7 +10,7 @@ export interface AcceptedIntake {
 }
 
 /** Judges an intake before it is stored (the rules of every channel plug in here). */
-export type IntakeJudge = (intake: Intake) => Intake;
+export type IntakeJudge = (intake: Intake) => Intake | Promise<Intake>;
 
 /**
  * The one path every channel's intake takes: made into a record, judged by the same rules, and
@@ -26,7 +26,7 @@ export class IntakeAcceptor {
   ) {}
 
   async accept(draft: IntakeDraft): Promise<AcceptedIntake> {
-    const intake = this.judge(buildIntake(draft, ulid(), this.clock()));
+    const intake = await this.judge(buildIntake(draft, ulid(), this.clock()));
     const { intakeId, duplicate } = await this.outbox.enqueue(intake);
     this.metrics.accepted(intake.channel, duplicate);
     if (!duplicate) this.onAccepted();

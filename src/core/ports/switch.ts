@@ -1,0 +1,143 @@
+// The switch interface (telephony port) the domain owns. Everything above it — IVR, later the
+// ACD and callbacks — talks only to this; adapters implement it for FreeSWITCH (modesl over the
+// Event Socket) and for the in-process simulated switch.
+//
+// Call identity: the FreeSWITCH channel uuid is the call id everywhere (DESIGN.md).
+
+export type CallId = string;
+
+/** How a call reached the centre, from the X- headers the SIP front sets (DESIGN.md). */
+export interface CallEntry {
+  /** citizen: dialled 12345; emergency: transferred from 110/119/120/122; sub-centre: from 12348 …; callback: our own outbound leg. */
+  kind: 'citizen' | 'emergency-transfer' | 'sub-centre' | 'callback' | 'survey' | 'agent-leg' | 'other';
+  /** The line that transferred the call in ('110', '12348' …), when kind says so. */
+  fromLine?: string;
+  /** Context the transferring line sent (caller location, its incident id …). */
+  context?: Record<string, string>;
+}
+
+export interface CallInfo {
+  callId: CallId;
+  /** Which switch carries the call (one gateway may drive several FreeSWITCH servers). */
+  switchId: string;
+  direction: 'inbound' | 'outbound';
+  /** The caller's number as received (E.164 once normalised by the IVR). */
+  caller: string;
+  callerName?: string;
+  /** The number dialled (12345, 12345 + extension …). */
+  dialled: string;
+  entry: CallEntry;
+  /** The SIP front's dialog id, so the two are linked in logs and records. */
+  sipCallId?: string;
+  answered: boolean;
+  /** When the switch created the channel (RFC 3339). */
+  createdAt: string;
+}
+
+/** Where an outbound leg or a transfer goes, in switch terms; routing policy lives above. */
+export type Endpoint =
+  | { kind: 'gateway'; gateway: string; number: string }
+  | { kind: 'user'; user: string }
+  | { kind: 'uri'; uri: string };
+
+export type HangupCause =
+  | 'NORMAL_CLEARING'
+  | 'USER_BUSY'
+  | 'NO_ANSWER'
+  | 'ORIGINATOR_CANCEL'
+  | 'CALL_REJECTED'
+  | 'UNALLOCATED_NUMBER'
+  | 'NORMAL_TEMPORARY_FAILURE'
+  | 'LOSE_RACE'
+  | 'MANAGER_REQUEST'
+  | (string & {});
+
+export interface CollectDigitsRequest {
+  /** Media played while collecting; a key press interrupts it. */
+  media: string;
+  min: number;
+  max: number;
+  /** Waiting time for the first key after the prompt. */
+  timeoutMs: number;
+  /** Between keys. */
+  interDigitTimeoutMs?: number;
+  terminators?: string;
+  tries?: number;
+  invalidMedia?: string;
+  /** Only digits matching this are valid. */
+  pattern?: string;
+}
+
+export interface CollectDigitsResult {
+  digits: string;
+  outcome: 'ok' | 'timeout' | 'invalid' | 'hangup';
+}
+
+export type OriginateOutcome = 'answered' | 'no-answer' | 'busy' | 'invalid-number' | 'refused' | 'failed';
+
+export interface OriginateRequest {
+  endpoint: Endpoint;
+  /** Shown to the called party (a callback shows 12345). */
+  callerIdNumber: string;
+  callerIdName?: string;
+  timeoutSec: number;
+  /** Channel variables for the new leg (entry kind, callback id …). */
+  variables?: Record<string, string>;
+}
+
+export type SwitchEvent =
+  | { type: 'call.arrived'; call: CallInfo }
+  | { type: 'call.answered'; callId: CallId }
+  | { type: 'dtmf'; callId: CallId; digit: string }
+  | { type: 'call.bridged'; callId: CallId; otherCallId: CallId }
+  | { type: 'call.unbridged'; callId: CallId; otherCallId?: CallId }
+  | { type: 'call.hungup'; callId: CallId; cause: HangupCause; at: string }
+  | { type: 'recording.finished'; callId: CallId; path: string }
+  | { type: 'conference.joined'; callId: CallId; conference: string }
+  | { type: 'conference.left'; callId: CallId; conference: string }
+  | { type: 'switch.connected'; switchId: string }
+  | { type: 'switch.disconnected'; switchId: string; error?: string };
+
+export type SwitchEventListener = (event: SwitchEvent) => void;
+
+/**
+ * Commands resolve when the switch has carried them out (or reject with a SwitchError); media
+ * commands that take time (play, collectDigits) resolve when the media ends.
+ */
+export interface Switch {
+  readonly id: string;
+  on(listener: SwitchEventListener): () => void;
+
+  answer(callId: CallId): Promise<void>;
+  /** Plays media to the end (or until stopPlayback / a hang-up); resolves interrupted = true then. */
+  play(callId: CallId, media: string): Promise<{ interrupted: boolean }>;
+  stopPlayback(callId: CallId): Promise<void>;
+  collectDigits(callId: CallId, request: CollectDigitsRequest): Promise<CollectDigitsResult>;
+  /** Music on hold until unhold (or a bridge). */
+  hold(callId: CallId, musicMedia?: string): Promise<void>;
+  unhold(callId: CallId): Promise<void>;
+  bridge(callId: CallId, otherCallId: CallId): Promise<void>;
+  startRecording(callId: CallId, path: string): Promise<void>;
+  stopRecording(callId: CallId, path: string): Promise<void>;
+  conferenceJoin(callId: CallId, conference: string, flags?: string[]): Promise<void>;
+  conferenceLeave(callId: CallId, conference: string): Promise<void>;
+  /** Places an outbound leg; resolves when it is answered or has failed. */
+  originate(request: OriginateRequest): Promise<{ callId?: CallId; outcome: OriginateOutcome; cause?: string }>;
+  /** Sends the call elsewhere (blind transfer) and out of our control. */
+  transfer(callId: CallId, endpoint: Endpoint): Promise<void>;
+  hangup(callId: CallId, cause?: HangupCause): Promise<void>;
+  /** The calls the switch carries now (reconciliation after a reconnect or a takeover). */
+  liveCalls(): Promise<CallInfo[]>;
+}
+
+export type SwitchErrorCode = 'NO_SUCH_CALL' | 'DISCONNECTED' | 'COMMAND_FAILED' | 'TIMEOUT';
+
+export class SwitchError extends Error {
+  constructor(
+    readonly code: SwitchErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SwitchError';
+  }
+}
