@@ -4,24 +4,24 @@ const port = z.number().int().min(1).max(65535);
 const positiveInt = z.number().int().positive();
 
 export const configSchema = z
-  .object({
-    http: z.object({
+  .strictObject({
+    http: z.strictObject({
       host: z.string().min(1),
       port,
       bodyLimitBytes: positiveInt,
     }),
     dataDir: z.string().min(1),
-    redis: z.object({
+    redis: z.strictObject({
       url: z
         .string()
         .refine((v) => v === '' || /^rediss?:\/\//.test(v), 'must be empty or a redis:// or rediss:// URL'),
       keyPrefix: z.string().min(1),
-      embedded: z.object({
+      embedded: z.strictObject({
         binary: z.string().min(1),
         appendfsync: z.enum(['always', 'everysec']),
       }),
     }),
-    core: z.object({
+    core: z.strictObject({
       address: z
         .string()
         .refine((v) => v === '' || /^[^\s:]+:\d{1,5}$/.test(v), 'must be empty or host:port'),
@@ -29,13 +29,13 @@ export const configSchema = z
       tlsCaFile: z.string(),
       deadlineMs: positiveInt,
     }),
-    devCore: z.object({
+    devCore: z.strictObject({
       file: z.string().min(1),
       host: z.string().min(1),
       port,
       token: z.string(),
     }),
-    outbox: z.object({
+    outbox: z.strictObject({
       batchSize: positiveInt.max(1000),
       leaseMs: positiveInt.min(1000),
       idlePollMs: positiveInt,
@@ -44,11 +44,10 @@ export const configSchema = z
       idempotencyTtlHours: positiveInt,
       statusRetentionHours: positiveInt,
     }),
-    web: z.object({ maxContentChars: positiveInt }),
-    log: z.object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']) }),
-    shutdown: z.object({ drainTimeoutMs: positiveInt }),
+    web: z.strictObject({ maxContentChars: positiveInt }),
+    log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']) }),
+    shutdown: z.strictObject({ drainTimeoutMs: positiveInt }),
   })
-  .strict()
   .refine((c) => c.outbox.retryMinMs <= c.outbox.retryMaxMs, {
     message: 'must not be greater than outbox.retryMaxMs',
     path: ['outbox', 'retryMinMs'],

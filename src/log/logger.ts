@@ -3,6 +3,14 @@ import { maskFields, maskText } from './mask.js';
 
 export type { Logger } from 'pino';
 
+function maskLine(line: string): string {
+  try {
+    return maskText(JSON.stringify(maskFields(JSON.parse(line)))) + '\n';
+  } catch {
+    return maskText(line);
+  }
+}
+
 /**
  * The one way the gateway makes a logger. Masking lives here, in the logger itself, so no call
  * site can leak a phone number, name, ID-card number or openid: fields are masked by key, and the
@@ -16,11 +24,12 @@ export function createLogger(options: { level?: string; name?: string } = {}, de
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: {
       level: (label) => ({ level: label }),
-      bindings: (bindings) => maskFields(bindings) as Record<string, unknown>,
-      log: (obj) => maskFields(obj) as Record<string, unknown>,
     },
     hooks: {
-      streamWrite: (line) => maskText(line),
+      // The finished line, whatever path built it (fields, child bindings, serialized errors,
+      // printf arguments): masked by key, then by pattern. pino does not pass child bindings
+      // through its formatters, so masking any earlier would miss them.
+      streamWrite: maskLine,
     },
   };
   return destination ? pino(opts, destination) : pino(opts);

@@ -57,11 +57,7 @@ function maskerForKey(key: string): Masker | undefined {
 /** Masks values under personal-data keys, deeply. Returns a copy; never mutates the input. */
 export function maskFields(value: unknown, depth = 0): unknown {
   if (depth > 8 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) {
-    return { type: value.name, message: value.message, stack: value.stack, ...maskFieldsOf(value, depth) };
-  }
   if (Array.isArray(value)) return value.map((v) => maskFields(v, depth + 1));
-  if (value instanceof Date || Buffer.isBuffer(value)) return value;
   return maskFieldsOf(value as Record<string, unknown>, depth);
 }
 

@@ -1,0 +1,54 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+
+/** The gateway's configuration for a test: its own data dir, Redis, a free HTTP port. */
+export function testConfig(env: Record<string, string> = {}): Config {
+  const dir = mkdtempSync(join(tmpdir(), 'hg-gw-'));
+  const { config } = loadConfig({
+    HOTLINE_HTTP_HOST: '127.0.0.1',
+    HOTLINE_HTTP_PORT: '1', // replaced below: 0 is not a valid operator setting
+    HOTLINE_DATA_DIR: dir,
+    HOTLINE_DEV_CORE_FILE: join(dir, 'dev-core', 'intakes.jsonl'),
+    HOTLINE_LOG_LEVEL: 'silent',
+    HOTLINE_REDIS_PREFIX: `t${Math.random().toString(36).slice(2, 8)}:`,
+    ...env,
+  });
+  config.http.port = 0;
+  config.outbox.idlePollMs = 20;
+  config.outbox.retryMinMs = 50;
+  config.outbox.retryMaxMs = 400;
+  return config;
+}
+
+export interface CoreLine {
+  workOrderId: string;
+  storedTime: string;
+  intake: Record<string, unknown> & { intakeId: string; idempotencyKey: string };
+}
+
+export function readCoreFile(file: string): CoreLine[] {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as CoreLine);
+}
+
+export async function eventually<T>(probe: () => Promise<T> | T, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (ok(v)) return v;
+    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(v)?.slice(0, 500)}`);
+    await sleep(25);
+  }
+}
