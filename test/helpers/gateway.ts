@@ -31,7 +31,7 @@ export interface CoreLine {
 }
 
 export function readCoreFile(file: string): CoreLine[] {
-  let text = '';
+  let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
