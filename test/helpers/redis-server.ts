@@ -15,12 +15,13 @@ export interface TestRedis {
 }
 
 /** A real redis-server of the test's own, on a free loopback port, data in a temporary directory. */
-export async function startRedis(options: { appendonly?: boolean } = {}): Promise<TestRedis> {
+export async function startRedis(options: { appendonly?: boolean; appendfsync?: 'always' | 'everysec' } = {}): Promise<TestRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'hg-redis-'));
   const port = await freePort();
   const proc: ChildProcess = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', options.appendonly ? 'yes' : 'no'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', options.appendonly ? 'yes' : 'no',
+     '--appendfsync', options.appendfsync ?? 'everysec'],
     { stdio: 'ignore' },
   );
   const clients: Redis[] = [];
