@@ -8,7 +8,7 @@ import { RedisKeys } from '../adapters/redis/keys.js';
 import { RedisIntakeOutbox } from '../adapters/redis/redis-intake-outbox.js';
 import { GrpcIntakeSink } from '../adapters/grpc/grpc-intake-sink.js';
 import { PrometheusMetrics } from '../adapters/metrics/prometheus.js';
-import { buildHttpServer } from '../adapters/http/server.js';
+import { buildHttpServer, closeHttpServer } from '../adapters/http/server.js';
 import { webIntakeRoutes } from '../adapters/http/routes/web-intake.js';
 import { intakeStatusRoutes } from '../adapters/http/routes/intake-status.js';
 import { operationsRoutes, type HealthCheck } from '../adapters/http/routes/operations.js';
@@ -105,6 +105,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     ];
     const http = await buildHttpServer({
       log,
+      isDraining: () => draining,
       bodyLimitBytes: config.http.bodyLimitBytes,
       routes: [
         webIntakeRoutes({ acceptor, maxContentChars: config.web.maxContentChars }),
@@ -121,9 +122,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
       ],
     });
     const address = await http.listen({ host: config.http.host, port: config.http.port });
-    stack.push(async () => {
-      await http.close();
-    });
+    stack.push(() => closeHttpServer(http));
     worker.start();
 
     const stop = async () => {
@@ -132,7 +131,9 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
       // flight, then close the core link, the dev core and Redis.
       const closeHttp = stack.pop()!;
       await closeHttp();
+      log.info('drain: HTTP closed, requests in flight finished');
       await worker.stop();
+      log.info('drain: delivery batches in flight settled');
       while (stack.length) await stack.pop()!();
     };
     return { http, url: address, redisUrl, coreAddress, embeddedRedis, devCore, stop };

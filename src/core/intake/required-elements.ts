@@ -1,10 +1,14 @@
-import type { Intake, RequiredElement } from './intake.js';
+import type { Citizen, Content, Incident, RequiredElement } from './intake.js';
 
 /**
  * Art. 13 (seeds/002): an intake records the citizen's contact, the content, and the time and
  * place of the matter. What is missing is listed on the record so agents and the core ask for it.
  */
-export function missingElements(intake: Pick<Intake, 'citizen' | 'content' | 'incident'>): RequiredElement[] {
+export function missingElements(intake: {
+  citizen: Pick<Citizen, 'phone' | 'wechatOpenid' | 'partnerUserId'>;
+  content: Content;
+  incident?: Incident;
+}): RequiredElement[] {
   const missing: RequiredElement[] = [];
   const c = intake.citizen;
   if (!c.phone && !c.wechatOpenid && !c.partnerUserId) missing.push('REQUIRED_ELEMENT_CONTACT');

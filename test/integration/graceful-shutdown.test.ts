@@ -1,0 +1,83 @@
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/adapters/redis/embedded-redis.js';
+import { DevCore } from '../../src/dev-core/dev-core.js';
+import { silentLogger } from '../helpers/logger.js';
+import { startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { eventually, readCoreFile, testConfig } from '../helpers/gateway.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+let redis: TestRedis;
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(() => redis.stop());
+
+describe('SIGTERM', () => {
+  it('finishes the requests in flight, delivers what they accepted, and exits 0', async () => {
+    const base = testConfig();
+    const corePort = await freePort();
+    const core = new DevCore({ intakesFile: base.devCore.file, log: silentLogger() });
+    await core.start('127.0.0.1', corePort);
+    const httpPort = await freePort();
+    const url = `http://127.0.0.1:${httpPort}`;
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        HOTLINE_DATA_DIR: base.dataDir,
+        HOTLINE_REDIS_URL: redis.url,
+        HOTLINE_REDIS_PREFIX: base.redis.keyPrefix,
+        HOTLINE_CORE_ADDRESS: `127.0.0.1:${corePort}`,
+        HOTLINE_HTTP_HOST: '127.0.0.1',
+        HOTLINE_HTTP_PORT: String(httpPort),
+        HOTLINE_LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', r));
+    await eventually(() => fetch(`${url}/readyz`).then((r) => r.status, () => 0), (s) => s === 200, 30_000);
+
+    const results: (number | string)[] = [];
+    let answered = 0;
+    const requests = Array.from({ length: 200 }, (_, i) =>
+      fetch(`${url}/v1/intake/web`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ content: `排水沟堵塞 ${i}`, phone: `1370000${String(i).padStart(4, '0')}` }),
+      }).then(
+        async (res) => {
+          answered++;
+          const body = (await res.json()) as { intakeId?: string; code?: string };
+          results.push(res.status === 503 ? `503 ${body.code}` : res.status);
+          return res.status === 202 ? body.intakeId : undefined;
+        },
+        () => {
+          results.push('no answer'); // refused after the listener closed: the client knows it was not accepted
+          return undefined;
+        },
+      ),
+    );
+    await eventually(() => answered, (n) => n >= 10);
+    child.kill('SIGTERM');
+    const ids = (await Promise.all(requests)).filter((x): x is string => !!x);
+    expect(await exited, stderr).toBe(0);
+
+    // Each request was accepted (202), or refused as a whole: 503 UNAVAILABLE once draining began,
+    // or no connection at all once the listener closed. None failed half-way.
+    expect(results.filter((r) => r !== 202 && r !== 'no answer' && r !== '503 UNAVAILABLE')).toEqual([]);
+    expect(ids.length).toBeGreaterThanOrEqual(10);
+    // Everything accepted is either delivered already or still durable in the outbox.
+    const r = redis.client();
+    const delivered = new Set(readCoreFile(base.devCore.file).map((l) => l.intake.intakeId));
+    for (const id of ids) {
+      if (delivered.has(id)) continue;
+      expect(await r.hget(`${base.redis.keyPrefix}intake:${id}`, 'status'), id).toBe('queued');
+    }
+    await core.stop();
+  });
+});
