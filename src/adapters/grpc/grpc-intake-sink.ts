@@ -14,6 +14,8 @@ export interface GrpcIntakeSinkOptions {
 
 type StreamCall = grpc.ClientDuplexStream<SubmitRequest, SubmitAckMessage>;
 
+const WRITE_SLICE = 25;
+
 /**
  * The work-order core's IntakeSink over gRPC. A batch travels on one SubmitStream call: the core
  * acknowledges each request in order, so a broken stream tells exactly which intakes arrived.
@@ -67,8 +69,17 @@ export class GrpcIntakeSink implements IntakeSink {
       });
       call.on('error', (err) => finish(err));
       call.on('end', () => finish());
-      for (const intake of intakes) call.write({ intake });
-      call.end();
+      // Serialising a record costs tens of microseconds; a whole batch at once would hold the
+      // event loop (and every citizen's HTTP accept) for milliseconds. Write it in slices.
+      let next = 0;
+      const writeSlice = () => {
+        if (done) return;
+        const end = Math.min(next + WRITE_SLICE, intakes.length);
+        for (; next < end; next++) call.write({ intake: intakes[next]! });
+        if (next < intakes.length) setImmediate(writeSlice);
+        else call.end();
+      };
+      writeSlice();
     });
   }
 

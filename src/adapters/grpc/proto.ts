@@ -24,24 +24,52 @@ protobuf.wrappers['.google.protobuf.Timestamp'] = {
 
 const TIMESTAMP = '.google.protobuf.Timestamp';
 
-/** Replaces RFC 3339 strings in Timestamp fields by {seconds, nanos}, recursively. */
-export function toWire(type: protobuf.Type, object: unknown): unknown {
-  if (object === null || typeof object !== 'object') return object;
-  const out: Record<string, unknown> = { ...(object as Record<string, unknown>) };
+interface WirePlanStep {
+  name: string;
+  repeated: boolean;
+  /** undefined: the field is a Timestamp; else the message type to descend into. */
+  into?: protobuf.Type;
+}
+
+// Per message type, only the fields whose subtree holds a Timestamp: encoding walks nothing else
+// (walking every field cost more than the encoding itself).
+const wirePlans = new Map<protobuf.Type, WirePlanStep[]>();
+
+function wirePlan(type: protobuf.Type, visiting = new Set<protobuf.Type>()): WirePlanStep[] {
+  const known = wirePlans.get(type);
+  if (known) return known;
+  if (visiting.has(type)) return [];
+  visiting.add(type);
+  const plan: WirePlanStep[] = [];
   for (const field of type.fieldsArray) {
-    const value = out[field.name];
-    if (value === undefined || value === null) continue;
     const rt = field.resolve().resolvedType;
     if (!(rt instanceof protobuf.Type)) continue;
-    const convert = (v: unknown): unknown => {
-      if (rt.fullName === TIMESTAMP && typeof v === 'string') {
-        const ms = Date.parse(v);
-        if (Number.isNaN(ms)) throw new TypeError(`${type.name}.${field.name}: invalid timestamp ${v}`);
-        return { seconds: Math.floor(ms / 1000), nanos: (((ms % 1000) + 1000) % 1000) * 1e6 };
-      }
-      return toWire(rt, v);
-    };
-    out[field.name] = field.repeated && Array.isArray(value) ? value.map(convert) : convert(value);
+    if (rt.fullName === TIMESTAMP) plan.push({ name: field.name, repeated: field.repeated });
+    else if (wirePlan(rt, visiting).length > 0) plan.push({ name: field.name, repeated: field.repeated, into: rt });
+  }
+  visiting.delete(type);
+  wirePlans.set(type, plan);
+  return plan;
+}
+
+function timestampOf(value: unknown, where: string): unknown {
+  if (typeof value !== 'string') return value;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new TypeError(`${where}: invalid timestamp ${value}`);
+  return { seconds: Math.floor(ms / 1000), nanos: (((ms % 1000) + 1000) % 1000) * 1e6 };
+}
+
+/** Replaces RFC 3339 strings in Timestamp fields by {seconds, nanos}, copying only what changes. */
+export function toWire(type: protobuf.Type, object: unknown): unknown {
+  if (object === null || typeof object !== 'object') return object;
+  const plan = wirePlan(type);
+  if (plan.length === 0) return object;
+  const out: Record<string, unknown> = { ...(object as Record<string, unknown>) };
+  for (const step of plan) {
+    const value = out[step.name];
+    if (value === undefined || value === null) continue;
+    const convert = (v: unknown) => (step.into ? toWire(step.into, v) : timestampOf(v, `${type.name}.${step.name}`));
+    out[step.name] = step.repeated && Array.isArray(value) ? value.map(convert) : convert(value);
   }
   return out;
 }
