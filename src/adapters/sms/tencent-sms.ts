@@ -68,7 +68,7 @@ export class TencentSmsProvider implements SmsProvider {
     if (!/^\d{1,4}$/.test(nationcode)) throw invalidField('nationcode', '字段 nationcode 的格式不正确');
     if (typeof o.text !== 'string') throw invalidField('text', '缺少必填字段 text');
     const time = o.time;
-    if (typeof time !== 'number' || !Number.isSafeInteger(time) || time < 0) throw invalidField('time', '字段 time 缺失或不是 Unix 时间戳');
+    if (typeof time !== 'number' || !Number.isSafeInteger(time) || time < 0 || time > 4_102_444_800) throw invalidField('time', '字段 time 缺失或不是 Unix 时间戳');
     // No message id: the same number, second and text is the same message pushed again.
     const textHash = createHash('sha1').update(o.text, 'utf8').digest('hex').slice(0, 16);
     return [

@@ -68,6 +68,8 @@ describe('uplink parsing', () => {
     expect(a!.dedupKey).not.toBe(c!.dedupKey);
     expect(a!.sentAt).toBe(new Date(1457336869_000).toISOString());
     expect(() => tencent.parseUplink({ ...body, time: '1457336869' })).toThrow(expect.objectContaining({ field: 'time' }));
+    // Found by the fuzz test: a time past year 2100 once crashed Date#toISOString.
+    expect(() => tencent.parseUplink({ ...body, time: 17637863784000 })).toThrow(expect.objectContaining({ field: 'time' }));
   });
 
   it('answers each provider as its documentation asks', () => {

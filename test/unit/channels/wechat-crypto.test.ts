@@ -40,7 +40,8 @@ describe('WeChat message encryption', () => {
     const good = Buffer.from(wxEncrypt(KEY, APPID, '<xml><a>1</a></xml>'), 'base64');
     for (let i = 0; i < 200; i++) {
       const bad = Buffer.from(good);
-      bad[Math.floor(Math.random() * bad.length)] ^= 1 + Math.floor(Math.random() * 255);
+      const at = Math.floor(Math.random() * bad.length);
+      bad[at] = bad[at]! ^ (1 + Math.floor(Math.random() * 255));
       const cut = Math.random() < 0.3 ? bad.subarray(0, Math.floor(Math.random() * bad.length)) : bad;
       try {
         const { appId } = crypto.decrypt(cut.toString('base64'));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseWechatMessage, placeOf, wechatDraftOf, wechatIdempotencyKey } from '../../../src/core/channels/wechat-message.js';
-import { HotlineError } from '../../../src/core/errors.js';
+import type { HotlineError } from '../../../src/core/errors.js';
 
 const env = { ToUserName: 'gh_1', FromUserName: 'oUser_123-abc', CreateTime: '1700000000' };
 
