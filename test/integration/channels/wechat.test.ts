@@ -21,7 +21,7 @@ afterAll(async () => {
   await redis.stop();
 });
 
-async function harness(mode: 'plain' | 'safe', judge: IntakeJudge = stubJudge): Promise<ChannelsHarness> {
+async function harness(mode: 'plain' | 'safe', judge: IntakeJudge = stubJudge, replyDeadlineMs = 4000): Promise<ChannelsHarness> {
   const client = redis.client();
   return channelsHarness(
     client,
@@ -34,7 +34,7 @@ async function harness(mode: 'plain' | 'safe', judge: IntakeJudge = stubJudge): 
         inbox: new WechatInbox(
           acceptor,
           new RedisPendingPlaces(client, keys, 600),
-          { welcome: '欢迎关注 12345', menu: { GUIDE: '请直接发送文字描述您的诉求。' }, replyDeadlineMs: 4000 },
+          { welcome: '欢迎关注 12345', menu: { GUIDE: '请直接发送文字描述您的诉求。' }, replyDeadlineMs },
           silentLogger(),
         ),
       }),
@@ -304,6 +304,32 @@ describe('WeChat plain mode receiving compatible-mode pushes without a key', () 
       expect(res.statusCode).toBe(200);
       expect(field(res.body, 'Content')).toContain('受理编号');
       expect((await h.intakeByKey(`wechat:${msgId}`))!.content.text).toBe('兼容模式消息');
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe("WeChat's 5-second limit", () => {
+  it('answers with a holding reply before the deadline; the retry with the same MsgId gets the intake number', async () => {
+    let release!: () => void;
+    const slow = new Promise<void>((r) => (release = r));
+    const h = await harness('plain', async (intake) => {
+      await slow;
+      return intake;
+    }, 150);
+    try {
+      const msgId = nextMsgId();
+      const fields = base('text', { Content: '供暖不热', MsgId: msgId });
+      const first = await post(h, fields, 'plain');
+      expect(first.status).toBe(200);
+      expect(first.content).toBe(WECHAT_TEXTS.pending);
+      release();
+      await new Promise((r) => setTimeout(r, 100));
+      const retry = await post(h, fields, 'plain');
+      const intake = (await h.intakeByKey(`wechat:${msgId}`))!;
+      expect(retry.content).toContain(`受理编号 ${intake.intakeId}`);
+      expect(await h.depth()).toBe(1);
     } finally {
       await h.close();
     }
