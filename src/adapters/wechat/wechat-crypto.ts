@@ -1,7 +1,9 @@
 // WeChat Official Account message signatures and encryption (消息加解密).
 //
-// Formats, as WeChat's "消息加解密接入指引" and its reference WXBizMsgCrypt SDKs (and node's
-// wechat-crypto) define them:
+// Formats, as WeChat's "消息加解密说明 / 接入指引"
+// (developers.weixin.qq.com/doc/offiaccount/Message_Management/Message_encryption_and_decryption_instructions.html)
+// and its reference WXBizMsgCrypt SDKs (and node's wechat-crypto) define them; the unit test
+// reproduces the reference SDK's published vectors byte for byte:
 // - URL / plain-mode signature: hex SHA1 of the lexically sorted [token, timestamp, nonce] joined
 //   with nothing.
 // - msg_signature (safe and compatible mode): hex SHA1 of the sorted [token, timestamp, nonce, Encrypt].

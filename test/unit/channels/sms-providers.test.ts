@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { aliyunRpcSignature, AliyunSmsProvider } from '../../../src/adapters/sms/aliyun-sms.js';
-import { TencentSmsProvider } from '../../../src/adapters/sms/tencent-sms.js';
+import { tc3Authorization, TencentSmsProvider } from '../../../src/adapters/sms/tencent-sms.js';
 
 const templates = { accepted: 'T1', emergency: 'T2', outOfScope: 'T3', restricted: 'T4' };
 const aliyun = new AliyunSmsProvider({ endpoint: 'http://127.0.0.1:1/', accessKeyId: 'id', accessKeySecret: 's', regionId: 'cn-hangzhou', signName: 'x', templates, timeoutMs: 1000 });
@@ -39,6 +39,23 @@ describe('Aliyun RPC signature', () => {
       Timestamp: '2016-02-23T12:46:24Z',
     };
     expect(aliyunRpcSignature(params, 'testsecret', 'GET')).toBe('OLeaidS1JvxuMvnyHOwuJ+uX5qY=');
+  });
+});
+
+describe('Tencent Cloud TC3-HMAC-SHA256', () => {
+  it("reproduces the DescribeInstances example of Tencent Cloud's signature v3 documentation", () => {
+    const auth = tc3Authorization({
+      secretId: 'AKIDz8krbsJ5yKBZQpn74WFkmLPx3*******',
+      secretKey: 'Gu5t9xGARNpq86cd98joQYCN3*******',
+      service: 'cvm',
+      host: 'cvm.tencentcloudapi.com',
+      timestamp: 1551113065,
+      payload: '{"Limit": 1, "Filters": [{"Values": ["\\u672a\\u547d\\u540d"], "Name": "instance-name"}]}',
+      contentType: 'application/json; charset=utf-8',
+    });
+    expect(auth).toBe(
+      'TC3-HMAC-SHA256 Credential=AKIDz8krbsJ5yKBZQpn74WFkmLPx3*******/2019-02-25/cvm/tc3_request, SignedHeaders=content-type;host, Signature=2230eefd229f582d8b1b891af7107b91597240707d778ab3738f756258d7652c',
+    );
   });
 });
 
