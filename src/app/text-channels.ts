@@ -42,7 +42,7 @@ export async function textChannelRoutes(deps: TextChannelDeps): Promise<TextChan
   if (config.wechat.token) {
     const log = deps.log.child({ channel: 'wechat' });
     const inbox = new WechatInbox(acceptor, new RedisPendingPlaces(redis, keys, config.wechat.placeTtlSeconds), config.wechat, log);
-    routes.push(wechatRoutes({ token: config.wechat.token, appId: config.wechat.appId, aesKey: config.wechat.aesKey, inbox, maxBodyBytes: config.wechat.maxBodyBytes }));
+    routes.push(wechatRoutes({ token: config.wechat.token, appId: config.wechat.appId, aesKey: config.wechat.aesKey, inbox, maxBodyBytes: config.wechat.maxBodyBytes, maxSkewSeconds: config.wechat.maxSkewSeconds }));
   }
 
   let smsAcks: BullmqSmsAckQueue | undefined;

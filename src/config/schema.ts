@@ -12,6 +12,7 @@ const textChannels = {
     appId: z.string(),
     aesKey: z.string().refine((v) => v === '' || /^[A-Za-z0-9+/]{43}$/.test(v), 'must be empty or the 43-character EncodingAESKey'),
     maxBodyBytes: positiveInt,
+    maxSkewSeconds: z.number().int().min(0),
     replyDeadlineMs: positiveInt.max(4800),
     placeTtlSeconds: positiveInt,
     welcome: z.string().min(1),

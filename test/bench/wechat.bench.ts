@@ -68,6 +68,7 @@ export async function run(): Promise<void> {
     wechatRoutes({
       ...account,
       maxBodyBytes: 16384,
+        maxSkewSeconds: 300,
       inbox: new WechatInbox(acceptor, new RedisPendingPlaces(client, keys, 600), { welcome: 'w', menu: {}, replyDeadlineMs: 4000 }, silentLogger()),
     }),
   ]);

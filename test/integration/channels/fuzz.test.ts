@@ -116,6 +116,7 @@ beforeAll(async () => {
         ...account,
         aesKey,
         maxBodyBytes: 16384,
+        maxSkewSeconds: 300,
         inbox: new WechatInbox(
           acceptor,
           new RedisPendingPlaces(client, keys, 60),

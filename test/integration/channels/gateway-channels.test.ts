@@ -57,7 +57,8 @@ describe('text channels in the running gateway', () => {
     const res = await fetch(`${base}/v1/channels/wechat?${new URLSearchParams(query)}`, { method: 'POST', body: payload, headers: { 'content-type': 'text/xml' } });
     expect(res.status).toBe(200);
     expect(field(await res.text(), 'Encrypt')).toBeTruthy();
-    const verify = await fetch(`${base}/v1/channels/wechat?${new URLSearchParams({ signature: sign('gw-token', '1', '2'), timestamp: '1', nonce: '2', echostr: 'ok' })}`);
+    const ts = String(Math.floor(Date.now() / 1000));
+    const verify = await fetch(`${base}/v1/channels/wechat?${new URLSearchParams({ signature: sign('gw-token', ts, '2'), timestamp: ts, nonce: '2', echostr: 'ok' })}`);
     expect(await verify.text()).toBe('ok');
     const id = await redis.client().get(new RedisKeys('hg:').idempotency('wechat:6100000000000000001'));
     await delivered(id!);

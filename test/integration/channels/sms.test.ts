@@ -141,8 +141,9 @@ describe('SMS uplink: Aliyun', () => {
     expect(first.citizen.phone).toBe('+8613812345678');
     expect(first.content.text).toBe('我家小区门口的路灯坏了');
 
-    // Aliyun re-pushes (it retries after 1, 5, 10 minutes when it saw no 200): nothing new.
-    const again = await pushAliyun(r, push);
+    // Aliyun re-pushes (it retries after 1, 5, 10 minutes when it saw no 200): nothing new
+    // (sent as text/plain here: JSON is read whatever the content type says).
+    const again = await r.h.app.inject({ method: 'POST', url: `/v1/channels/sms/aliyun?secret=${SECRET}`, payload: JSON.stringify(push), headers: { 'content-type': 'text/plain;charset=UTF-8' } });
     expect(again.json()).toEqual({ code: 0, msg: '接收成功' });
     expect(await r.h.depth()).toBe(2);
 

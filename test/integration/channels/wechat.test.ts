@@ -31,6 +31,7 @@ async function harness(mode: 'plain' | 'safe', judge: IntakeJudge = stubJudge, r
         appId: account.appId,
         aesKey: mode === 'safe' ? account.aesKey : '',
         maxBodyBytes: 16384,
+        maxSkewSeconds: 300,
         inbox: new WechatInbox(
           acceptor,
           new RedisPendingPlaces(client, keys, 600),
@@ -80,13 +81,18 @@ describe.each(['plain', 'safe'] as const)('WeChat server, %s mode', (mode) => {
   });
 
   it('answers URL verification with echostr only when the signature holds', async () => {
-    const timestamp = '1700000000';
+    const timestamp = String(Math.floor(Date.now() / 1000));
     const nonce = '12345';
     const ok = await h.app.inject({ method: 'GET', url: '/v1/channels/wechat', query: { signature: sign(account.token, timestamp, nonce), timestamp, nonce, echostr: 'echo-5377' } });
     expect(ok.statusCode).toBe(200);
     expect(ok.body).toBe('echo-5377');
     const bad = await h.app.inject({ method: 'GET', url: '/v1/channels/wechat', query: { signature: sign('other', timestamp, nonce), timestamp, nonce, echostr: 'x' } });
     expect(bad.statusCode).toBe(401);
+    // A genuine request captured and replayed an hour later.
+    const old = String(Math.floor(Date.now() / 1000) - 3600);
+    const stale = await h.app.inject({ method: 'GET', url: '/v1/channels/wechat', query: { signature: sign(account.token, old, nonce), timestamp: old, nonce, echostr: 'x' } });
+    expect(stale.statusCode).toBe(401);
+    expect(stale.json().field).toBe('timestamp');
   });
 
   it('text: an intake, and a passive reply to the citizen with its number', async () => {

@@ -1,6 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { HotlineError } from '../../../core/errors.js';
+import { HotlineError, invalidField } from '../../../core/errors.js';
 import type { SmsProvider } from '../../../core/ports/sms-provider.js';
 import type { SmsInbox } from '../../../services/sms-inbox.js';
 import { errorBodySchema } from '../errors.js';
@@ -49,6 +49,15 @@ export function addressAllowed(list: BlockList | undefined, ip: string): boolean
  */
 export function smsUplinkRoutes(options: SmsUplinkRouteOptions): FastifyPluginAsync {
   return async (app) => {
+    // Providers' HTTP clients are not all careful with Content-Type: take JSON sent as text/plain
+    // too, in this scope only.
+    app.addContentTypeParser('text/plain', { parseAs: 'string', bodyLimit: options.maxBodyBytes }, (_req, body, done) => {
+      try {
+        done(null, JSON.parse(body as string));
+      } catch {
+        done(invalidField('(body)', '请求内容不是有效的 JSON'), undefined);
+      }
+    });
     for (const endpoint of options.endpoints) {
       const allow = buildAllowList(endpoint.allowFrom);
       const authenticate = async (request: FastifyRequest<{ Querystring: { secret?: string } }>) => {

@@ -14,6 +14,12 @@ export interface WechatRouteOptions {
   aesKey: string;
   inbox: WechatInbox;
   maxBodyBytes: number;
+  /**
+   * Largest accepted difference between WeChat's `timestamp` and our clock; 0 turns the check off.
+   * WeChat's signature has no expiry of its own, so without this a captured request could be
+   * replayed for ever (in plain mode even with another body).
+   */
+  maxSkewSeconds: number;
   clock?: () => Date;
 }
 
@@ -55,6 +61,12 @@ export function wechatRoutes(options: WechatRouteOptions): FastifyPluginAsync {
   function checkSignature(q: WechatQuery): void {
     if (!signatureEquals(sha1Signature(options.token, q.timestamp, q.nonce), q.signature)) {
       throw new HotlineError('UNAUTHENTICATED', '签名校验失败');
+    }
+    if (options.maxSkewSeconds > 0) {
+      const skew = Math.abs(now().getTime() / 1000 - Number(q.timestamp));
+      if (!/^\d{1,12}$/.test(q.timestamp) || skew > options.maxSkewSeconds) {
+        throw new HotlineError('UNAUTHENTICATED', '请求时间戳已过期', 'timestamp');
+      }
     }
   }
 
