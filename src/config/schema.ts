@@ -104,6 +104,11 @@ export const configSchema = z
   .refine((c) => c.outbox.retryMinMs <= c.outbox.retryMaxMs, {
     message: 'must not be greater than outbox.retryMaxMs',
     path: ['outbox', 'retryMinMs'],
+  })
+  // Safe mode checks that each message was sealed for our AppID: without one nothing would pass.
+  .refine((c) => c.wechat.aesKey === '' || c.wechat.appId !== '', {
+    message: 'must be set when wechat.aesKey is set (safe mode)',
+    path: ['wechat', 'appId'],
   });
 
 export type Config = z.infer<typeof configSchema>;
