@@ -107,6 +107,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
           return { ok: true, ...(await outbox.stats()) };
         },
       },
+      ...channels.checks,
     ];
     const http = await buildHttpServer({
       log,

@@ -1,6 +1,7 @@
 // Composition of the text channels (WeChat, SMS uplink, partner API): part of the composition
 // root, kept in its own file so gateway.ts stays readable.
 import type { FastifyPluginAsync } from 'fastify';
+import type { HealthCheck } from '../adapters/http/routes/operations.js';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
@@ -30,6 +31,8 @@ export interface TextChannelDeps {
 
 export interface TextChannels {
   routes: FastifyPluginAsync[];
+  /** For /healthz: acknowledgement SMS waiting, delayed for a retry, or failed for good. */
+  checks: HealthCheck[];
   smsAcks?: BullmqSmsAckQueue;
   stop(): Promise<void>;
 }
@@ -77,8 +80,22 @@ export async function textChannelRoutes(deps: TextChannelDeps): Promise<TextChan
     );
   }
 
+  const checks: HealthCheck[] = [];
+  const acks = smsAcks;
+  if (acks) {
+    checks.push({
+      name: 'smsAcks',
+      critical: false,
+      async check() {
+        const counts = await acks.counts();
+        return { ok: true, waiting: counts.waiting ?? 0, retrying: counts.delayed ?? 0, failed: counts.failed ?? 0 };
+      },
+    });
+  }
+
   return {
     routes,
+    checks,
     ...(smsAcks ? { smsAcks } : {}),
     async stop() {
       await smsAcks?.close();

@@ -91,6 +91,11 @@ describe('text channels in the running gateway', () => {
     await delivered(((await res.json()) as { intakeId: string }).intakeId);
   });
 
+  it('/healthz shows the acknowledgement SMS queue', async () => {
+    const health = (await (await fetch(`${base}/healthz`)).json()) as { checks: Record<string, unknown> };
+    expect(health.checks.smsAcks).toMatchObject({ ok: true, failed: expect.any(Number), retrying: expect.any(Number) });
+  });
+
   it('XML is taken only where WeChat posts it: the JSON API still refuses it', async () => {
     const res = await fetch(`${base}/v1/intake/web`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: '<xml><content>x</content></xml>' });
     expect(res.status).toBe(415);
