@@ -15,6 +15,8 @@ import { operationsRoutes, type HealthCheck } from '../adapters/http/routes/oper
 import { DevCore } from '../dev-core/dev-core.js';
 import { IntakeAcceptor } from '../services/intake-acceptor.js';
 import { DeliveryWorker } from '../services/delivery-worker.js';
+// Text channels (WeChat, SMS, partner API)
+import { textChannelRoutes } from './text-channels.js';
 
 export interface RunningGateway {
   http: FastifyInstance;
@@ -76,6 +78,9 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     const worker = new DeliveryWorker(outbox, sink, metrics, config.outbox, log.child({ component: 'delivery' }));
     const acceptor = new IntakeAcceptor(outbox, metrics, undefined, () => worker.wake());
 
+    const channels = await textChannelRoutes({ config, redis, redisUrl, keys, acceptor, log });
+    stack.push(() => channels.stop());
+
     let draining = false;
     const checks: HealthCheck[] = [
       {
@@ -102,6 +107,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
           return { ok: true, ...(await outbox.stats()) };
         },
       },
+      ...channels.checks,
     ];
     const http = await buildHttpServer({
       log,
@@ -110,6 +116,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
       routes: [
         webIntakeRoutes({ acceptor, maxContentChars: config.web.maxContentChars }),
         intakeStatusRoutes(outbox),
+        ...channels.routes,
         operationsRoutes({
           checks,
           registry: metrics.registry,

@@ -22,6 +22,19 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { env: 'HOTLINE_DEV_CORE_PORT', path: ['devCore', 'port'], kind: 'int' },
   { env: 'HOTLINE_DEV_CORE_TOKEN', path: ['devCore', 'token'], kind: 'string' },
   { env: 'HOTLINE_LOG_LEVEL', path: ['log', 'level'], kind: 'string' },
+  // Text channels (WeChat, SMS, partner API)
+  { env: 'HOTLINE_WECHAT_TOKEN', path: ['wechat', 'token'], kind: 'string' },
+  { env: 'HOTLINE_WECHAT_APPID', path: ['wechat', 'appId'], kind: 'string' },
+  { env: 'HOTLINE_WECHAT_AES_KEY', path: ['wechat', 'aesKey'], kind: 'string' },
+  { env: 'HOTLINE_SMS_ALIYUN_SECRET', path: ['sms', 'aliyun', 'secret'], kind: 'string' },
+  { env: 'HOTLINE_SMS_ALIYUN_ALLOW_FROM', path: ['sms', 'aliyun', 'allowFrom'], kind: 'list' },
+  { env: 'HOTLINE_SMS_ALIYUN_ACCESS_KEY_ID', path: ['sms', 'aliyun', 'send', 'accessKeyId'], kind: 'string' },
+  { env: 'HOTLINE_SMS_ALIYUN_ACCESS_KEY_SECRET', path: ['sms', 'aliyun', 'send', 'accessKeySecret'], kind: 'string' },
+  { env: 'HOTLINE_SMS_TENCENT_SECRET', path: ['sms', 'tencent', 'secret'], kind: 'string' },
+  { env: 'HOTLINE_SMS_TENCENT_ALLOW_FROM', path: ['sms', 'tencent', 'allowFrom'], kind: 'list' },
+  { env: 'HOTLINE_SMS_TENCENT_SECRET_ID', path: ['sms', 'tencent', 'send', 'secretId'], kind: 'string' },
+  { env: 'HOTLINE_SMS_TENCENT_SECRET_KEY', path: ['sms', 'tencent', 'send', 'secretKey'], kind: 'string' },
+  { env: 'HOTLINE_PARTNER_KEYS', path: ['partner', 'keys'], kind: 'string' },
 ];
 
 /** Variables that are not configuration keys but are read by the loader itself. */

@@ -3,6 +3,57 @@ import { z } from 'zod';
 const port = z.number().int().min(1).max(65535);
 const positiveInt = z.number().int().positive();
 
+// --- Text channels (WeChat, SMS, partner API) ---
+const smsTemplates = z.strictObject({ accepted: z.string(), emergency: z.string(), outOfScope: z.string(), restricted: z.string() });
+const cidr = z.string().refine((v) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(v), 'must be an IP address or CIDR (10.0.0.0/8, ::1/128)');
+const textChannels = {
+  wechat: z.strictObject({
+    token: z.string(),
+    appId: z.string(),
+    aesKey: z.string().refine((v) => v === '' || /^[A-Za-z0-9+/]{43}$/.test(v), 'must be empty or the 43-character EncodingAESKey'),
+    maxBodyBytes: positiveInt,
+    maxSkewSeconds: z.number().int().min(0),
+    replyDeadlineMs: positiveInt.max(4800),
+    placeTtlSeconds: positiveInt,
+    welcome: z.string().min(1),
+    menu: z.record(z.string(), z.string()),
+  }),
+  sms: z.strictObject({
+    maxBodyBytes: positiveInt,
+    aliyun: z.strictObject({
+      secret: z.string(),
+      allowFrom: z.array(cidr),
+      send: z.strictObject({
+        endpoint: z.string().url(),
+        accessKeyId: z.string(),
+        accessKeySecret: z.string(),
+        regionId: z.string().min(1),
+        signName: z.string(),
+        templates: smsTemplates,
+      }),
+    }),
+    tencent: z.strictObject({
+      secret: z.string(),
+      allowFrom: z.array(cidr),
+      send: z.strictObject({
+        endpoint: z.string().url(),
+        secretId: z.string(),
+        secretKey: z.string(),
+        region: z.string().min(1),
+        sdkAppId: z.string(),
+        signName: z.string(),
+        templates: smsTemplates,
+      }),
+    }),
+    ack: z.strictObject({ attempts: positiveInt.max(50), backoffMs: positiveInt, timeoutMs: positiveInt, restrictedNoticeHours: positiveInt }),
+  }),
+  partner: z.strictObject({
+    keys: z.string().refine((v) => v.trim() === '' || v.split(',').every((p) => /^[A-Za-z0-9_-]{1,64}:.{16,}$/.test(p.trim())), 'must be "partnerId:secret,…" with secrets of at least 16 characters'),
+    maxSkewSeconds: positiveInt.max(3600),
+    maxBodyBytes: positiveInt,
+  }),
+};
+
 export const configSchema = z
   .strictObject({
     http: z.strictObject({
@@ -47,10 +98,16 @@ export const configSchema = z
     web: z.strictObject({ maxContentChars: positiveInt }),
     log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']) }),
     shutdown: z.strictObject({ drainTimeoutMs: positiveInt }),
+    ...textChannels,
   })
   .refine((c) => c.outbox.retryMinMs <= c.outbox.retryMaxMs, {
     message: 'must not be greater than outbox.retryMaxMs',
     path: ['outbox', 'retryMinMs'],
+  })
+  // Safe mode checks that each message was sealed for our AppID: without one nothing would pass.
+  .refine((c) => c.wechat.aesKey === '' || c.wechat.appId !== '', {
+    message: 'must be set when wechat.aesKey is set (safe mode)',
+    path: ['wechat', 'appId'],
   });
 
 export type Config = z.infer<typeof configSchema>;

@@ -6,7 +6,7 @@ import { errorHandler, notFoundHandler } from './errors.js';
 export interface HttpServerOptions {
   log: Logger;
   /** While draining: new requests get 503, answers close their connection. */
-  isDraining: () => boolean;
+  isDraining?: () => boolean;
   bodyLimitBytes: number;
   routes: FastifyPluginAsync[];
 }
@@ -27,13 +27,13 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
   // The API speaks JSON; webhooks that receive XML or forms add their parser in their own scope.
   app.removeContentTypeParser('text/plain');
   app.addHook('onRequest', async (request) => {
-    if (options.isDraining() && !request.url.startsWith('/healthz') && !request.url.startsWith('/readyz')) {
+    if (options.isDraining?.() && !request.url.startsWith('/healthz') && !request.url.startsWith('/readyz')) {
       throw new HotlineError('UNAVAILABLE', '服务正在重启，请稍后重试');
     }
   });
   app.addHook('onSend', async (_request, reply) => {
     // A kept-alive socket would hold close() open until the keep-alive timeout.
-    if (options.isDraining()) reply.header('connection', 'close');
+    if (options.isDraining?.()) reply.header('connection', 'close');
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);

@@ -35,4 +35,22 @@ export class RedisKeys {
   get outboxSequence(): string {
     return `${this.prefix}outbox:seq`;
   }
+
+  // --- Text channels (WeChat, SMS, partner API) ---
+  /** JSON Location a WeChat citizen sent, waiting for their next message. */
+  pendingPlace(citizenKey: string): string {
+    return `${this.prefix}chan:place:${citizenKey}`;
+  }
+  /** A partner request nonce seen within the allowed clock skew (replay guard). */
+  partnerNonce(partnerId: string, nonce: string): string {
+    return `${this.prefix}chan:partner-nonce:${partnerId}:${nonce}`;
+  }
+  /** Set while a restricted SMS citizen has been told so, so a flood of texts gets one answer. */
+  smsNotice(phone: string): string {
+    return `${this.prefix}chan:sms-notice:${phone}`;
+  }
+  /** BullMQ prefix of the channel queues (the acknowledgement SMS). */
+  get bullPrefix(): string {
+    return `${this.prefix}bull`;
+  }
 }

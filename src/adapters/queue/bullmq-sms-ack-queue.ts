@@ -1,0 +1,78 @@
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { SmsAckJob, SmsAckQueue, SmsProvider } from '../../core/ports/sms-provider.js';
+import type { Logger } from '../../log/logger.js';
+
+export interface BullmqSmsAckQueueOptions {
+  redisUrl: string;
+  /** BullMQ key prefix (RedisKeys.bullPrefix). */
+  prefix: string;
+  queueName?: string;
+  providers: ReadonlyMap<SmsProvider['id'], SmsProvider>;
+  attempts: number;
+  /** First retry delay; doubles each attempt (BullMQ exponential backoff). */
+  backoffMs: number;
+  concurrency?: number;
+  log: Logger;
+}
+
+/**
+ * Acknowledgement SMS through a BullMQ queue in Redis: the job is stored before the uplink push is
+ * answered, the first attempt runs at once, failed attempts are retried with exponential backoff,
+ * and jobs left by a stopped gateway are picked up by the next worker (BullMQ's stalled-job check).
+ */
+export class BullmqSmsAckQueue implements SmsAckQueue {
+  private readonly queue: Queue<SmsAckJob>;
+  private worker: Worker<SmsAckJob> | undefined;
+  private readonly name: string;
+
+  constructor(private readonly options: BullmqSmsAckQueueOptions) {
+    this.name = options.queueName ?? 'sms-ack';
+    this.queue = new Queue<SmsAckJob>(this.name, { connection: { url: options.redisUrl }, prefix: options.prefix });
+    this.queue.on('error', (err) => options.log.warn({ err }, 'sms ack queue error'));
+  }
+
+  async enqueue(job: SmsAckJob): Promise<void> {
+    await this.queue.add('ack', job, {
+      // BullMQ ignores an add whose job id exists: one SMS per id.
+      jobId: job.id.replace(/:/g, '-'),
+      attempts: this.options.attempts,
+      backoff: { type: 'exponential', delay: this.options.backoffMs },
+      removeOnComplete: { age: 7 * 24 * 3600 },
+      removeOnFail: { age: 30 * 24 * 3600 },
+    });
+  }
+
+  start(): void {
+    if (this.worker) return;
+    const log = this.options.log;
+    this.worker = new Worker<SmsAckJob>(
+      this.name,
+      async (job: Job<SmsAckJob>) => {
+        const provider = this.options.providers.get(job.data.provider);
+        if (!provider) throw new UnrecoverableError(`no sms provider ${job.data.provider}`);
+        const result = await provider.send(job.data.phone, job.data.ack);
+        if (result.ok) return result.providerMessageId ?? null;
+        if (!result.retryable) throw new UnrecoverableError(result.error);
+        throw new Error(result.error);
+      },
+      { connection: { url: this.options.redisUrl }, prefix: this.options.prefix, concurrency: this.options.concurrency ?? 8 },
+    );
+    this.worker.on('error', (err) => log.warn({ err }, 'sms ack worker error'));
+    this.worker.on('failed', (job, err) => {
+      if (!job) return;
+      const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err instanceof UnrecoverableError || err.name === 'UnrecoverableError';
+      log[final ? 'error' : 'warn']({ jobId: job.id, provider: job.data.provider, attempts: job.attemptsMade, err: err.message, final }, 'acknowledgement sms failed');
+    });
+  }
+
+  /** For tests and /healthz: job counts by state. */
+  async counts(): Promise<Record<string, number>> {
+    return this.queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.close();
+    this.worker = undefined;
+    await this.queue.close();
+  }
+}
