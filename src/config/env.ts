@@ -22,6 +22,9 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { env: 'HOTLINE_DEV_CORE_PORT', path: ['devCore', 'port'], kind: 'int' },
   { env: 'HOTLINE_DEV_CORE_TOKEN', path: ['devCore', 'token'], kind: 'string' },
   { env: 'HOTLINE_LOG_LEVEL', path: ['log', 'level'], kind: 'string' },
+  // --- intake rules and abuse limits (issue 3) ---
+  { env: 'HOTLINE_RULES_FILE', path: ['rules', 'file'], kind: 'string' },
+  { env: 'HOTLINE_ADMIN_TOKEN', path: ['admin', 'token'], kind: 'string' },
 ];
 
 /** Variables that are not configuration keys but are read by the loader itself. */

@@ -47,6 +47,16 @@ export const configSchema = z
     web: z.object({ maxContentChars: positiveInt }),
     log: z.object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']) }),
     shutdown: z.object({ drainTimeoutMs: positiveInt }),
+    // --- intake rules and abuse limits (issue 3) ---
+    rules: z.object({ file: z.string(), recentPerCitizen: positiveInt.max(10_000) }),
+    abuse: z.object({
+      intake: z.object({ max: positiveInt, windowSeconds: positiveInt }),
+      call: z.object({ max: positiveInt, windowSeconds: positiveInt }),
+      maxRestrictionDays: positiveInt.max(3650),
+    }),
+    admin: z.object({
+      token: z.string().refine((v) => v === '' || v.length >= 16, 'must be empty (admin endpoints off) or at least 16 characters'),
+    }),
   })
   .strict()
   .refine((c) => c.outbox.retryMinMs <= c.outbox.retryMaxMs, {

@@ -1,0 +1,13 @@
+import type { Intake } from '../intake/intake.js';
+
+/**
+ * The answer a text channel gives the citizen at once: for an emergency-line matter the number
+ * to call comes first (DESIGN.md "Emergency first"); an out-of-scope matter is recorded and the
+ * citizen told where it belongs (解释引导, art. 11 of seeds/002).
+ */
+export function citizenReply(intake: Pick<Intake, 'intakeId' | 'scope' | 'emergencyLine'>): string {
+  const number = `受理编号 ${intake.intakeId}`;
+  if (intake.emergencyLine !== 'EMERGENCY_LINE_NONE' && intake.scope.explanation) return `${intake.scope.explanation}（${number}）`;
+  if (!intake.scope.inScope && intake.scope.explanation) return `您的诉求已记录，${number}。${intake.scope.explanation}`;
+  return `您的诉求已受理，${number}。`;
+}
