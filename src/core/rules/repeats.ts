@@ -4,7 +4,8 @@ import type { IntakeRulesConfig } from './rules-config.js';
 // State Council letter of 2025 asks for duplicates to be merged (并单): the same citizen with a
 // similar matter within a window is linked to the earlier intakes. Similarity is the Jaccard
 // index of character bigrams of the normalised texts: robust to rewording and word order,
-// needs no segmenter for Chinese.
+// needs no segmenter for Chinese. Formulaic phrases every citizen uses ("我要投诉", "想咨询一下")
+// are removed first (repeats.ignore), or they would make unrelated matters look alike.
 
 export interface EarlierIntake {
   intakeId: string;
@@ -15,8 +16,10 @@ export interface EarlierIntake {
 
 const STRIP = /[\p{P}\p{S}\d]/gu;
 
-export function bigrams(normalised: string): Set<string> {
-  const t = normalised.replace(STRIP, '');
+/** Character bigrams of a normalised text, after removing the `ignore` phrases (longest first). */
+export function bigrams(normalised: string, ignore: readonly string[] = []): Set<string> {
+  let t = normalised.replace(STRIP, '');
+  for (const phrase of ignore) t = t.split(phrase).join('');
   const out = new Set<string>();
   if (t.length === 1) out.add(t);
   for (let i = 0; i + 1 < t.length; i++) out.add(t.slice(i, i + 2));
@@ -37,10 +40,11 @@ export interface RelatedIntake {
 }
 
 export function relatedIntakes(normalised: string, earlier: readonly EarlierIntake[], cfg: IntakeRulesConfig['repeats']): RelatedIntake[] {
-  const mine = bigrams(normalised);
+  const ignore = [...cfg.ignore].sort((a, b) => b.length - a.length);
+  const mine = bigrams(normalised, ignore);
   return earlier
     .slice(0, cfg.maxCompared)
-    .map((e) => ({ intakeId: e.intakeId, similarity: jaccard(mine, bigrams(e.text)) }))
+    .map((e) => ({ intakeId: e.intakeId, similarity: jaccard(mine, bigrams(e.text, ignore)) }))
     .filter((r) => r.similarity >= cfg.threshold)
     .sort((x, y) => y.similarity - x.similarity)
     .slice(0, cfg.maxLinked)

@@ -88,6 +88,7 @@ export const intakeRulesSchema = z
         threshold: z.number().gt(0).max(1),
         maxCompared: z.number().int().min(1).max(1000),
         maxLinked: z.number().int().min(1).max(100),
+        ignore: terms,
       })
       .strict(),
   })
