@@ -45,11 +45,11 @@ describe('gateway with intake rules and abuse limits', () => {
   it('tells the citizen to call the emergency line at once, and an out-of-scope matter where it belongs', async () => {
     const fire = await post('厨房煤气味很重，不敢开灯');
     expect(fire.status).toBe(202);
-    expect((await fire.json()).message).toMatch(/^您反映的情况属于119紧急热线受理范围，请立即拨打119/);
+    expect(((await fire.json()) as { message: string }).message).toMatch(/^您反映的情况属于119紧急热线受理范围，请立即拨打119/);
     const petition = await post('这件事我已经去信访局反映过了，还没结果');
-    expect((await petition.json()).message).toMatch(/已记录.*信访渠道/);
+    expect(((await petition.json()) as { message: string }).message).toMatch(/已记录.*信访渠道/);
     const ordinary = await post('小区门口的路灯坏了');
-    expect((await ordinary.json()).message).toMatch(/^您的诉求已受理/);
+    expect(((await ordinary.json()) as { message: string }).message).toMatch(/^您的诉求已受理/);
   });
 
   it('a restricted citizen gets 429 with a polite explanation; an emergency still gets 202', async () => {
@@ -65,7 +65,7 @@ describe('gateway with intake rules and abuse limits', () => {
     expect(await refused.json()).toMatchObject({ code: 'RATE_LIMITED', message: expect.stringContaining('暂时受到限制') });
     const emergency = await post('楼下有人拿刀砍人', '13800138002');
     expect(emergency.status).toBe(202);
-    expect((await emergency.json()).message).toContain('请立即拨打110');
+    expect(((await emergency.json()) as { message: string }).message).toContain('请立即拨打110');
   });
 
   it('refuses to start on an invalid rules file, naming the key', async () => {
