@@ -17,16 +17,16 @@ export class IntakeRulesJudge {
   ) {}
 
   judge = async (intake: Intake): Promise<Intake> => {
-    const windowMs = this.rules.repeats.windowHours * 3_600_000;
+    const windowMs = this.rules.repeats.cfg.windowHours * 3_600_000;
     const earlier = anonymous(intake)
       ? []
-      : await this.recent.recent(intake.citizen.citizenKey, new Date(Date.parse(intake.receivedTime) - windowMs), this.rules.repeats.maxCompared);
+      : await this.recent.recent(intake.citizen.citizenKey, new Date(Date.parse(intake.receivedTime) - windowMs), this.rules.repeats.cfg.maxCompared);
     return judgeIntake(intake, this.rules, earlier);
   };
 
   stored = async (intake: Intake): Promise<void> => {
     if (anonymous(intake)) return;
-    const windowMs = this.rules.repeats.windowHours * 3_600_000;
+    const windowMs = this.rules.repeats.cfg.windowHours * 3_600_000;
     await this.recent.remember(
       intake.citizen.citizenKey,
       { intakeId: intake.intakeId, receivedTime: intake.receivedTime, text: normalisedText(intake) },

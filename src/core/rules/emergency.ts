@@ -1,7 +1,7 @@
 import type { EmergencyLine } from '../intake/intake.js';
 import { notNow, type CompiledCues, type NotNowKind } from './cues.js';
 import type { IntakeRulesConfig } from './rules-config.js';
-import { allHits, compileTerms, type Term, type TermHit } from './text.js';
+import { allHits, compileTerms, type Term, type TermHit, type Clauses } from './text.js';
 
 // Art. 11 (四) of seeds/002, seeds/003 art. 2, DESIGN.md "Emergency first": matters of 110
 // (violence, crime in progress), 119 (fire, explosion, gas leak), 120 (unconscious, bleeding,
@@ -38,7 +38,7 @@ export interface EmergencyVerdict {
 
 const NOT_NOW = ['past', 'hypothetical', 'habitual'] as const;
 
-export function detectEmergency(parts: readonly string[], rules: CompiledEmergency, cues: CompiledCues, gapChars: number): EmergencyVerdict {
+export function detectEmergency(parts: Clauses, rules: CompiledEmergency, cues: CompiledCues, gapChars: number): EmergencyVerdict {
   const setAside: EmergencyVerdict['setAside'] = [];
   let best: { line: CompiledEmergency['lines'][number]; family: string; hits: TermHit[] } | undefined;
   for (const line of rules.lines) {

@@ -3,7 +3,7 @@ import { missingElements } from '../intake/required-elements.js';
 import { compileCues, type CompiledCues } from './cues.js';
 import { compileEmergency, detectEmergency, type CompiledEmergency } from './emergency.js';
 import { compileType, judgeType, type CompiledType } from './intake-type.js';
-import { relatedIntakes, type EarlierIntake } from './repeats.js';
+import { compileRepeats, relatedIntakes, type CompiledRepeats, type EarlierIntake } from './repeats.js';
 import type { IntakeRulesConfig } from './rules-config.js';
 import { compileScope, judgeScope, type CompiledScope } from './scope.js';
 import { clauses, normalise } from './text.js';
@@ -19,7 +19,7 @@ export interface CompiledIntakeRules {
   urgency: CompiledUrgency;
   type: CompiledType;
   topics: CompiledTopics;
-  repeats: IntakeRulesConfig['repeats'];
+  repeats: CompiledRepeats;
 }
 
 export function compileIntakeRules(cfg: IntakeRulesConfig): CompiledIntakeRules {
@@ -31,7 +31,7 @@ export function compileIntakeRules(cfg: IntakeRulesConfig): CompiledIntakeRules 
     urgency: compileUrgency(cfg.urgency),
     type: compileType(cfg.type),
     topics: compileTopics(cfg.topics),
-    repeats: cfg.repeats,
+    repeats: compileRepeats(cfg.repeats),
   };
 }
 

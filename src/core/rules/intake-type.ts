@@ -1,6 +1,6 @@
 import type { IntakeType } from '../intake/intake.js';
 import type { IntakeRulesConfig } from './rules-config.js';
-import { allHits, compileTerms, type Term } from './text.js';
+import { allHits, compileTerms, type Term, type Clauses } from './text.js';
 
 // The six intake types of art. 10 of seeds/002 (咨询 求助 投诉 举报 建议 表扬), which also set the
 // handling time limits of art. 15 (二). Scored: a strong cue ("投诉") outweighs weak ones.
@@ -31,7 +31,7 @@ export interface TypeFinding {
   why: string;
 }
 
-export function judgeType(parts: readonly string[], rules: CompiledType, gapChars: number, emergency: boolean): TypeFinding {
+export function judgeType(parts: Clauses, rules: CompiledType, gapChars: number, emergency: boolean): TypeFinding {
   let best: { type: Type; score: number; terms: string[] } | undefined;
   for (const t of rules.order) {
     const strong = allHits(parts, t.strong, gapChars);

@@ -16,10 +16,23 @@ export interface EarlierIntake {
 
 const STRIP = /[\p{P}\p{S}\d]/gu;
 
-/** Character bigrams of a normalised text, after removing the `ignore` phrases (longest first). */
-export function bigrams(normalised: string, ignore: readonly string[] = []): Set<string> {
+export interface CompiledRepeats {
+  cfg: IntakeRulesConfig['repeats'];
+  /** The ignore phrases as one alternation, longest first. */
+  ignore?: RegExp;
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+export function compileRepeats(cfg: IntakeRulesConfig['repeats']): CompiledRepeats {
+  const phrases = [...cfg.ignore].map((p) => p.normalize('NFKC').toLowerCase()).sort((a, b) => b.length - a.length);
+  return { cfg, ...(phrases.length ? { ignore: new RegExp(phrases.map(escape).join('|'), 'g') } : {}) };
+}
+
+/** Character bigrams of a normalised text, after removing the ignored phrases. */
+export function bigrams(normalised: string, ignore?: RegExp): Set<string> {
   let t = normalised.replace(STRIP, '');
-  for (const phrase of ignore) t = t.split(phrase).join('');
+  if (ignore) t = t.replace(ignore, '');
   const out = new Set<string>();
   if (t.length === 1) out.add(t);
   for (let i = 0; i + 1 < t.length; i++) out.add(t.slice(i, i + 2));
@@ -39,8 +52,8 @@ export interface RelatedIntake {
   similarity: number;
 }
 
-export function relatedIntakes(normalised: string, earlier: readonly EarlierIntake[], cfg: IntakeRulesConfig['repeats']): RelatedIntake[] {
-  const ignore = [...cfg.ignore].sort((a, b) => b.length - a.length);
+export function relatedIntakes(normalised: string, earlier: readonly EarlierIntake[], repeats: CompiledRepeats): RelatedIntake[] {
+  const { cfg, ignore } = repeats;
   const mine = bigrams(normalised, ignore);
   return earlier
     .slice(0, cfg.maxCompared)

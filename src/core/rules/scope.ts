@@ -1,6 +1,6 @@
 import type { ScopeReason } from '../intake/intake.js';
 import type { IntakeRulesConfig } from './rules-config.js';
-import { compileTerms, firstHit, normalise, type Term } from './text.js';
+import { compileTerms, firstHit, normalise, type Term, type Clauses } from './text.js';
 
 // Art. 11 of seeds/002 (and seeds/000): the nine kinds of matter 12345 does not accept. Such an
 // intake is still recorded and forwarded, with the reason and an explanation telling the citizen
@@ -15,7 +15,7 @@ interface CompiledReason {
   explanation: string;
   closed: Term[];
   again: Term[];
-  fillers: string[];
+  fillers?: RegExp;
   emptyPhrases: Set<string>;
   minChars: number;
 }
@@ -34,8 +34,8 @@ export function compileScope(cfg: IntakeRulesConfig['scope']): CompiledScope {
       explanation: r.explanation,
       closed: compileTerms(r.closed ?? []),
       again: compileTerms(r.again ?? []),
-      // Longest first, so "测试" goes before "1".
-      fillers: (r.fillers ?? []).map(normalise).sort((a, b) => b.length - a.length),
+      // One alternation, longest first, so "测试" goes before "1".
+      ...(r.fillers?.length ? { fillers: new RegExp(r.fillers.map(normalise).sort((a, b) => b.length - a.length).map(escape).join('|'), 'g') } : {}),
       emptyPhrases: new Set((r.emptyPhrases ?? []).map(normalise)),
       minChars: r.minChars ?? 0,
     };
@@ -60,6 +60,7 @@ export interface ScopeFinding {
 }
 
 const PUNCTUATION = /[\p{P}\p{S}]/gu;
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function ruleId(reason: Reason): string {
   return `scope.${reason.replace('SCOPE_REASON_', '').toLowerCase().replace(/_/g, '-')}`;
@@ -68,14 +69,14 @@ function ruleId(reason: Reason): string {
 function isEmpty(normalised: string, r: CompiledReason): string | undefined {
   let rest = normalised.replace(PUNCTUATION, '');
   if (r.emptyPhrases.has(rest)) return `the whole message is "${rest}"`;
-  for (const f of r.fillers) rest = rest.split(f).join('');
+  if (r.fillers) rest = rest.replace(r.fillers, '');
   if (rest.length < r.minChars) return 'no content once greetings and fillers are removed';
   if (r.emptyPhrases.has(rest)) return `the whole message is "${rest}"`;
   return undefined;
 }
 
 /** A foreign place named as where the matter is ("郑州金水区的房子"), not where the citizen comes from. */
-function foreignPlace(parts: readonly string[], j: CompiledScope['jurisdiction']): string | undefined {
+function foreignPlace(parts: Clauses, j: CompiledScope['jurisdiction']): string | undefined {
   for (const clause of parts) {
     for (const place of j.foreign) {
       const p = place.parts.join('');
@@ -92,7 +93,7 @@ function foreignPlace(parts: readonly string[], j: CompiledScope['jurisdiction']
   return undefined;
 }
 
-export function judgeScope(normalised: string, parts: readonly string[], rules: CompiledScope, gapChars: number): ScopeFinding | undefined {
+export function judgeScope(normalised: string, parts: Clauses, rules: CompiledScope, gapChars: number): ScopeFinding | undefined {
   for (const r of rules.order) {
     let why: string | undefined;
     if (r.reason === 'SCOPE_REASON_ABUSIVE_OR_EMPTY') why = isEmpty(normalised, r);

@@ -7,8 +7,18 @@ export function normalise(text: string): string {
 
 const CLAUSE_BREAK = /[，。！？；,.!?;、…~\n]+/;
 
-export function clauses(normalised: string): string[] {
-  return normalised.split(CLAUSE_BREAK).filter(Boolean);
+/** A normalised text cut into clauses; `whole` lets a term absent from the text be skipped at once. */
+export interface Clauses extends ReadonlyArray<string> {
+  readonly whole: string;
+}
+
+export function clauses(normalised: string): Clauses {
+  const parts = normalised.split(CLAUSE_BREAK).filter(Boolean);
+  return Object.assign(parts, { whole: parts.join('\u0000') });
+}
+
+function absent(text: Clauses, term: Term): boolean {
+  return term.parts[0] === undefined || !text.whole.includes(term.parts[0]);
 }
 
 /** A term of the rules file: literal parts that must appear in order, "..." allowing a short gap. */
@@ -55,9 +65,11 @@ export interface TermHit {
 }
 
 /** The first term of the list found in any clause. */
-export function firstHit(parts: readonly string[], terms: readonly Term[], gapChars: number): TermHit | undefined {
+export function firstHit(parts: Clauses, terms: readonly Term[], gapChars: number): TermHit | undefined {
+  const present = terms.filter((t) => !absent(parts, t));
+  if (present.length === 0) return undefined;
   for (const clause of parts) {
-    for (const term of terms) {
+    for (const term of present) {
       const at = findTerm(clause, term, gapChars);
       if (at >= 0) return { term: term.source, clause, at };
     }
@@ -66,9 +78,10 @@ export function firstHit(parts: readonly string[], terms: readonly Term[], gapCh
 }
 
 /** Every term of the list found, once each (for scoring). */
-export function allHits(parts: readonly string[], terms: readonly Term[], gapChars: number): TermHit[] {
+export function allHits(parts: Clauses, terms: readonly Term[], gapChars: number): TermHit[] {
   const hits: TermHit[] = [];
   for (const term of terms) {
+    if (absent(parts, term)) continue;
     for (const clause of parts) {
       const at = findTerm(clause, term, gapChars);
       if (at >= 0) {

@@ -1,5 +1,5 @@
 import type { IntakeRulesConfig } from './rules-config.js';
-import { allHits, compileTerms, type Term } from './text.js';
+import { allHits, compileTerms, type Term, type Clauses } from './text.js';
 
 export type CompiledTopics = { topic: string; terms: Term[] }[];
 
@@ -8,6 +8,6 @@ export function compileTopics(cfg: IntakeRulesConfig['topics']): CompiledTopics 
 }
 
 /** Topic tags for routing and statistics; several may apply. */
-export function topicsOf(parts: readonly string[], topics: CompiledTopics, gapChars: number): string[] {
+export function topicsOf(parts: Clauses, topics: CompiledTopics, gapChars: number): string[] {
   return topics.filter((t) => allHits(parts, t.terms, gapChars).length > 0).map((t) => t.topic);
 }

@@ -1,7 +1,7 @@
 import type { Urgency } from '../intake/intake.js';
 import { notNow, type CompiledCues } from './cues.js';
 import type { IntakeRulesConfig } from './rules-config.js';
-import { allHits, compileTerms, type Term, type TermHit } from './text.js';
+import { allHits, compileTerms, type Term, type TermHit, type Clauses } from './text.js';
 
 // Grades 一般 / 紧急 / 特急 (seeds/003 art. 7: critical replied within 1 h and closed within 2 h,
 // urgent within 6 h / 24 h, normal within 5 days). Art. 18 of seeds/002 makes large-area water,
@@ -35,7 +35,7 @@ export interface UrgencyFinding {
 // A past or hypothetical outage ("上次停水的问题解决了") is not one now; a habitual one still is.
 const NOT_NOW = ['past', 'hypothetical'] as const;
 
-export function judgeUrgency(parts: readonly string[], rules: CompiledUrgency, cues: CompiledCues, gapChars: number, emergency: boolean): UrgencyFinding {
+export function judgeUrgency(parts: Clauses, rules: CompiledUrgency, cues: CompiledCues, gapChars: number, emergency: boolean): UrgencyFinding {
   if (emergency) return { urgency: 'URGENCY_CRITICAL', rule: 'urgency.critical.emergency', why: 'an emergency-line matter' };
   const current = (terms: readonly Term[]): TermHit[] => allHits(parts, terms, gapChars).filter((h) => !notNow(h, cues, NOT_NOW, gapChars));
   const outage = current(rules.outage);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { bigrams, jaccard, relatedIntakes } from '../../../src/core/rules/repeats.js';
+import { bigrams, compileRepeats, jaccard, relatedIntakes } from '../../../src/core/rules/repeats.js';
 import { normalise } from '../../../src/core/rules/text.js';
 import { judgeText } from '../../helpers/rules.js';
 
-const cfg = { windowHours: 720, threshold: 0.28, maxCompared: 50, maxLinked: 2, ignore: ['我要投诉', '想咨询一下', '什么时候', '的事', '了', '的', '我'] };
+const cfg = compileRepeats({ windowHours: 720, threshold: 0.28, maxCompared: 50, maxLinked: 2, ignore: ['我要投诉', '想咨询一下', '什么时候', '的事', '了', '的', '我'] });
 const earlier = (intakeId: string, text: string) => ({ intakeId, receivedTime: '2026-01-14T08:00:00Z', text: normalise(text) });
 
 // Art. 30 of seeds/002: repeated requests are counted; the same citizen's similar matters are linked.
