@@ -2,7 +2,7 @@
 // Add --errors to list every message a rule got wrong, --holdout to judge the held-out set.
 import { judgeCorpus, readCorpus, stats, type Label } from './corpus.js';
 
-const name = process.argv.includes('--holdout') ? 'holdout' : 'intakes';
+const name = process.argv.includes('--holdout2') ? 'holdout2' : process.argv.includes('--holdout') ? 'holdout' : 'intakes';
 
 const pct = (x: number) => (Number.isNaN(x) ? '   –  ' : `${(x * 100).toFixed(1).padStart(5)}%`);
 const outcomes = judgeCorpus(readCorpus(name));

@@ -55,3 +55,9 @@ describe('emergency lines', () => {
     expect(intake.emergencyLine).toBe('EMERGENCY_LINE_120');
   });
 });
+
+describe('terms that look like emergencies in ordinary speech', () => {
+  it.each(['老板天天打我电话催我还钱', '楼下大火锅店油烟太大', '大风把树刮倒在路中间了', '办理流程我有点迷糊，想咨询一下'])('%s is no emergency', (text) => {
+    expect(judgeText(text).emergencyLine).toBe('EMERGENCY_LINE_NONE');
+  });
+});
