@@ -66,7 +66,9 @@ export class IntakeAcceptor {
         ],
       };
     }
-    const verdict = await limits.check(key, 'intake');
+    // The idempotency key makes a channel's retry (WeChat resends a message it got no answer to)
+    // one attempt, not several.
+    const verdict = await limits.check(key, 'intake', intake.idempotencyKey);
     if (!verdict.allowed) throw new HotlineError('RATE_LIMITED', limitMessage(verdict));
     return intake;
   }

@@ -89,6 +89,20 @@ describe('IntakeAcceptor with rules and limits', () => {
     expect((await outbox.stats()).depth).toBe(1);
   });
 
+  it('a channel retry of the same message counts once and is not refused', async () => {
+    const { acceptor } = make({ max: 2 });
+    const first = await acceptor.accept(draft('路灯坏了', undefined, 'wechat:msg-1'));
+    for (let i = 0; i < 3; i++) {
+      const retry = await acceptor.accept(draft('路灯坏了', undefined, 'wechat:msg-1'));
+      expect(retry).toMatchObject({ duplicate: true, intake: { intakeId: first.intake.intakeId } });
+    }
+    await acceptor.accept(draft('井盖丢了', undefined, 'wechat:msg-2'));
+    const err = await acceptor.accept(draft('垃圾没人清运', undefined, 'wechat:msg-3')).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'RATE_LIMITED' });
+    // The retry of a message let through earlier still gets its intake number.
+    expect(await acceptor.accept(draft('井盖丢了', undefined, 'wechat:msg-2'))).toMatchObject({ duplicate: true });
+  });
+
   it('rate-limits repeated submissions but never counts emergencies', async () => {
     const { acceptor } = make({ max: 2 });
     await acceptor.accept(draft('煤气味很重'));

@@ -33,14 +33,14 @@ export class RedisAbuseLimits implements AbuseLimits {
     this.scripts = defineScripts(redis);
   }
 
-  async check(citizenKey: string, kind: 'intake' | 'call'): Promise<LimitVerdict> {
+  async check(citizenKey: string, kind: 'intake' | 'call', attemptId: string = randomUUID()): Promise<LimitVerdict> {
     const limit = this.options[kind];
     const [verdict, value] = (await this.scripts['limit-check-2'](
       this.keys.restriction(citizenKey),
       this.keys.attempts(kind, citizenKey),
       limit.windowSeconds * 1000,
       limit.max,
-      randomUUID(),
+      attemptId,
     )) as [string, string];
     if (verdict === 'restricted') return { allowed: false, why: 'restricted', restriction: JSON.parse(value) as Restriction };
     if (verdict === 'rate') return { allowed: false, why: 'rate', retryAfterSeconds: Math.max(1, Math.ceil(Number(value) / 1000)) };

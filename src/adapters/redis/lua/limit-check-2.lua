@@ -7,12 +7,17 @@
 
   ARGV[1] window length (ms)
   ARGV[2] attempts allowed in the window
-  ARGV[3] id of this attempt (unique)
+  ARGV[3] id of this attempt: a channel's retry of the same message carries the same id
 
   Output: {'restricted', <restriction JSON>} | {'rate', <ms until an attempt is allowed>} |
           {'ok', <attempts in the window, this one included>}
   A refused attempt is not counted: a citizen waiting out the window gets in when it ends.
+  An attempt already let through in the window (a retry) is let through again, uncounted: it
+  may already be stored, and the outbox answers it as a duplicate.
 ]]
+if redis.call('ZSCORE', KEYS[2], ARGV[3]) then
+  return {'ok', tostring(redis.call('ZCARD', KEYS[2]))}
+end
 local restriction = redis.call('GET', KEYS[1])
 if restriction then
   return {'restricted', restriction}
