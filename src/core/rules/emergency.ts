@@ -10,11 +10,13 @@ import { allHits, compileTerms, type Term, type TermHit, type Clauses } from './
 export interface CompiledEmergency {
   lines: { line: '110' | '119' | '120' | '122'; families: { name: string; terms: Term[] }[] }[];
   explanation: string;
+  possible: Term[];
 }
 
 export function compileEmergency(cfg: IntakeRulesConfig['emergency']): CompiledEmergency {
   return {
     explanation: cfg.explanation,
+    possible: compileTerms(cfg.possible),
     lines: cfg.lines.map((l) => ({
       line: l.line,
       families: Object.entries(l.families).map(([name, terms]) => ({ name, terms: compileTerms(terms) })),
@@ -34,6 +36,8 @@ export interface EmergencyVerdict {
   finding?: EmergencyFinding;
   /** Terms that matched but were set aside (negated, past, hypothetical, habitual), for the record. */
   setAside: { term: string; kind: NotNowKind; cue: string }[];
+  /** No line matched, but a current danger word did: for an agent to review. */
+  possible?: TermHit;
 }
 
 const NOT_NOW = ['past', 'hypothetical', 'habitual'] as const;
@@ -55,7 +59,10 @@ export function detectEmergency(parts: Clauses, rules: CompiledEmergency, cues: 
       best = { line, family: current[0]!.family, hits: current.map((c) => c.hit) };
     }
   }
-  if (!best) return { setAside };
+  if (!best) {
+    const possible = allHits(parts, rules.possible, gapChars).find((h) => !notNow(h, cues, NOT_NOW, gapChars));
+    return { setAside, ...(possible ? { possible } : {}) };
+  }
   const number = best.line.line;
   return {
     setAside,

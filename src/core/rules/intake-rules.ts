@@ -63,6 +63,9 @@ export function judgeIntake(intake: Intake, rules: CompiledIntakeRules, earlier:
   } else {
     const aside = em.setAside.map((a) => `"${a.term}" ${a.kind} ("${a.cue}")`).join('; ');
     decisions.push({ rule: 'emergency.none', outcome: 'EMERGENCY_LINE_NONE', reason: aside ? `set aside: ${aside}` : 'no emergency term' });
+    if (em.possible) {
+      decisions.push({ rule: 'emergency.possible', outcome: 'REVIEW', reason: `danger word "${em.possible.term}" in "${em.possible.clause}": an agent should check` });
+    }
   }
 
   let scope: Intake['scope'];

@@ -43,6 +43,7 @@ export const intakeRulesSchema = z
           .min(1)
           .refine((ls) => new Set(ls.map((l) => l.line)).size === ls.length, 'each line may appear once'),
         explanation: z.string().refine((s) => s.includes('{line}'), 'must contain {line}'),
+        possible: terms,
       })
       .strict(),
     scope: z

@@ -61,3 +61,23 @@ describe('terms that look like emergencies in ordinary speech', () => {
     expect(judgeText(text).emergencyLine).toBe('EMERGENCY_LINE_NONE');
   });
 });
+
+describe('possible emergencies (safety net for wordings the families miss)', () => {
+  it('flags a current danger word for review and gives the citizen the emergency numbers, scope untouched', async () => {
+    const { citizenReply } = await import('../../../src/core/rules/citizen-reply.js');
+    const intake = judgeText('隔壁屋里一直往外飘黑烟，敲门没人应');
+    expect(intake.emergencyLine).toBe('EMERGENCY_LINE_NONE');
+    expect(intake.scope.inScope).toBe(true);
+    expect(intake.decisions.find((d) => d.rule === 'emergency.possible')?.outcome).toBe('REVIEW');
+    expect(citizenReply(intake)).toMatch(/^您的诉求已受理.*如情况紧急，请立即拨打110/);
+  });
+
+  it('does not flag a past or negated danger word, and the reply stays plain', async () => {
+    const { citizenReply } = await import('../../../src/core/rules/citizen-reply.js');
+    for (const text of ['去年楼里着过火，现在想问问消防验收', '没有漏水，就是想问问水费']) {
+      const intake = judgeText(text);
+      expect(intake.decisions.find((d) => d.rule === 'emergency.possible')).toBeUndefined();
+      expect(citizenReply(intake)).not.toContain('如情况紧急');
+    }
+  });
+});
