@@ -20,6 +20,12 @@ for (const l of labels) {
 }
 const falseEmergencies = outcomes.filter((o) => o.expected.emergencyLine === 'none' && o.actual.emergencyLine !== 'none');
 lines.push('', `false emergencies on non-emergency messages: ${falseEmergencies.length}`);
+const missed = outcomes.filter((o) => o.expected.emergencyLine !== 'none' && o.actual.emergencyLine === 'none');
+const calm = outcomes.filter((o) => o.expected.emergencyLine === 'none');
+lines.push(
+  `possible-emergency safety net: flags ${missed.filter((o) => o.possible).length} of ${missed.length} missed emergencies; ` +
+    `flags ${calm.filter((o) => o.possible).length} of ${calm.length} non-emergency messages (they get the emergency numbers in the reply)`,
+);
 if (process.argv.includes('--errors')) {
   lines.push('', 'errors:');
   for (const o of outcomes) {

@@ -43,6 +43,8 @@ export interface Outcome {
   entry: CorpusEntry;
   expected: Record<Label, string>;
   actual: Record<Label, string>;
+  /** The safety net fired (decision emergency.possible). */
+  possible: boolean;
 }
 
 const short = {
@@ -67,6 +69,7 @@ export function judgeCorpus(entries: CorpusEntry[], rules: CompiledIntakeRules =
         urgency: short.urgency(judged.classification.urgency),
         type: short.type(judged.classification.type),
       },
+      possible: judged.decisions.some((d) => d.rule === 'emergency.possible'),
     };
   });
 }
