@@ -27,6 +27,11 @@ async function main(): Promise<void> {
       process.stderr.write(`hotline-gateway: ${err.message}\n`);
       process.exit(1);
     }
+    if (err instanceof ConfigError) {
+      // The intake rules file (rules.file) is checked when the gateway is composed.
+      process.stderr.write(`hotline-gateway: ${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
     log.fatal({ err }, 'start-up failed');
     process.exit(1);
   }

@@ -14,6 +14,14 @@ import { intakeStatusRoutes } from '../adapters/http/routes/intake-status.js';
 import { operationsRoutes, type HealthCheck } from '../adapters/http/routes/operations.js';
 import { DevCore } from '../dev-core/dev-core.js';
 import { IntakeAcceptor } from '../services/intake-acceptor.js';
+// --- intake rules and abuse limits (issue 3) ---
+import { loadIntakeRules } from '../config/intake-rules.js';
+import { compileIntakeRules } from '../core/rules/intake-rules.js';
+import { RedisAbuseLimits } from '../adapters/redis/redis-abuse-limits.js';
+import { RedisAuditLog } from '../adapters/redis/redis-audit-log.js';
+import { RedisRecentIntakes } from '../adapters/redis/redis-recent-intakes.js';
+import { adminRoutes } from '../adapters/http/routes/admin.js';
+import { IntakeRulesJudge } from '../services/intake-rules-judge.js';
 import { DeliveryWorker } from '../services/delivery-worker.js';
 // Text channels (WeChat, SMS, partner API)
 import { textChannelRoutes } from './text-channels.js';
@@ -36,6 +44,8 @@ export interface RunningGateway {
  */
 export async function startGateway(config: Config, log: Logger): Promise<RunningGateway> {
   const stack: Array<() => Promise<void>> = [];
+  // Checked before anything starts: a bad rules file stops start-up naming the key.
+  const rules = compileIntakeRules(loadIntakeRules(config.rules.file));
   try {
     let embeddedRedis: EmbeddedRedis | undefined;
     let redisUrl = config.redis.url;
@@ -76,7 +86,11 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     });
     const metrics = new PrometheusMetrics(outbox);
     const worker = new DeliveryWorker(outbox, sink, metrics, config.outbox, log.child({ component: 'delivery' }));
-    const acceptor = new IntakeAcceptor(outbox, metrics, undefined, () => worker.wake());
+    // --- intake rules and abuse limits (issue 3) ---
+    const audit = new RedisAuditLog(redis, keys);
+    const limits = new RedisAbuseLimits(redis, keys, audit, config.abuse);
+    const judge = new IntakeRulesJudge(rules, new RedisRecentIntakes(redis, keys, { maxPerCitizen: config.rules.recentPerCitizen }));
+    const acceptor = new IntakeAcceptor(outbox, metrics, judge.judge, () => worker.wake(), undefined, { limits, onStored: judge.stored });
 
     const channels = await textChannelRoutes({ config, redis, redisUrl, keys, acceptor, log });
     stack.push(() => channels.stop());
@@ -117,6 +131,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
         webIntakeRoutes({ acceptor, maxContentChars: config.web.maxContentChars }),
         intakeStatusRoutes(outbox),
         ...channels.routes,
+        adminRoutes({ token: config.admin.token, limits, audit }),
         operationsRoutes({
           checks,
           registry: metrics.registry,

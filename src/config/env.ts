@@ -35,6 +35,9 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { env: 'HOTLINE_SMS_TENCENT_SECRET_ID', path: ['sms', 'tencent', 'send', 'secretId'], kind: 'string' },
   { env: 'HOTLINE_SMS_TENCENT_SECRET_KEY', path: ['sms', 'tencent', 'send', 'secretKey'], kind: 'string' },
   { env: 'HOTLINE_PARTNER_KEYS', path: ['partner', 'keys'], kind: 'string' },
+  // --- intake rules and abuse limits (issue 3) ---
+  { env: 'HOTLINE_RULES_FILE', path: ['rules', 'file'], kind: 'string' },
+  { env: 'HOTLINE_ADMIN_TOKEN', path: ['admin', 'token'], kind: 'string' },
 ];
 
 /** Variables that are not configuration keys but are read by the loader itself. */

@@ -99,6 +99,16 @@ export const configSchema = z
     log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']) }),
     shutdown: z.strictObject({ drainTimeoutMs: positiveInt }),
     ...textChannels,
+    // --- intake rules and abuse limits (issue 3) ---
+    rules: z.strictObject({ file: z.string(), recentPerCitizen: positiveInt.max(10_000) }),
+    abuse: z.strictObject({
+      intake: z.strictObject({ max: positiveInt, windowSeconds: positiveInt }),
+      call: z.strictObject({ max: positiveInt, windowSeconds: positiveInt }),
+      maxRestrictionDays: positiveInt.max(3650),
+    }),
+    admin: z.strictObject({
+      token: z.string().refine((v) => v === '' || v.length >= 16, 'must be empty (admin endpoints off) or at least 16 characters'),
+    }),
   })
   .refine((c) => c.outbox.retryMinMs <= c.outbox.retryMaxMs, {
     message: 'must not be greater than outbox.retryMaxMs',

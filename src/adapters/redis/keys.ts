@@ -53,4 +53,26 @@ export class RedisKeys {
   get bullPrefix(): string {
     return `${this.prefix}bull`;
   }
+
+  // --- intake rules and abuse limits (issue 3) ---
+  /** ZSET "<intakeId>\t<normalised text>" → received ms: a citizen's recent intakes (repeat rule). */
+  recentIntakes(citizenKey: string): string {
+    return `${this.prefix}recent:${citizenKey}`;
+  }
+  /** String (JSON Restriction) that expires by itself at the restriction's end (art. 34). */
+  restriction(citizenKey: string): string {
+    return `${this.prefix}abuse:restriction:${citizenKey}`;
+  }
+  /** ZSET citizen key → restriction end (ms), to list restrictions. */
+  get restrictionIndex(): string {
+    return `${this.prefix}abuse:restrictions`;
+  }
+  /** ZSET attempt id → time (ms): a citizen's attempts of one kind in the sliding window. */
+  attempts(kind: string, citizenKey: string): string {
+    return `${this.prefix}abuse:attempts:${kind}:${citizenKey}`;
+  }
+  /** Stream: the append-only audit log. */
+  get auditLog(): string {
+    return `${this.prefix}audit`;
+  }
 }

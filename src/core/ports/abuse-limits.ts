@@ -17,8 +17,12 @@ export type LimitVerdict =
   | { allowed: false; why: 'rate'; retryAfterSeconds: number };
 
 export interface AbuseLimits {
-  /** Counts one attempt of this kind for the citizen and says whether it may go ahead. */
-  check(citizenKey: string, kind: 'intake' | 'call'): Promise<LimitVerdict>;
+  /**
+   * Counts one attempt of this kind for the citizen and says whether it may go ahead. An
+   * `attemptId` already let through in the window (a channel's retry of the same message) is
+   * allowed again without being counted twice.
+   */
+  check(citizenKey: string, kind: 'intake' | 'call', attemptId?: string): Promise<LimitVerdict>;
   restrict(citizenKey: string, restriction: { reason: string; until: Date; by: string }): Promise<Restriction>;
   lift(citizenKey: string, by: string, note?: string): Promise<void>;
   get(citizenKey: string): Promise<Restriction | undefined>;

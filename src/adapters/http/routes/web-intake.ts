@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { invalidField } from '../../../core/errors.js';
 import { DATUMS, type Incident } from '../../../core/intake/intake.js';
 import { toE164 } from '../../../core/intake/phone.js';
+import { citizenReply } from '../../../core/rules/citizen-reply.js';
 import type { IntakeAcceptor } from '../../../services/intake-acceptor.js';
 import { errorBodySchema } from '../errors.js';
 
@@ -102,7 +103,7 @@ export function webIntakeRoutes(options: WebIntakeRouteOptions): FastifyPluginAs
             intakeId: intake.intakeId,
             status: 'queued',
             duplicate,
-            message: `您的诉求已受理，受理编号 ${intake.intakeId}。`,
+            message: citizenReply(intake),
           });
       },
     );

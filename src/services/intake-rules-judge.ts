@@ -1,0 +1,36 @@
+import type { Intake } from '../core/intake/intake.js';
+import type { RecentIntakes } from '../core/ports/recent-intakes.js';
+import { judgeIntake, normalisedText, type CompiledIntakeRules } from '../core/rules/intake-rules.js';
+
+/** Citizens without a phone or channel identity are keyed by the intake alone: nothing to compare. */
+const anonymous = (intake: Intake) => intake.citizen.citizenKey.startsWith('anon:');
+
+/**
+ * The intake rules with their one lookup: the citizen's recent intakes for the repeat rule.
+ * `judge` runs before the intake is stored, `stored` after (so a channel's retry, which the outbox
+ * answers as a duplicate, is never remembered as a second matter).
+ */
+export class IntakeRulesJudge {
+  constructor(
+    private readonly rules: CompiledIntakeRules,
+    private readonly recent: RecentIntakes,
+  ) {}
+
+  judge = async (intake: Intake): Promise<Intake> => {
+    const windowMs = this.rules.repeats.cfg.windowHours * 3_600_000;
+    const earlier = anonymous(intake)
+      ? []
+      : await this.recent.recent(intake.citizen.citizenKey, new Date(Date.parse(intake.receivedTime) - windowMs), this.rules.repeats.cfg.maxCompared);
+    return judgeIntake(intake, this.rules, earlier);
+  };
+
+  stored = async (intake: Intake): Promise<void> => {
+    if (anonymous(intake)) return;
+    const windowMs = this.rules.repeats.cfg.windowHours * 3_600_000;
+    await this.recent.remember(
+      intake.citizen.citizenKey,
+      { intakeId: intake.intakeId, receivedTime: intake.receivedTime, text: normalisedText(intake) },
+      new Date(Date.parse(intake.receivedTime) + windowMs),
+    );
+  };
+}
