@@ -22,6 +22,10 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { env: 'HOTLINE_DEV_CORE_PORT', path: ['devCore', 'port'], kind: 'int' },
   { env: 'HOTLINE_DEV_CORE_TOKEN', path: ['devCore', 'token'], kind: 'string' },
   { env: 'HOTLINE_LOG_LEVEL', path: ['log', 'level'], kind: 'string' },
+  // Telephony (issue 4)
+  { env: 'HOTLINE_DEV_CORE_CALLS_FILE', path: ['devCore', 'callsFile'], kind: 'string' },
+  { env: 'HOTLINE_IVR_FILE', path: ['telephony', 'ivrFile'], kind: 'string' },
+  { env: 'HOTLINE_RECORDINGS_DIR', path: ['telephony', 'recordingsDir'], kind: 'string' },
 ];
 
 /** Variables that are not configuration keys but are read by the loader itself. */

@@ -34,6 +34,7 @@ export const configSchema = z
       host: z.string().min(1),
       port,
       token: z.string(),
+      callsFile: z.string().min(1),
     }),
     outbox: z.object({
       batchSize: positiveInt.max(1000),
@@ -47,6 +48,14 @@ export const configSchema = z
     web: z.object({ maxContentChars: positiveInt }),
     log: z.object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']) }),
     shutdown: z.object({ drainTimeoutMs: positiveInt }),
+    // Telephony: IVR, recordings, the simulated switch (issue 4).
+    telephony: z.object({
+      ivrFile: z.string().min(1),
+      recordingsDir: z.string().min(1),
+      promptsDir: z.string().min(1),
+      factRetentionHours: positiveInt,
+      simulated: z.object({ devRoutes: z.boolean(), defaultPromptMs: positiveInt }),
+    }),
   })
   .strict()
   .refine((c) => c.outbox.retryMinMs <= c.outbox.retryMaxMs, {
