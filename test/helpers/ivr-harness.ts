@@ -89,7 +89,7 @@ export async function startIvr(redis: TestRedis, options: { promptMs?: number; f
   worker.start();
 
   const lines = () => {
-    let text = '';
+    let text: string;
     try {
       text = readFileSync(callsFile, 'utf8');
     } catch {

@@ -25,7 +25,7 @@ async function ended(c: VirtualCaller) {
   await c.hangup();
   const [cdr, ...more] = await h.cdrLines(c.callId);
   expect(more).toEqual([]); // exactly one record per call
-  return cdr as Record<string, any>;
+  return cdr as Record<string, unknown>;
 }
 
 const factTypes = async (callId: string) => (await h.calls.facts(callId)).map((f) => f.type);
@@ -285,8 +285,24 @@ describe('call-detail records', () => {
   it('are idempotent by call id: a second enqueue of the same record stores nothing new', async () => {
     const c = h.sim.placeCall({ caller: number() });
     await c.waitForMedia('welcome');
-    const cdr = await ended(c);
-    const again = await h.callRecords.enqueue({ ...(cdr as never), disposition: 'abandoned' });
+    await ended(c);
+    const again = await h.callRecords.enqueue({
+      callId: c.callId,
+      switchId: 'sim-test',
+      direction: 'inbound',
+      caller: 'x',
+      citizenKey: 'tel:x',
+      dialled: '12345',
+      entry: { kind: 'citizen' },
+      disposition: 'abandoned',
+      priority: 'normal',
+      arrivedTime: new Date().toISOString(),
+      endTime: new Date().toISOString(),
+      durationSec: 1,
+      hangupCause: 'NORMAL_CLEARING',
+      callbackRequested: false,
+      facts: [],
+    });
     expect(again.duplicate).toBe(true);
     await new Promise((r) => setTimeout(r, 200));
     expect(await h.cdrLines(c.callId)).toHaveLength(1);
