@@ -249,7 +249,7 @@ export class SimulatedSwitch implements Switch {
     this.emit({ type: 'call.answered', callId });
   }
 
-  play(callId: CallId, media: string): Promise<{ interrupted: boolean }> {
+  async play(callId: CallId, media: string): Promise<{ interrupted: boolean }> {
     const call = this.answered(callId);
     this.endMedia(call);
     return new Promise((resolve) => {
@@ -269,7 +269,7 @@ export class SimulatedSwitch implements Switch {
     if (call.media?.kind === 'play' || call.media?.kind === 'collect') this.endMedia(call);
   }
 
-  collectDigits(callId: CallId, request: CollectDigitsRequest): Promise<CollectDigitsResult> {
+  async collectDigits(callId: CallId, request: CollectDigitsRequest): Promise<CollectDigitsResult> {
     const call = this.answered(callId);
     this.endMedia(call);
     const tries = Math.max(1, request.tries ?? 1);
@@ -427,8 +427,8 @@ export class SimulatedSwitch implements Switch {
   async hangup(callId: CallId, cause: HangupCause = 'NORMAL_CLEARING'): Promise<void> {
     const call = this.calls.get(callId);
     if (!call || call.state === 'ended') return;
-    this.endMedia(call);
     call.state = 'ended';
+    this.endMedia(call);
     call.hangupCause = cause;
     for (const t of call.timers) clearTimeout(t);
     const other = call.bridgedWith;
