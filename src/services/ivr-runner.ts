@@ -369,12 +369,25 @@ export class IvrRunner {
         ...(rec ? { recording: rec } : {}),
         facts: s.facts,
       };
-      await this.o.callRecords.enqueue(record);
+      await retry(() => this.o.callRecords.enqueue(record), s.log);
       this.o.onCallRecord?.();
       s.log.info({ disposition: record.disposition, durationSec: record.durationSec }, 'call ended');
     } finally {
       this.sessions.delete(id);
       s.resolveFinished();
+    }
+  }
+}
+
+/** A short Redis outage must not lose a call's record: a few retries with backoff, then it is logged. */
+async function retry<T>(work: () => Promise<T>, log: Logger, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (i >= attempts) throw err;
+      log.warn({ err, attempt: i }, 'call record not queued yet; retrying');
+      await new Promise((r) => setTimeout(r, 100 * 4 ** (i - 1)));
     }
   }
 }
