@@ -2,6 +2,17 @@ import { readFileSync } from 'node:fs';
 
 const RATE = 8000;
 
+/** One second of low comfort noise, made once: a long call's file is copies of it. */
+const NOISE = (() => {
+  const b = Buffer.alloc(RATE * 2);
+  let seed = 12345;
+  for (let i = 0; i < RATE; i++) {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    b.writeInt16LE(((seed >> 16) % 64) - 32, i * 2);
+  }
+  return b;
+})();
+
 /** DTMF frequency pairs (ITU-T Q.23). */
 const DTMF: Record<string, [number, number]> = {
   '1': [697, 1209], '2': [697, 1336], '3': [697, 1477],
@@ -18,11 +29,7 @@ const DTMF: Record<string, [number, number]> = {
 export function renderCallWav(durationMs: number, tones: { atMs: number; digit: string }[]): Buffer {
   const samples = Math.max(1, Math.round((durationMs / 1000) * RATE));
   const pcm = Buffer.alloc(samples * 2);
-  let seed = 12345;
-  for (let i = 0; i < samples; i++) {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    pcm.writeInt16LE(((seed >> 16) % 64) - 32, i * 2);
-  }
+  for (let off = 0; off < pcm.length; off += NOISE.length) NOISE.copy(pcm, off, 0, Math.min(NOISE.length, pcm.length - off));
   for (const t of tones) {
     const pair = DTMF[t.digit];
     if (!pair) continue;
