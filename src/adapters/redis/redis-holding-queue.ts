@@ -1,27 +1,29 @@
 import type { Redis } from 'ioredis';
 import type { HoldingQueue } from '../../core/ports/holding-queue.js';
 import type { RedisKeys } from './keys.js';
+import { defineScripts, type ScriptName } from './scripts.js';
 
 const RANK = { 'emergency-transfer': 0, normal: 1 } as const;
 
 /**
  * The holding step in Redis: one sorted set per queue, score = priority rank × 10^15 + a global
  * sequence, so a call transferred from 110/119/120/122 goes ahead of every ordinary caller and
- * callers of one rank keep arrival order. ZADD NX keeps a place already held.
+ * callers of one rank keep arrival order. Entering again keeps the place already held
+ * (lua/hold-enter-2: one round trip, atomic).
  */
 export class RedisHoldingQueue implements HoldingQueue {
+  private readonly scripts: Record<ScriptName, (...args: (string | number)[]) => Promise<unknown>>;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
-  ) {}
+  ) {
+    this.scripts = defineScripts(redis);
+  }
 
   async enter(queue: string, callId: string, priority: 'emergency-transfer' | 'normal'): Promise<{ position: number }> {
-    const key = this.keys.holdingQueue(queue);
-    if ((await this.redis.zscore(key, callId)) === null) {
-      const seq = await this.redis.incr(this.keys.holdingSequence);
-      await this.redis.zadd(key, 'NX', RANK[priority] * 1e15 + seq, callId);
-    }
-    return { position: (await this.position(queue, callId)) ?? 1 };
+    const position = await this.scripts['hold-enter-2'](this.keys.holdingQueue(queue), this.keys.holdingSequence, callId, RANK[priority]);
+    return { position: Number(position) };
   }
 
   async leave(queue: string, callId: string): Promise<void> {
