@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.js';
@@ -143,7 +144,8 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
       callRecords,
       onCallRecord: () => callRecordWorker.wake(),
       emergency: ivr.emergency,
-      recordingsDir: config.telephony.recordingsDir,
+      // Absolute: the switch writes the file and the runner hashes it (shared storage with FreeSWITCH).
+      recordingsDir: resolve(config.telephony.recordingsDir),
       media: (id) => promptFile(ivr, config.telephony.promptsDir, id),
       log: log.child({ component: 'ivr' }),
     });

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { EMERGENCY_LINE_NUMBERS, KEY_ACTIONS, PROMPT_ROLES, type EmergencyRoutes, type IvrFlow, type PromptRole } from '../core/ivr/flow.js';
@@ -106,8 +106,11 @@ export function buildIvrConfig(c: IvrConfigFile, file = 'ivr'): IvrConfig {
   };
 }
 
-/** Prompt id → the file the switch plays: the recorded file if configured, else the development prompt. */
+/**
+ * Prompt id → the file the switch plays: the recorded file if configured, else the development
+ * prompt. Absolute, because FreeSWITCH resolves a relative path against its own sound directory.
+ */
 export function promptFile(ivr: IvrConfig, promptsDir: string, id: string): string {
   const p = ivr.prompts.get(id);
-  return p?.file ? p.file : join(promptsDir, `${id}.wav`);
+  return resolve(p?.file ? p.file : `${promptsDir}/${id}.wav`);
 }
