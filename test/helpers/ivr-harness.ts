@@ -42,7 +42,10 @@ export interface IvrHarness {
  * core over real gRPC (progress queries, call records), the CDR outbox and its worker. Prompts
  * last `promptMs`; the flow is config/ivr.yaml with shorter timeouts.
  */
-export async function startIvr(redis: TestRedis, options: { promptMs?: number; flow?: Partial<IvrFlow> } = {}): Promise<IvrHarness> {
+export async function startIvr(
+  redis: TestRedis,
+  options: { promptMs?: number; flow?: Partial<IvrFlow>; queryAddress?: string } = {},
+): Promise<IvrHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'hg-ivr-'));
   const log = silentLogger();
   const client = redis.client();
@@ -52,7 +55,7 @@ export async function startIvr(redis: TestRedis, options: { promptMs?: number; f
   const devCore = new DevCore({ intakesFile: join(dir, 'intakes.jsonl'), callsFile, log });
   const address = await devCore.start('127.0.0.1', 0);
   const grpcOptions = { address, deadlineMs: 5000 };
-  const query = new GrpcWorkOrderQuery({ ...grpcOptions, queryDeadlineMs: 3000 });
+  const query = new GrpcWorkOrderQuery({ ...grpcOptions, ...(options.queryAddress ? { address: options.queryAddress } : {}), queryDeadlineMs: 1000 });
   const sink = new GrpcCallRecordSink(grpcOptions);
   const intakeSink = new GrpcIntakeSink(grpcOptions);
   const callRecords = new RedisCallRecordOutbox(client, keys, { leaseMs: 5000, idempotencyTtlSeconds: 3600, statusRetentionSeconds: 3600 });

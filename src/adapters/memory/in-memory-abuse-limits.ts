@@ -10,7 +10,7 @@ export class InMemoryAbuseLimits implements AbuseLimits {
 
   constructor(private readonly clock: () => Date = () => new Date()) {}
 
-  async check(citizenKey: string): Promise<LimitVerdict> {
+  async check(citizenKey: string, _kind: 'intake' | 'call'): Promise<LimitVerdict> {
     const r = await this.get(citizenKey);
     return r ? { allowed: false, why: 'restricted', restriction: r } : { allowed: true };
   }
@@ -27,7 +27,7 @@ export class InMemoryAbuseLimits implements AbuseLimits {
     return r;
   }
 
-  async lift(citizenKey: string): Promise<void> {
+  async lift(citizenKey: string, _by: string, _note?: string): Promise<void> {
     this.restrictions.delete(citizenKey);
   }
 
