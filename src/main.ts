@@ -23,6 +23,10 @@ async function main(): Promise<void> {
   try {
     gateway = await startGateway(config, log);
   } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`hotline-gateway: ${err.message}\n`);
+      process.exit(78); // EX_CONFIG (the IVR file is read at start-up)
+    }
     if (err instanceof EmbeddedRedisError) {
       process.stderr.write(`hotline-gateway: ${err.message}\n`);
       process.exit(1);
@@ -40,6 +44,10 @@ async function main(): Promise<void> {
     `hotline-gateway listening on ${gateway.url}`,
     `  redis: ${gateway.embeddedRedis ? `embedded redis-server ${gateway.redisUrl} (data in ${config.dataDir}/redis)` : 'external'}`,
     `  work-order core: ${gateway.devCore ? `DEVELOPMENT core in-process at ${gateway.coreAddress}, intakes in ${config.devCore.file}` : gateway.coreAddress}`,
+    `  telephony: ${gateway.telephony.mode === 'simulated' ? 'SIMULATED (no FreeSWITCH configured; no real phone can call in). IVR from ' + config.telephony.ivrFile + ', recordings in ' + config.telephony.recordingsDir : gateway.telephony.mode}`,
+    ...(gateway.telephony.mode === 'simulated' && config.telephony.simulated.devRoutes
+      ? [`  place a virtual call: curl -s -XPOST ${gateway.url.replace('0.0.0.0', '127.0.0.1')}/v1/dev/sim/calls -H 'content-type: application/json' -d '{"caller":"13800138000","keys":[{"atMs":3000,"press":"2"}]}'`]
+      : []),
     `  try: curl -s -XPOST ${gateway.url.replace('0.0.0.0', '127.0.0.1')}/v1/intake/web -H 'content-type: application/json' -d '{"content":"小区路灯坏了"}'`,
   ];
   process.stdout.write(banner.join('\n') + '\n');

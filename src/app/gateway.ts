@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.js';
@@ -25,6 +26,20 @@ import { IntakeRulesJudge } from '../services/intake-rules-judge.js';
 import { DeliveryWorker } from '../services/delivery-worker.js';
 // Text channels (WeChat, SMS, partner API)
 import { textChannelRoutes } from './text-channels.js';
+// Telephony (issue 4)
+import { loadIvrConfig, promptFile } from '../config/ivr.js';
+import { IvrMachine } from '../core/ivr/machine.js';
+import type { AbuseLimits } from '../core/ports/abuse-limits.js';
+import { SimulatedSwitch } from '../adapters/simulated/simulated-switch.js';
+import { wavDurationMs } from '../adapters/simulated/wav.js';
+import { RedisHoldingQueue } from '../adapters/redis/redis-holding-queue.js';
+import { RedisCallbackRequests } from '../adapters/redis/redis-callback-requests.js';
+import { RedisCallStore } from '../adapters/redis/redis-call-store.js';
+import { RedisCallRecordOutbox } from '../adapters/redis/redis-call-record-outbox.js';
+import { GrpcCallRecordSink, GrpcWorkOrderQuery } from '../adapters/grpc/grpc-call-records.js';
+import { devSimRoutes } from '../adapters/http/routes/dev-sim.js';
+import { IvrRunner } from '../services/ivr-runner.js';
+import { CallRecordWorker } from '../services/call-record-worker.js';
 
 export interface RunningGateway {
   http: FastifyInstance;
@@ -34,6 +49,13 @@ export interface RunningGateway {
   coreAddress: string;
   embeddedRedis?: EmbeddedRedis;
   devCore?: DevCore;
+  telephony: {
+    mode: 'simulated';
+    /** The in-process switch when telephony is simulated (tests and demos place calls on it). */
+    simulated: SimulatedSwitch;
+    runner: IvrRunner;
+    callRecords: RedisCallRecordOutbox;
+  };
   /** Drain and stop: no new requests, in-flight requests and delivery batches finish. */
   stop(): Promise<void>;
 }
@@ -42,11 +64,18 @@ export interface RunningGateway {
  * The composition root: the only place adapters are constructed. Everything is wired through
  * constructors; nothing reaches for a singleton.
  */
-export async function startGateway(config: Config, log: Logger): Promise<RunningGateway> {
+export interface GatewayParts {
+  /** The abuse-limit store (art. 34); defaults to an in-memory one until the Redis store is merged. */
+  abuseLimits?: AbuseLimits;
+}
+
+export async function startGateway(config: Config, log: Logger, parts: GatewayParts = {}): Promise<RunningGateway> {
   const stack: Array<() => Promise<void>> = [];
   // Checked before anything starts: a bad rules file stops start-up naming the key.
   const rules = compileIntakeRules(loadIntakeRules(config.rules.file));
   try {
+    // Validated before anything starts: a broken IVR file stops start-up naming the key.
+    const ivr = loadIvrConfig(config.telephony.ivrFile);
     let embeddedRedis: EmbeddedRedis | undefined;
     let redisUrl = config.redis.url;
     if (!redisUrl) {
@@ -65,7 +94,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     let devCore: DevCore | undefined;
     let coreAddress = config.core.address;
     if (!coreAddress) {
-      devCore = new DevCore({ intakesFile: config.devCore.file, token: config.devCore.token || undefined, log: log.child({ component: 'dev-core' }) });
+      devCore = new DevCore({ intakesFile: config.devCore.file, callsFile: config.devCore.callsFile, token: config.devCore.token || undefined, log: log.child({ component: 'dev-core' }) });
       coreAddress = await devCore.start('127.0.0.1', 0);
       const dc = devCore;
       stack.push(() => dc.stop());
@@ -95,6 +124,50 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     const channels = await textChannelRoutes({ config, redis, redisUrl, keys, acceptor, log });
     stack.push(() => channels.stop());
 
+    // --- Telephony (issue 4). With no FreeSWITCH configured, the switch is simulated in-process
+    // and says so (banner, /healthz). The FreeSWITCH adapter plugs in here when configured.
+    const coreClient = {
+      address: coreAddress,
+      token: config.core.address ? config.core.token || undefined : config.devCore.token || undefined,
+      tlsCaFile: config.core.tlsCaFile || undefined,
+      deadlineMs: config.core.deadlineMs,
+    };
+    const callRecordSink = new GrpcCallRecordSink(coreClient);
+    stack.push(async () => callRecordSink.close());
+    const workOrderQuery = new GrpcWorkOrderQuery({ ...coreClient, queryDeadlineMs: ivr.progressQueryDeadlineMs });
+    stack.push(async () => workOrderQuery.close());
+    const callRecords = new RedisCallRecordOutbox(redis, keys, {
+      leaseMs: config.outbox.leaseMs,
+      idempotencyTtlSeconds: config.outbox.idempotencyTtlHours * 3600,
+      statusRetentionSeconds: config.outbox.statusRetentionHours * 3600,
+    });
+    const callRecordWorker = new CallRecordWorker(callRecords, callRecordSink, config.outbox, log.child({ component: 'call-records' }));
+    const promptMs = new Map<string, number>();
+    const simulated = new SimulatedSwitch({
+      id: 'simulated',
+      mediaDurationMs: (media) => {
+        let d = promptMs.get(media);
+        if (d === undefined) promptMs.set(media, (d = wavDurationMs(media) ?? config.telephony.simulated.defaultPromptMs));
+        return d;
+      },
+    });
+    const runner = new IvrRunner({
+      switch: simulated,
+      machine: new IvrMachine(ivr.flow),
+      abuseLimits: parts.abuseLimits ?? limits,
+      holding: new RedisHoldingQueue(redis, keys),
+      callbacks: new RedisCallbackRequests(redis, keys),
+      query: workOrderQuery,
+      calls: new RedisCallStore(redis, keys, { factRetentionSeconds: config.telephony.factRetentionHours * 3600 }),
+      callRecords,
+      onCallRecord: () => callRecordWorker.wake(),
+      emergency: ivr.emergency,
+      // Absolute: the switch writes the file and the runner hashes it (shared storage with FreeSWITCH).
+      recordingsDir: resolve(config.telephony.recordingsDir),
+      media: (id) => promptFile(ivr, config.telephony.promptsDir, id),
+      log: log.child({ component: 'ivr' }),
+    });
+
     let draining = false;
     const checks: HealthCheck[] = [
       {
@@ -122,6 +195,13 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
         },
       },
       ...channels.checks,
+      {
+        name: 'callRecords',
+        critical: false,
+        async check() {
+          return { ok: callRecordWorker.link.reachable !== false, ...(await callRecords.stats()), ...callRecordWorker.link };
+        },
+      },
     ];
     const http = await buildHttpServer({
       log,
@@ -132,6 +212,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
         intakeStatusRoutes(outbox),
         ...channels.routes,
         adminRoutes({ token: config.admin.token, limits, audit }),
+        ...(config.telephony.simulated.devRoutes ? [devSimRoutes(simulated)] : []),
         operationsRoutes({
           checks,
           registry: metrics.registry,
@@ -139,6 +220,13 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
           info: () => ({
             redis: embeddedRedis ? `embedded redis-server (pid ${embeddedRedis.pid})` : 'external',
             core: devCore ? 'development work-order core (in-process)' : coreAddress,
+            telephony: {
+              mode: 'simulated',
+              switch: simulated.id,
+              note: 'SIMULATED telephony: no FreeSWITCH is configured, no real phone can reach this gateway',
+              activeCalls: runner.activeCalls,
+              devRoutes: config.telephony.simulated.devRoutes ? '/v1/dev/sim/calls' : undefined,
+            },
           }),
         }),
       ],
@@ -146,19 +234,36 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     const address = await http.listen({ host: config.http.host, port: config.http.port });
     stack.push(() => closeHttpServer(http));
     worker.start();
+    callRecordWorker.start();
+    runner.start();
 
     const stop = async () => {
       draining = true;
-      // Order: stop taking requests (in-flight ones finish), finish the delivery batch in
-      // flight, then close the core link, the dev core and Redis.
+      // Order: stop taking requests (in-flight ones finish), stop taking calls and end the
+      // simulated ones (their records are queued), finish the delivery batches in flight, then
+      // close the core link, the dev core and Redis.
       const closeHttp = stack.pop()!;
       await closeHttp();
       log.info('drain: HTTP closed, requests in flight finished');
+      runner.stop();
+      for (const c of await simulated.liveCalls()) await simulated.hangup(c.callId, 'MANAGER_REQUEST');
+      await simulated.flush();
+      await runner.drain();
       await worker.stop();
-      log.info('drain: delivery batches in flight settled');
+      await callRecordWorker.stop();
+      log.info('drain: calls ended, delivery batches in flight settled');
       while (stack.length) await stack.pop()!();
     };
-    return { http, url: address, redisUrl, coreAddress, embeddedRedis, devCore, stop };
+    return {
+      http,
+      url: address,
+      redisUrl,
+      coreAddress,
+      embeddedRedis,
+      devCore,
+      telephony: { mode: 'simulated', simulated, runner, callRecords },
+      stop,
+    };
   } catch (err) {
     while (stack.length) await stack.pop()!().catch(() => undefined);
     throw err;

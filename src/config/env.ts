@@ -38,6 +38,10 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   // --- intake rules and abuse limits (issue 3) ---
   { env: 'HOTLINE_RULES_FILE', path: ['rules', 'file'], kind: 'string' },
   { env: 'HOTLINE_ADMIN_TOKEN', path: ['admin', 'token'], kind: 'string' },
+  // Telephony (issue 4)
+  { env: 'HOTLINE_DEV_CORE_CALLS_FILE', path: ['devCore', 'callsFile'], kind: 'string' },
+  { env: 'HOTLINE_IVR_FILE', path: ['telephony', 'ivrFile'], kind: 'string' },
+  { env: 'HOTLINE_RECORDINGS_DIR', path: ['telephony', 'recordingsDir'], kind: 'string' },
 ];
 
 /** Variables that are not configuration keys but are read by the loader itself. */

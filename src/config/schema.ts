@@ -85,6 +85,7 @@ export const configSchema = z
       host: z.string().min(1),
       port,
       token: z.string(),
+      callsFile: z.string().min(1),
     }),
     outbox: z.strictObject({
       batchSize: positiveInt.max(1000),
@@ -108,6 +109,14 @@ export const configSchema = z
     }),
     admin: z.strictObject({
       token: z.string().refine((v) => v === '' || v.length >= 16, 'must be empty (admin endpoints off) or at least 16 characters'),
+    }),
+    // Telephony: IVR, recordings, the simulated switch (issue 4).
+    telephony: z.strictObject({
+      ivrFile: z.string().min(1),
+      recordingsDir: z.string().min(1),
+      promptsDir: z.string().min(1),
+      factRetentionHours: positiveInt,
+      simulated: z.strictObject({ devRoutes: z.boolean(), defaultPromptMs: positiveInt }),
     }),
   })
   .refine((c) => c.outbox.retryMinMs <= c.outbox.retryMaxMs, {

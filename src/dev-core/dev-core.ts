@@ -1,11 +1,20 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../log/logger.js';
-import { INTAKE_SINK, serviceDefinition } from '../adapters/grpc/proto.js';
-import type { SubmitAckMessage, SubmitRequest } from '../adapters/grpc/messages.js';
+import { CALL_RECORDS, CORE_QUERY, INTAKE_SINK, serviceDefinition } from '../adapters/grpc/proto.js';
+import type {
+  GetWorkOrderProgressRequest,
+  SubmitAckMessage,
+  SubmitCallRecordsRequest,
+  SubmitCallRecordsResponse,
+  SubmitRequest,
+  WorkOrderProgressMessage,
+} from '../adapters/grpc/messages.js';
 import { JsonlStore } from './jsonl-store.js';
 
 export interface DevCoreOptions {
   intakesFile: string;
+  /** Call-detail records, one JSON line each, once per call id (HOTLINE_DEV_CORE_CALLS_FILE). */
+  callsFile?: string;
   token?: string;
   log: Logger;
 }
@@ -13,6 +22,7 @@ export interface DevCoreOptions {
 interface StoredIntake {
   intakeId: string;
   workOrderId: string;
+  storedTime?: string;
 }
 
 /**
@@ -23,14 +33,22 @@ interface StoredIntake {
 export class DevCore {
   private readonly server = new grpc.Server();
   readonly intakes: JsonlStore<StoredIntake>;
+  readonly calls: JsonlStore<true> | undefined;
   private port = 0;
 
   constructor(private readonly options: DevCoreOptions) {
     this.intakes = new JsonlStore<StoredIntake>(
       options.intakesFile,
       (line) => (line.intake as { idempotencyKey?: string } | undefined)?.idempotencyKey,
-      (line) => ({ intakeId: String((line.intake as { intakeId?: string }).intakeId), workOrderId: String(line.workOrderId) }),
+      (line) => ({
+        intakeId: String((line.intake as { intakeId?: string }).intakeId),
+        workOrderId: String(line.workOrderId),
+        ...(typeof line.storedTime === 'string' ? { storedTime: line.storedTime } : {}),
+      }),
     );
+    this.calls = options.callsFile
+      ? new JsonlStore<true>(options.callsFile, (line) => (line.record as { callId?: string } | undefined)?.callId, () => true)
+      : undefined;
     this.server.addService(serviceDefinition(INTAKE_SINK), {
       Submit: (call: grpc.ServerUnaryCall<SubmitRequest, SubmitAckMessage>, cb: grpc.sendUnaryData<SubmitAckMessage>) => {
         if (!this.authorised(call.metadata)) return cb({ code: grpc.status.UNAUTHENTICATED, details: 'bad or missing token' });
@@ -41,10 +59,69 @@ export class DevCore {
       },
       SubmitStream: (call: grpc.ServerDuplexStream<SubmitRequest, SubmitAckMessage>) => this.stream(call),
     });
+    this.server.addService(serviceDefinition(CALL_RECORDS), {
+      SubmitBatch: (
+        call: grpc.ServerUnaryCall<SubmitCallRecordsRequest, SubmitCallRecordsResponse>,
+        cb: grpc.sendUnaryData<SubmitCallRecordsResponse>,
+      ) => {
+        if (!this.authorised(call.metadata)) return cb({ code: grpc.status.UNAUTHENTICATED, details: 'bad or missing token' });
+        if (!this.calls) return cb({ code: grpc.status.UNIMPLEMENTED, details: 'this dev core keeps no call records' });
+        this.storeCalls(this.calls, call.request.records ?? []).then(
+          (acks) => cb(null, { acks }),
+          (err: Error) => cb({ code: grpc.status.UNAVAILABLE, details: err.message }),
+        );
+      },
+    });
+    this.server.addService(serviceDefinition(CORE_QUERY), {
+      GetWorkOrderProgress: (
+        call: grpc.ServerUnaryCall<GetWorkOrderProgressRequest, WorkOrderProgressMessage>,
+        cb: grpc.sendUnaryData<WorkOrderProgressMessage>,
+      ) => {
+        if (!this.authorised(call.metadata)) return cb({ code: grpc.status.UNAUTHENTICATED, details: 'bad or missing token' });
+        cb(null, this.progress(call.request.workOrderId ?? ''));
+      },
+    });
+  }
+
+  /**
+   * Answers from what it stored: a caller keys the digits of a work-order number (WO + 15
+   * digits). The dev core has no work-order lifecycle, so a stored intake is ACCEPTED.
+   */
+  private progress(keyed: string): WorkOrderProgressMessage {
+    const digits = keyed.replace(/\D/g, '');
+    if (!digits) return { found: false };
+    for (const v of this.intakes.values()) {
+      if (v.workOrderId.replace(/\D/g, '') === digits) {
+        return {
+          found: true,
+          workOrderId: v.workOrderId,
+          status: 'ACCEPTED',
+          statusText: '已受理，正在办理中',
+          ...(v.storedTime ? { updatedTime: v.storedTime } : {}),
+        };
+      }
+    }
+    return { found: false };
+  }
+
+  private async storeCalls(store: JsonlStore<true>, records: SubmitCallRecordsRequest['records']): Promise<NonNullable<SubmitCallRecordsResponse['acks']>> {
+    const valid = records.filter((r) => r.callId);
+    const stored = await store.appendNew(
+      valid,
+      (r) => r.callId,
+      (r) => ({ line: { storedTime: new Date().toISOString(), record: r }, value: true }),
+    );
+    let v = 0;
+    return records.map((r) =>
+      r.callId
+        ? { callId: r.callId, duplicate: stored[v++]!.duplicate }
+        : { callId: '', rejection: { code: 'INVALID_ARGUMENT', message: 'call_id is required' } },
+    );
   }
 
   async start(host = '127.0.0.1', port = 0): Promise<string> {
     await this.intakes.open();
+    await this.calls?.open();
     this.port = await new Promise<number>((res, rej) =>
       this.server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? rej(err) : res(p))),
     );
@@ -55,6 +132,7 @@ export class DevCore {
   async stop(): Promise<void> {
     await new Promise<void>((res) => this.server.tryShutdown(() => res()));
     await this.intakes.close();
+    await this.calls?.close();
   }
 
   private authorised(metadata: grpc.Metadata): boolean {
@@ -109,10 +187,11 @@ export class DevCore {
       valid,
       (r) => r.intake.idempotencyKey,
       (r, ordinal) => {
+        const storedTime = new Date().toISOString();
         const workOrderId = `WO${new Date().toISOString().slice(0, 10).replace(/-/g, '')}${String(ordinal).padStart(7, '0')}`;
         return {
-          line: { workOrderId, storedTime: new Date().toISOString(), intake: r.intake },
-          value: { intakeId: r.intake.intakeId, workOrderId },
+          line: { workOrderId, storedTime, intake: r.intake },
+          value: { intakeId: r.intake.intakeId, workOrderId, storedTime },
         };
       },
     );

@@ -58,6 +58,10 @@ export class JsonlStore<T> {
     return this.index.get(key);
   }
 
+  values(): IterableIterator<T> {
+    return this.index.values();
+  }
+
   /**
    * For each item in order: an existing value (duplicate) or a new line made by `make`, written
    * durably in one append. Returns one result per item, in order.

@@ -12,3 +12,30 @@ export interface SubmitAckMessage {
   workOrderId?: string;
   rejection?: { code?: string; message?: string };
 }
+
+// hotline.calls.v1 and hotline.query.v1 (call records, work-order progress).
+export interface CallRecordWire extends Record<string, unknown> {
+  callId: string;
+  disposition: string;
+}
+
+export interface SubmitCallRecordsRequest {
+  records: CallRecordWire[];
+}
+
+export interface SubmitCallRecordsResponse {
+  acks?: { callId?: string; duplicate?: boolean; rejection?: { code?: string; message?: string } }[];
+}
+
+export interface GetWorkOrderProgressRequest {
+  workOrderId?: string;
+  caller?: string;
+}
+
+export interface WorkOrderProgressMessage {
+  found?: boolean;
+  workOrderId?: string;
+  status?: string;
+  statusText?: string;
+  updatedTime?: string;
+}

@@ -89,7 +89,7 @@ function projectRoot(): string {
 
 export const PROTO_DIR = join(projectRoot(), 'proto');
 
-const PROTO_FILES = ['hotline/intake/v1/intake.proto'];
+const PROTO_FILES = ['hotline/intake/v1/intake.proto', 'hotline/calls/v1/calls.proto', 'hotline/query/v1/query.proto'];
 
 let root: protobuf.Root | undefined;
 
@@ -135,3 +135,5 @@ export function serviceDefinition(fullName: string): ServiceDefinition {
 }
 
 export const INTAKE_SINK = 'hotline.intake.v1.IntakeSink';
+export const CALL_RECORDS = 'hotline.calls.v1.CallRecords';
+export const CORE_QUERY = 'hotline.query.v1.CoreQuery';

@@ -1,4 +1,5 @@
 // Every Redis key the gateway writes is built here, and only here (one prefix per centre).
+import type { OutboxNamespace } from './redis-outbox-queue.js';
 
 export class RedisKeys {
   constructor(readonly prefix: string) {}
@@ -74,5 +75,56 @@ export class RedisKeys {
   /** Stream: the append-only audit log. */
   get auditLog(): string {
     return `${this.prefix}audit`;
+  }
+
+  /** The intake outbox's keys, for RedisOutboxQueue (the same keys as above). */
+  get intakeOutbox(): OutboxNamespace {
+    return {
+      itemPrefix: this.intakePrefix,
+      ready: this.outboxReady,
+      inFlight: this.outboxInFlight,
+      groupLocks: this.outboxCitizenLocks,
+      failed: this.outboxFailed,
+      sequence: this.outboxSequence,
+      idempotency: (key) => this.idempotency(key),
+    };
+  }
+
+  // --- Telephony: IVR holding queues, callbacks, recordings, call-detail records (issue 4) ---
+
+  /** ZSET call id → priority rank × 10^15 + sequence: the holding step of a queue (until the ACD). */
+  holdingQueue(queue: string): string {
+    return `${this.prefix}hold:${queue}`;
+  }
+  get holdingSequence(): string {
+    return `${this.prefix}hold:seq`;
+  }
+  /** HASH citizen key → pending callback request (JSON): one per number. */
+  get callbackPending(): string {
+    return `${this.prefix}callback:pending`;
+  }
+  /** ZSET citizen key → requested at (ms): the order the callbacks issue will place them in. */
+  get callbackOrder(): string {
+    return `${this.prefix}callback:order`;
+  }
+  /** HASH: recording metadata of a call (art. 17). */
+  recording(callId: string): string {
+    return `${this.prefix}rec:${callId}`;
+  }
+  /** LIST of the facts of a call (JSON), in order. */
+  callFacts(callId: string): string {
+    return `${this.prefix}call:${callId}:facts`;
+  }
+  /** The call-detail record outbox: its own namespace, the same scripts as the intake outbox. */
+  get callRecordOutbox(): OutboxNamespace {
+    return {
+      itemPrefix: `${this.prefix}cdr:`,
+      ready: `${this.prefix}cdr-outbox:ready`,
+      inFlight: `${this.prefix}cdr-outbox:inflight`,
+      groupLocks: `${this.prefix}cdr-outbox:group-locks`,
+      failed: `${this.prefix}cdr-outbox:failed`,
+      sequence: `${this.prefix}cdr-outbox:seq`,
+      idempotency: (key) => `${this.prefix}cdr-idem:${key}`,
+    };
   }
 }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { urgencyRank, type Intake } from '../../core/intake/intake.js';
 import type {
@@ -6,55 +5,42 @@ import type {
   IntakeOutbox,
   IntakeStatus,
   Lease,
-  LeasedIntake,
   OutboxStats,
   Settlement,
 } from '../../core/ports/intake-outbox.js';
 import type { RedisKeys } from './keys.js';
-import { defineScripts, type ScriptName } from './scripts.js';
+import { RedisOutboxQueue, type OutboxQueueOptions } from './redis-outbox-queue.js';
 
-export interface RedisIntakeOutboxOptions {
-  leaseMs: number;
-  idempotencyTtlSeconds: number;
-  statusRetentionSeconds: number;
-  /** How far down the queue one lease looks for intakes of citizens not already in flight. */
-  leaseScan?: number;
-}
+export type RedisIntakeOutboxOptions = OutboxQueueOptions;
 
 /**
- * The durable outbox in Redis. An intake is one hash plus an entry in a sorted set whose score
- * orders delivery: urgency rank × 10^15 + acceptance sequence. Every transition is one Lua
- * script, so several gateway instances can share the queue.
+ * The durable outbox of intakes in Redis (RedisOutboxQueue in the intake namespace): ordered by
+ * urgency rank × 10^15 + acceptance sequence, FIFO per citizen, idempotent by the channel's key.
  */
 export class RedisIntakeOutbox implements IntakeOutbox {
-  private readonly scripts: Record<ScriptName, (...args: (string | number)[]) => Promise<unknown>>;
+  private readonly queue: RedisOutboxQueue;
 
   constructor(
-    private readonly redis: Redis,
-    private readonly keys: RedisKeys,
-    private readonly options: RedisIntakeOutboxOptions,
+    redis: Redis,
+    keys: RedisKeys,
+    options: RedisIntakeOutboxOptions,
   ) {
-    this.scripts = defineScripts(redis);
+    this.queue = new RedisOutboxQueue(redis, keys.intakeOutbox, options);
   }
 
   async enqueue(intake: Intake): Promise<EnqueueResult> {
-    const [intakeId, duplicate] = (await this.scripts['accept-4'](
-      this.keys.idempotency(intake.idempotencyKey),
-      this.keys.intake(intake.intakeId),
-      this.keys.outboxReady,
-      this.keys.outboxSequence,
-      intake.intakeId,
-      JSON.stringify(intake),
-      intake.citizen.citizenKey,
-      urgencyRank(intake.classification.urgency),
-      Date.now(),
-      this.options.idempotencyTtlSeconds,
-    )) as [string, number];
-    return { intakeId, duplicate: duplicate === 1 };
+    const { id, duplicate } = await this.queue.accept({
+      id: intake.intakeId,
+      idempotencyKey: intake.idempotencyKey,
+      record: JSON.stringify(intake),
+      group: intake.citizen.citizenKey,
+      rank: urgencyRank(intake.classification.urgency),
+    });
+    return { intakeId: id, duplicate };
   }
 
   async status(intakeId: string): Promise<IntakeStatus | undefined> {
-    const h = await this.redis.hgetall(this.keys.intake(intakeId));
+    const h = await this.queue.item(intakeId);
     if (!h.status) return undefined;
     const iso = (ms: string | undefined) => (ms ? new Date(Number(ms)).toISOString() : undefined);
     return {
@@ -69,52 +55,23 @@ export class RedisIntakeOutbox implements IntakeOutbox {
   }
 
   async lease(max: number): Promise<Lease> {
-    const leaseId = randomUUID();
-    const flat = (await this.scripts['lease-3'](
-      this.keys.outboxReady,
-      this.keys.outboxInFlight,
-      this.keys.outboxCitizenLocks,
-      Date.now(),
-      this.options.leaseMs,
-      max,
-      this.options.leaseScan ?? Math.max(max * 4, 1000),
-      leaseId,
-      this.keys.intakePrefix,
-    )) as (string | number)[];
-    const items: LeasedIntake[] = [];
-    for (let i = 0; i < flat.length; i += 3) {
-      items.push({ intake: JSON.parse(String(flat[i + 1])) as Intake, attempts: Number(flat[i + 2]) });
-    }
-    return { leaseId, items };
+    const { leaseId, items } = await this.queue.lease(max);
+    return { leaseId, items: items.map((i) => ({ intake: JSON.parse(i.record) as Intake, attempts: i.attempts })) };
   }
 
   async settle(lease: Lease, settlements: Settlement[]): Promise<void> {
-    if (lease.items.length === 0) return;
-    const args: (string | number)[] = [lease.leaseId, this.keys.intakePrefix, Date.now(), this.options.statusRetentionSeconds, settlements.length];
-    for (const s of settlements) {
-      if (s.outcome === 'delivered') args.push(s.intakeId, 'delivered', s.workOrderId ?? '', s.duplicate ? 1 : 0);
-      else args.push(s.intakeId, 'failed', s.error, 0);
-    }
-    for (const item of lease.items) args.push(item.intake.intakeId);
-    await this.scripts['settle-4'](
-      this.keys.outboxReady,
-      this.keys.outboxInFlight,
-      this.keys.outboxCitizenLocks,
-      this.keys.outboxFailed,
-      ...args,
+    await this.queue.settle(
+      lease.leaseId,
+      lease.items.map((i) => i.intake.intakeId),
+      settlements.map((s) =>
+        s.outcome === 'delivered'
+          ? { id: s.intakeId, outcome: 'delivered', info: s.workOrderId ?? '', duplicate: s.duplicate }
+          : { id: s.intakeId, outcome: 'failed', error: s.error },
+      ),
     );
   }
 
-  async stats(): Promise<OutboxStats> {
-    const [ready, inFlight, failed] = (await this.redis
-      .multi()
-      .zcard(this.keys.outboxReady)
-      .zcard(this.keys.outboxInFlight)
-      .zcard(this.keys.outboxFailed)
-      .exec())!.map(([err, v]) => {
-      if (err) throw err;
-      return Number(v);
-    }) as [number, number, number];
-    return { depth: ready + inFlight, inFlight, failed };
+  stats(): Promise<OutboxStats> {
+    return this.queue.stats();
   }
 }

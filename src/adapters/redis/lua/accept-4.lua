@@ -1,5 +1,7 @@
 --[[
   Persists a new intake and queues it for delivery, unless its idempotency key was seen before.
+  Shared by every outbox (intakes, call records: see redis-outbox-queue.ts); "intake" reads "item",
+  "citizen" reads "group".
 
   KEYS[1] idempotency key        KEYS[2] intake hash
   KEYS[3] outbox ready zset      KEYS[4] sequence counter

@@ -5,6 +5,8 @@
   First it puts back the intakes of lapsed leases (a worker that died or hung), in this same
   atomic step: a dead worker's earlier intake is back in line before a later intake of the same
   citizen can be leased. The core's idempotency makes a second delivery harmless.
+  Shared by every outbox (intakes, call records: see redis-outbox-queue.ts); "intake" reads "item",
+  "citizen" reads "group".
 
   KEYS[1] outbox ready zset   KEYS[2] outbox in-flight zset   KEYS[3] citizen locks hash
   ARGV[1] now (ms)            ARGV[2] lease duration (ms)     ARGV[3] max intakes

@@ -1,6 +1,8 @@
 --[[
   Settles a lease: marks what the core acknowledged (delivered) or refused for good (failed),
   puts every other intake of the lease back in its old place, and frees the lease's citizens.
+  Shared by every outbox (intakes, call records: see redis-outbox-queue.ts); "intake" reads "item",
+  "citizen" reads "group".
 
   KEYS[1] outbox ready zset   KEYS[2] outbox in-flight zset
   KEYS[3] citizen locks hash  KEYS[4] outbox failed zset

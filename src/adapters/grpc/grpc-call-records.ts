@@ -1,0 +1,135 @@
+import { readFileSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import type { CallDetailRecord } from '../../core/calls/call-record.js';
+import type { CallRecordAck, CallRecordSink } from '../../core/ports/call-records.js';
+import type { WorkOrderProgress, WorkOrderQuery } from '../../core/ports/work-order-query.js';
+import { CALL_RECORDS, CORE_QUERY, serviceDefinition } from './proto.js';
+import type {
+  CallRecordWire,
+  GetWorkOrderProgressRequest,
+  SubmitCallRecordsRequest,
+  SubmitCallRecordsResponse,
+  WorkOrderProgressMessage,
+} from './messages.js';
+
+export interface GrpcCoreClientOptions {
+  address: string;
+  token?: string;
+  tlsCaFile?: string;
+  deadlineMs: number;
+}
+
+type Unary<Q, R> = (req: Q, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: R) => void) => void;
+
+function client(fullName: string, options: GrpcCoreClientOptions): grpc.Client & Record<string, unknown> {
+  const Client = grpc.makeGenericClientConstructor(serviceDefinition(fullName), fullName);
+  const creds = options.tlsCaFile ? grpc.credentials.createSsl(readFileSync(options.tlsCaFile)) : grpc.credentials.createInsecure();
+  return new Client(options.address, creds, {
+    'grpc.keepalive_time_ms': 30_000,
+    'grpc.initial_reconnect_backoff_ms': 200,
+    'grpc.max_reconnect_backoff_ms': 5_000,
+  }) as grpc.Client & Record<string, unknown>;
+}
+
+function unary<Q, R>(c: grpc.Client & Record<string, unknown>, method: string, options: GrpcCoreClientOptions, req: Q, deadlineMs = options.deadlineMs): Promise<R> {
+  const md = new grpc.Metadata();
+  if (options.token) md.set('authorization', `Bearer ${options.token}`);
+  return new Promise((resolve, reject) =>
+    (c[method] as Unary<Q, R>).call(c, req, md, { deadline: Date.now() + deadlineMs }, (err, res) => (err ? reject(err) : resolve(res!))),
+  );
+}
+
+/** A CDR in the proto3 JSON mapping of hotline.calls.v1.CallRecord. */
+export function callRecordToWire(record: CallDetailRecord): CallRecordWire {
+  const { recording, facts, entry, ...rest } = record;
+  return {
+    ...rest,
+    disposition: `DISPOSITION_${record.disposition.toUpperCase().replace(/-/g, '_')}`,
+    entry: { kind: entry.kind, fromLine: entry.fromLine ?? '', context: entry.context ?? {} },
+    ...(recording
+      ? {
+          recording: {
+            recordingId: recording.recordingId,
+            path: recording.path,
+            startTime: recording.startTime,
+            ...(recording.endTime ? { endTime: recording.endTime } : {}),
+            durationSec: recording.durationSec ?? 0,
+            bytes: recording.bytes ?? 0,
+            sha256: recording.sha256 ?? '',
+            agentId: recording.agentId ?? '',
+            error: recording.error ?? '',
+          },
+        }
+      : {}),
+    facts: facts.map((f) => ({ at: f.at, type: f.type, detail: f.detail ?? {} })),
+  };
+}
+
+/** The core's call records service over gRPC: one unary call per batch, acks in order. */
+export class GrpcCallRecordSink implements CallRecordSink {
+  private readonly client: grpc.Client & Record<string, unknown>;
+
+  constructor(private readonly options: GrpcCoreClientOptions) {
+    this.client = client(CALL_RECORDS, options);
+  }
+
+  async submitBatch(records: CallDetailRecord[]): Promise<{ acks: CallRecordAck[]; error?: Error }> {
+    try {
+      const res = await unary<SubmitCallRecordsRequest, SubmitCallRecordsResponse>(this.client, 'SubmitBatch', this.options, {
+        records: records.map(callRecordToWire),
+      });
+      const acks: CallRecordAck[] = [];
+      for (const [i, ack] of (res.acks ?? []).entries()) {
+        const expected = records[i];
+        if (!expected || (ack.callId && ack.callId !== expected.callId)) {
+          return { acks, error: new Error(`core acknowledged ${ack.callId ?? '?'} out of order`) };
+        }
+        acks.push({
+          callId: expected.callId,
+          duplicate: !!ack.duplicate,
+          ...(ack.rejection?.code ? { rejection: { code: ack.rejection.code, message: ack.rejection.message ?? '' } } : {}),
+        });
+      }
+      return acks.length < records.length ? { acks, error: new Error(`core acknowledged ${acks.length} of ${records.length}`) } : { acks };
+    } catch (err) {
+      return { acks: [], error: err as Error };
+    }
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+/** Work-order progress from the core (hotline.query.v1.CoreQuery); a caller waits on it, so the deadline is short. */
+export class GrpcWorkOrderQuery implements WorkOrderQuery {
+  private readonly client: grpc.Client & Record<string, unknown>;
+
+  constructor(
+    private readonly options: GrpcCoreClientOptions & { queryDeadlineMs: number },
+  ) {
+    this.client = client(CORE_QUERY, options);
+  }
+
+  async progress(workOrderId: string, caller?: string): Promise<WorkOrderProgress> {
+    const res = await unary<GetWorkOrderProgressRequest, WorkOrderProgressMessage>(
+      this.client,
+      'GetWorkOrderProgress',
+      this.options,
+      { workOrderId, ...(caller ? { caller } : {}) },
+      this.options.queryDeadlineMs,
+    );
+    if (!res.found) return { found: false };
+    return {
+      found: true,
+      workOrderId: res.workOrderId ?? workOrderId,
+      status: res.status ?? 'UNKNOWN',
+      statusText: res.statusText ?? '',
+      ...(res.updatedTime ? { updatedTime: res.updatedTime } : {}),
+    };
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

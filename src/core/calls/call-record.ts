@@ -1,0 +1,68 @@
+// The call-detail record (CDR) of every call, answered or not (art. 17 of seeds/002: complete
+// archives; art. 13: the answer rate is counted from these), and the recording metadata that goes
+// with it. Field names follow the proto3 JSON mapping of proto/hotline/calls/v1/calls.proto.
+
+import type { CallEntry } from '../ports/switch.js';
+
+/**
+ * answered: reached an agent; abandoned: the caller hung up while holding a queue place;
+ * emergency-transferred: handed to 110/119/120/122; ended-in-ivr: ended before any queue (a
+ * restricted caller released after the notice, or a hang-up before the welcome started).
+ */
+export const CALL_DISPOSITIONS = ['answered', 'abandoned', 'emergency-transferred', 'ended-in-ivr'] as const;
+export type CallDisposition = (typeof CALL_DISPOSITIONS)[number];
+
+export interface RecordingMetadata {
+  recordingId: string;
+  callId: string;
+  caller: string;
+  entry: CallEntry;
+  agentId?: string;
+  path: string;
+  startTime: string;
+  endTime?: string;
+  durationSec?: number;
+  bytes?: number;
+  /** Hex sha256 of the file, so an archived recording can be shown to be complete (art. 17). */
+  sha256?: string;
+  /** Why there is no file (the switch never wrote one): kept so a gap is visible, never silent. */
+  error?: string;
+}
+
+export interface CallFact {
+  at: string;
+  type: string;
+  detail?: Record<string, string>;
+}
+
+export interface CallDetailRecord {
+  callId: string;
+  switchId: string;
+  direction: 'inbound' | 'outbound';
+  caller: string;
+  /** The key limits and callbacks use (tel:+86…), when the number is known. */
+  citizenKey: string;
+  dialled: string;
+  entry: CallEntry;
+  disposition: CallDisposition;
+  reason?: string;
+  /** The last queue the caller held a place in. */
+  queue?: string;
+  priority: 'emergency-transfer' | 'normal';
+  emergencyLine?: string;
+  agentId?: string;
+  arrivedTime: string;
+  answeredTime?: string;
+  connectedTime?: string;
+  endTime: string;
+  durationSec: number;
+  hangupCause: string;
+  callbackRequested: boolean;
+  recording?: RecordingMetadata;
+  facts: CallFact[];
+}
+
+/** Delivery order of CDRs: records exchanged with emergency lines first (seeds/003 measure 2). */
+export function callRecordRank(record: CallDetailRecord): number {
+  return record.disposition === 'emergency-transferred' || record.entry.kind === 'emergency-transfer' ? 0 : 2;
+}

@@ -1,0 +1,357 @@
+// The IVR as a state machine with no I/O: step(state, event) → (state, commands). The runner in
+// src/services/ivr-runner.ts carries the commands out on a Switch and feeds the results back.
+//
+// Rules it keeps:
+// - 7×24 human service (DESIGN.md): invalid input and timeouts fall back to the caller's queue,
+//   never to a hang-up; only a restricted caller (art. 34) is released, after a notice.
+// - Emergency first (art. 11 (四) and last para.; seeds/003 measure 2): the emergency key works in
+//   every phase, even during a restriction notice, and bypasses queues and restrictions.
+// - A caller keeps their place: the queue entry is made when the welcome starts and is only left
+//   for another queue, an emergency transfer, an agent, or the end of the call.
+
+import type { CollectDigitsRequest, CollectDigitsResult } from '../ports/switch.js';
+import type { CallDisposition } from '../calls/call-record.js';
+import type { EmergencyLineNumber, IvrFlow, KeyAction } from './flow.js';
+
+export type QueuePriority = 'emergency-transfer' | 'normal';
+
+export type IvrPhase =
+  | 'idle'
+  | 'restricted-notice'
+  | 'welcome'
+  | 'waiting'
+  | 'announcing'
+  | 'emergency-select'
+  | 'emergency-transfer'
+  | 'transferred'
+  | 'progress-entry'
+  | 'progress-lookup'
+  | 'callback-request'
+  | 'connected'
+  | 'ended';
+
+export interface IvrState {
+  phase: IvrPhase;
+  /** The queue the caller holds a place in, if any. */
+  queue?: string;
+  priority: QueuePriority;
+  /** Released after the notice unless the emergency key is pressed. */
+  restricted: boolean;
+  /** Increments with every media command; completions carrying an older token are stale. */
+  token: number;
+  /** What follows the announcement being played. */
+  then?: 'wait' | 'release';
+  emergencyLine?: EmergencyLineNumber;
+}
+
+export type ProgressAnswer =
+  | { found: true; status: string }
+  | { found: false }
+  | { unavailable: true };
+
+export type IvrEvent =
+  | { type: 'start'; fromEmergencyLine: boolean; restricted: boolean }
+  | { type: 'key'; digit: string }
+  | { type: 'media.done'; token: number }
+  | { type: 'digits'; token: number; result: CollectDigitsResult }
+  | { type: 'progress.answer'; answer: ProgressAnswer }
+  | { type: 'callback.stored'; outcome: 'created' | 'existing' | 'failed' }
+  | { type: 'transfer.done'; ok: boolean }
+  | { type: 'bridged'; otherCallId: string }
+  | { type: 'hangup' };
+
+export type IvrFact =
+  | { type: 'ivr.started'; restricted: boolean; fromEmergencyLine: boolean }
+  | { type: 'queue.entered'; queue: string; priority: QueuePriority }
+  | { type: 'queue.left'; queue: string; why: 'moved' | 'emergency' | 'agent' | 'hangup' }
+  | { type: 'key'; digit: string; action: KeyAction | 'invalid' }
+  | { type: 'progress.queried'; outcome: 'found' | 'not-found' | 'unavailable' | 'no-input'; status?: string }
+  | { type: 'callback.requested'; outcome: 'created' | 'existing' | 'failed' }
+  | { type: 'emergency.transfer'; line: EmergencyLineNumber; ok?: boolean }
+  | { type: 'restricted.released' }
+  | { type: 'agent.connected'; otherCallId: string };
+
+export type IvrCommand =
+  | { do: 'play'; media: string; token: number }
+  | { do: 'collect'; token: number; request: CollectDigitsRequest }
+  | { do: 'hold'; media: string; token: number }
+  /** Ends whatever media is on the call (prompt, collection or hold music). */
+  | { do: 'stop-media' }
+  | { do: 'enter-queue'; queue: string; priority: QueuePriority }
+  | { do: 'leave-queue'; queue: string }
+  | { do: 'transfer-emergency'; line: EmergencyLineNumber }
+  | { do: 'query-progress'; workOrder: string }
+  | { do: 'request-callback' }
+  | { do: 'hangup'; cause: string }
+  | { do: 'fact'; fact: IvrFact }
+  | { do: 'finish'; disposition: CallDisposition; reason?: string };
+
+export interface Step {
+  state: IvrState;
+  commands: IvrCommand[];
+}
+
+export function initialState(): IvrState {
+  return { phase: 'idle', priority: 'normal', restricted: false, token: 0 };
+}
+
+/** Phases in which the caller's keys are taken as menu keys (the collect phases read their own). */
+const KEY_PHASES: ReadonlySet<IvrPhase> = new Set(['welcome', 'waiting', 'announcing', 'restricted-notice']);
+
+export class IvrMachine {
+  constructor(private readonly flow: IvrFlow) {}
+
+  step(state: IvrState, event: IvrEvent): Step {
+    const s: IvrState = { ...state };
+    const out: IvrCommand[] = [];
+    if (s.phase === 'ended') return { state: s, commands: out };
+    if (event.type === 'hangup') return this.hangup(s);
+
+    switch (event.type) {
+      case 'start':
+        return this.start(s, event.fromEmergencyLine, event.restricted);
+      case 'key':
+        if (!KEY_PHASES.has(s.phase)) return { state: s, commands: out };
+        return this.key(s, event.digit);
+      case 'media.done':
+        if (event.token !== s.token) return { state: s, commands: out };
+        return this.mediaDone(s);
+      case 'digits':
+        if (event.token !== s.token) return { state: s, commands: out };
+        if (s.phase === 'emergency-select') {
+          const chosen = event.result.outcome === 'ok' ? this.flow.emergency.select[event.result.digits] : undefined;
+          return this.transferEmergency(s, out, chosen ?? this.flow.emergency.defaultLine);
+        }
+        if (s.phase === 'progress-entry') {
+          if (event.result.outcome === 'ok' && event.result.digits.length >= this.flow.progress.minDigits) {
+            s.phase = 'progress-lookup';
+            out.push({ do: 'query-progress', workOrder: event.result.digits });
+            return { state: s, commands: out };
+          }
+          out.push({ do: 'fact', fact: { type: 'progress.queried', outcome: 'no-input' } });
+          return this.announce(s, out, this.flow.media.progressInvalid, 'wait');
+        }
+        return { state: s, commands: out };
+      case 'progress.answer': {
+        if (s.phase !== 'progress-lookup') return { state: s, commands: out };
+        const a = event.answer;
+        if ('unavailable' in a) {
+          out.push({ do: 'fact', fact: { type: 'progress.queried', outcome: 'unavailable' } });
+          return this.announce(s, out, this.flow.media.progressUnavailable, 'wait');
+        }
+        if (!a.found) {
+          out.push({ do: 'fact', fact: { type: 'progress.queried', outcome: 'not-found' } });
+          return this.announce(s, out, this.flow.media.progressNotFound, 'wait');
+        }
+        out.push({ do: 'fact', fact: { type: 'progress.queried', outcome: 'found', status: a.status } });
+        return this.announce(s, out, this.flow.statusMedia[a.status] ?? this.flow.statusUnknownMedia, 'wait');
+      }
+      case 'callback.stored': {
+        if (s.phase !== 'callback-request') return { state: s, commands: out };
+        out.push({ do: 'fact', fact: { type: 'callback.requested', outcome: event.outcome } });
+        const media =
+          event.outcome === 'created'
+            ? this.flow.media.callbackRegistered
+            : event.outcome === 'existing'
+              ? this.flow.media.callbackExisting
+              : this.flow.media.callbackFailed;
+        return this.announce(s, out, media, 'wait');
+      }
+      case 'transfer.done': {
+        if (s.phase !== 'emergency-transfer') return { state: s, commands: out };
+        out.push({ do: 'fact', fact: { type: 'emergency.transfer', line: s.emergencyLine!, ok: event.ok } });
+        if (event.ok) {
+          s.phase = 'transferred';
+          return { state: s, commands: out };
+        }
+        // The emergency trunk failed: a person here takes the call at once, ahead of everyone.
+        s.restricted = false;
+        s.priority = 'emergency-transfer';
+        this.enter(s, out, this.flow.queues.general);
+        return this.announce(s, out, this.flow.media.emergencyFailed, 'wait');
+      }
+      case 'bridged': {
+        if (s.phase === 'transferred' || s.phase === 'connected') return { state: s, commands: out };
+        s.token++;
+        out.push({ do: 'stop-media' });
+        if (s.queue) {
+          out.push({ do: 'leave-queue', queue: s.queue }, { do: 'fact', fact: { type: 'queue.left', queue: s.queue, why: 'agent' } });
+          delete s.queue;
+        }
+        out.push({ do: 'fact', fact: { type: 'agent.connected', otherCallId: event.otherCallId } });
+        s.phase = 'connected';
+        return { state: s, commands: out };
+      }
+    }
+  }
+
+  private start(s: IvrState, fromEmergencyLine: boolean, restricted: boolean): Step {
+    const out: IvrCommand[] = [];
+    out.push({ do: 'fact', fact: { type: 'ivr.started', restricted, fromEmergencyLine } });
+    // Calls from 110/119/120/122 are never restricted and go ahead of the queue (seeds/003 measure 2).
+    if (restricted && !fromEmergencyLine) {
+      s.restricted = true;
+      s.phase = 'restricted-notice';
+      s.token++;
+      out.push({ do: 'play', media: this.flow.media.restricted, token: s.token });
+      return { state: s, commands: out };
+    }
+    s.priority = fromEmergencyLine ? 'emergency-transfer' : 'normal';
+    this.enter(s, out, this.flow.queues.general);
+    s.phase = 'welcome';
+    s.token++;
+    out.push({ do: 'play', media: fromEmergencyLine ? this.flow.media.welcomeFromEmergency : this.flow.media.welcome, token: s.token });
+    return { state: s, commands: out };
+  }
+
+  private key(s: IvrState, digit: string): Step {
+    const out: IvrCommand[] = [];
+    const action = this.flow.keys[digit];
+    if (s.phase === 'restricted-notice') {
+      // During the notice only the emergency key counts (art. 34 never blocks emergencies).
+      if (action !== 'emergency') return { state: s, commands: out };
+    }
+    out.push({ do: 'fact', fact: { type: 'key', digit, action: action ?? 'invalid' } });
+    if (!action) return this.announce(s, out, this.flow.media.invalidKey, 'wait', true);
+    switch (action) {
+      case 'emergency':
+        s.token++;
+        out.push({ do: 'stop-media' });
+        s.phase = 'emergency-select';
+        out.push({
+          do: 'collect',
+          token: s.token,
+          request: { media: this.flow.media.emergencySelect, min: 1, max: 1, timeoutMs: this.flow.emergency.selectTimeoutMs, tries: 1 },
+        });
+        return { state: s, commands: out };
+      case 'enterprise':
+      case 'counselling': {
+        const queue = action === 'enterprise' ? this.flow.queues.enterprise : this.flow.queues.counselling;
+        if (s.queue !== queue) this.enter(s, out, queue);
+        const media = action === 'enterprise' ? this.flow.media.enterpriseQueue : this.flow.media.counsellingQueue;
+        return this.announce(s, out, media, 'wait', true);
+      }
+      case 'progress': {
+        s.token++;
+        out.push({ do: 'stop-media' });
+        s.phase = 'progress-entry';
+        const p = this.flow.progress;
+        out.push({
+          do: 'collect',
+          token: s.token,
+          request: {
+            media: this.flow.media.progressAsk,
+            min: p.minDigits,
+            max: p.maxDigits,
+            timeoutMs: p.timeoutMs,
+            interDigitTimeoutMs: p.interDigitTimeoutMs,
+            terminators: '#',
+            tries: 1,
+            pattern: `^\\d{${p.minDigits},${p.maxDigits}}$`,
+          },
+        });
+        return { state: s, commands: out };
+      }
+      case 'callback':
+        s.token++;
+        out.push({ do: 'stop-media' });
+        s.phase = 'callback-request';
+        out.push({ do: 'request-callback' });
+        return { state: s, commands: out };
+    }
+  }
+
+  private mediaDone(s: IvrState): Step {
+    const out: IvrCommand[] = [];
+    switch (s.phase) {
+      case 'restricted-notice':
+        out.push({ do: 'fact', fact: { type: 'restricted.released' } });
+        out.push({ do: 'hangup', cause: 'CALL_REJECTED' });
+        s.phase = 'ended';
+        out.push({ do: 'finish', disposition: 'ended-in-ivr', reason: 'restricted' });
+        return { state: s, commands: out };
+      case 'welcome':
+        return this.wait(s, out);
+      case 'announcing':
+        if (s.then === 'release') {
+          s.phase = 'ended';
+          out.push({ do: 'hangup', cause: 'NORMAL_CLEARING' }, { do: 'finish', disposition: 'ended-in-ivr' });
+          return { state: s, commands: out };
+        }
+        return this.wait(s, out);
+      case 'waiting':
+        // Hold music ran out (a file, not a loop): keep the caller holding.
+        return this.wait(s, out);
+      default:
+        return { state: s, commands: out };
+    }
+  }
+
+  private hangup(s: IvrState): Step {
+    const out: IvrCommand[] = [];
+    let disposition: CallDisposition;
+    let reason: string | undefined;
+    if (s.phase === 'connected') disposition = 'answered';
+    else if (s.phase === 'transferred') disposition = 'emergency-transferred';
+    else if (s.queue) disposition = 'abandoned';
+    else {
+      disposition = 'ended-in-ivr';
+      if (s.restricted) reason = 'restricted';
+    }
+    if (s.queue) {
+      out.push({ do: 'leave-queue', queue: s.queue }, { do: 'fact', fact: { type: 'queue.left', queue: s.queue, why: 'hangup' } });
+      delete s.queue;
+    }
+    s.phase = 'ended';
+    out.push(reason ? { do: 'finish', disposition, reason } : { do: 'finish', disposition });
+    return { state: s, commands: out };
+  }
+
+  private transferEmergency(s: IvrState, out: IvrCommand[], line: EmergencyLineNumber): Step {
+    // Emergency transfers bypass queues, limits and restrictions (DESIGN.md "Emergency first").
+    if (s.queue) {
+      out.push({ do: 'leave-queue', queue: s.queue }, { do: 'fact', fact: { type: 'queue.left', queue: s.queue, why: 'emergency' } });
+      delete s.queue;
+    }
+    s.phase = 'emergency-transfer';
+    s.emergencyLine = line;
+    s.token++;
+    out.push({ do: 'transfer-emergency', line });
+    return { state: s, commands: out };
+  }
+
+  private enter(s: IvrState, out: IvrCommand[], queue: string): void {
+    if (s.queue) {
+      out.push({ do: 'leave-queue', queue: s.queue }, { do: 'fact', fact: { type: 'queue.left', queue: s.queue, why: 'moved' } });
+    }
+    s.queue = queue;
+    out.push({ do: 'enter-queue', queue, priority: s.priority }, { do: 'fact', fact: { type: 'queue.entered', queue, priority: s.priority } });
+  }
+
+  private announce(s: IvrState, out: IvrCommand[], media: string, then: 'wait' | 'release', interruptCurrent = false): Step {
+    // A caller with no queue place (restricted, or after a failed step) gets the general queue.
+    if (then === 'wait' && !s.queue && !s.restricted) this.enter(s, out, this.flow.queues.general);
+    if (interruptCurrent) out.push({ do: 'stop-media' });
+    s.token++;
+    s.phase = 'announcing';
+    s.then = s.restricted && !s.queue ? 'release' : then;
+    out.push({ do: 'play', media, token: s.token });
+    return { state: s, commands: out };
+  }
+
+  private wait(s: IvrState, out: IvrCommand[]): Step {
+    if (!s.queue) {
+      // Restricted callers have no place; everyone else gets the general queue.
+      if (s.restricted) {
+        s.phase = 'ended';
+        out.push({ do: 'hangup', cause: 'CALL_REJECTED' }, { do: 'finish', disposition: 'ended-in-ivr', reason: 'restricted' });
+        return { state: s, commands: out };
+      }
+      this.enter(s, out, this.flow.queues.general);
+    }
+    s.phase = 'waiting';
+    s.token++;
+    out.push({ do: 'hold', media: this.flow.media.holdMusic, token: s.token });
+    return { state: s, commands: out };
+  }
+}

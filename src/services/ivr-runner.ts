@@ -1,0 +1,407 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../log/logger.js';
+import type { CallDetailRecord, CallDisposition, CallFact, RecordingMetadata } from '../core/calls/call-record.js';
+import type { EmergencyRoutes } from '../core/ivr/flow.js';
+import type { IvrMachine} from '../core/ivr/machine.js';
+import { initialState, type IvrCommand, type IvrEvent, type IvrFact, type IvrState } from '../core/ivr/machine.js';
+import { toE164 } from '../core/intake/phone.js';
+import type { AbuseLimits } from '../core/ports/abuse-limits.js';
+import type { CallbackRequests } from '../core/ports/callback-requests.js';
+import type { CallRecordOutbox, CallStore } from '../core/ports/call-records.js';
+import type { HoldingQueue } from '../core/ports/holding-queue.js';
+import type { WorkOrderQuery } from '../core/ports/work-order-query.js';
+import type { CallId, CallInfo, Switch, SwitchEvent } from '../core/ports/switch.js';
+
+export interface IvrRunnerOptions {
+  switch: Switch;
+  machine: IvrMachine;
+  abuseLimits: AbuseLimits;
+  holding: HoldingQueue;
+  callbacks: CallbackRequests;
+  query: WorkOrderQuery;
+  calls: CallStore;
+  callRecords: CallRecordOutbox;
+  /** A record was queued: wake the delivery worker. */
+  onCallRecord?: () => void;
+  emergency: EmergencyRoutes;
+  recordingsDir: string;
+  /** Prompt id → what the switch plays (a file path, or the id itself on the simulated switch). */
+  media: (promptId: string) => string;
+  log: Logger;
+  /** How long to wait after a hang-up for the switch to finish the recording file. */
+  recordingWaitMs?: number;
+}
+
+interface Session {
+  info: CallInfo;
+  citizenKey: string;
+  state: IvrState;
+  chain: Promise<void>;
+  log: Logger;
+  facts: CallFact[];
+  mediaKind?: 'play' | 'collect' | 'hold';
+  answeredTime?: string;
+  connectedTime?: string;
+  agentId?: string;
+  lastQueue?: string;
+  lastPosition?: number;
+  callbackRequested: boolean;
+  disposition?: CallDisposition;
+  reason?: string;
+  emergencyLine?: string;
+  hangup?: { cause: string; at: string };
+  recording?: RecordingMetadata;
+  recordingFinished: Promise<string | undefined>;
+  resolveRecording: (path: string | undefined) => void;
+  finished: Promise<void>;
+  resolveFinished: () => void;
+}
+
+/**
+ * Drives the IVR machine (src/core/ivr) on a Switch: every inbound call is answered, recorded
+ * from answer to hang-up (art. 17), screened for restrictions (art. 34; never calls from 110/119/
+ * 120/122), walked through the flow, and ends with one call-detail record in the durable outbox.
+ * Events of one call are handled one at a time, in order; slow work (media, the core, the trunk)
+ * reports back as events, so a key pressed meanwhile is never lost.
+ */
+export class IvrRunner {
+  private readonly sessions = new Map<CallId, Session>();
+  /** Outbound legs seen (agents' phones), to name the agent when one is bridged to a caller. */
+  private readonly legs = new Map<CallId, CallInfo>();
+  private unsubscribe?: () => void;
+
+  constructor(private readonly o: IvrRunnerOptions) {}
+
+  start(): void {
+    this.unsubscribe ??= this.o.switch.on((e) => this.onEvent(e));
+  }
+
+  /** Stops taking new calls; calls in progress finish on their own. */
+  stop(): void {
+    this.unsubscribe?.();
+    delete this.unsubscribe;
+  }
+
+  /** Resolves when every call in progress has ended and its record is queued. */
+  async drain(): Promise<void> {
+    await Promise.all([...this.sessions.values()].map((s) => s.finished));
+  }
+
+  /** Resolves when this call's record is queued (tests, the dev HTTP surface). */
+  finished(callId: CallId): Promise<void> | undefined {
+    return this.sessions.get(callId)?.finished;
+  }
+
+  get activeCalls(): number {
+    return this.sessions.size;
+  }
+
+  private onEvent(e: SwitchEvent): void {
+    switch (e.type) {
+      case 'call.arrived':
+        if (e.call.direction === 'outbound' || ['callback', 'survey', 'agent-leg'].includes(e.call.entry.kind)) {
+          this.legs.set(e.call.callId, e.call);
+          return;
+        }
+        this.arrive(e.call);
+        return;
+      case 'dtmf':
+        this.post(e.callId, { type: 'key', digit: e.digit });
+        return;
+      case 'call.bridged': {
+        const s = this.sessions.get(e.callId);
+        if (!s) return;
+        const leg = this.legs.get(e.otherCallId);
+        s.connectedTime ??= new Date().toISOString();
+        s.agentId ??= leg ? (leg.entry.context?.agentId ?? leg.dialled.replace(/^user:/, '')) : e.otherCallId;
+        this.post(e.callId, { type: 'bridged', otherCallId: e.otherCallId });
+        return;
+      }
+      case 'recording.finished':
+        this.sessions.get(e.callId)?.resolveRecording(e.path);
+        return;
+      case 'call.hungup': {
+        this.legs.delete(e.callId);
+        const s = this.sessions.get(e.callId);
+        if (!s || s.hangup) return;
+        s.hangup = { cause: e.cause, at: e.at };
+        this.post(e.callId, { type: 'hangup' });
+        this.enqueue(s, () => this.finish(s));
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private arrive(info: CallInfo): void {
+    if (this.sessions.has(info.callId)) return;
+    const e164 = toE164(info.caller);
+    const citizenKey = e164 ? `tel:${e164}` : /^\+?\d{3,}$/.test(info.caller) ? `tel:${info.caller}` : `anon:call:${info.callId}`;
+    let resolveRecording!: (p: string | undefined) => void;
+    let resolveFinished!: () => void;
+    const s: Session = {
+      info,
+      citizenKey,
+      state: initialState(),
+      chain: Promise.resolve(),
+      log: this.o.log.child({ callId: info.callId, entry: info.entry.kind }),
+      facts: [],
+      callbackRequested: false,
+      recordingFinished: new Promise((r) => (resolveRecording = r)),
+      resolveRecording: (p) => resolveRecording(p),
+      finished: new Promise((r) => (resolveFinished = r)),
+      resolveFinished: () => resolveFinished(),
+    };
+    this.sessions.set(info.callId, s);
+    this.enqueue(s, () => this.begin(s));
+  }
+
+  private async begin(s: Session): Promise<void> {
+    const sw = this.o.switch;
+    const id = s.info.callId;
+    await sw.answer(id);
+    s.answeredTime = new Date().toISOString();
+    const day = s.answeredTime.slice(0, 10);
+    const path = join(this.o.recordingsDir, day, `${id}.wav`);
+    s.recording = { recordingId: id, callId: id, caller: s.info.caller, entry: s.info.entry, path, startTime: s.answeredTime };
+    try {
+      await sw.startRecording(id, path);
+    } catch (err) {
+      // Never drop a citizen for a recorder fault; the gap is kept in the metadata.
+      s.recording.error = `recording did not start: ${(err as Error).message}`;
+      s.resolveRecording(undefined);
+      s.log.error({ err }, 'recording did not start');
+    }
+    await this.o.calls.saveRecording(s.recording).catch((err: unknown) => s.log.warn({ err }, 'recording metadata not saved'));
+
+    const fromEmergencyLine = s.info.entry.kind === 'emergency-transfer';
+    let restricted = false;
+    if (!fromEmergencyLine) {
+      try {
+        const verdict = await this.o.abuseLimits.check(s.citizenKey, 'call');
+        restricted = !verdict.allowed;
+        if (!verdict.allowed) s.reason = verdict.why;
+      } catch (err) {
+        // 7×24 human service: a fault of ours never turns a caller away.
+        s.log.warn({ err }, 'abuse limits unavailable; caller let through');
+      }
+    } else {
+      s.emergencyLine = s.info.entry.fromLine;
+    }
+    await this.step(s, { type: 'start', fromEmergencyLine, restricted });
+  }
+
+  private post(callId: CallId, event: IvrEvent): void {
+    const s = this.sessions.get(callId);
+    if (s) this.enqueue(s, () => this.step(s, event));
+  }
+
+  private enqueue(s: Session, work: () => Promise<void>): void {
+    s.chain = s.chain.then(work).catch((err: unknown) => {
+      const e = err as { code?: string };
+      if (e.code === 'NO_SUCH_CALL') return; // the caller hung up under a command: the hang-up event follows
+      s.log.error({ err }, 'IVR step failed');
+    });
+  }
+
+  private async step(s: Session, event: IvrEvent): Promise<void> {
+    const { state, commands } = this.o.machine.step(s.state, event);
+    s.state = state;
+    for (const c of commands) await this.exec(s, c);
+  }
+
+  private async exec(s: Session, c: IvrCommand): Promise<void> {
+    const sw = this.o.switch;
+    const id = s.info.callId;
+    const live = !s.hangup;
+    switch (c.do) {
+      case 'play':
+        if (!live) return;
+        s.mediaKind = 'play';
+        void sw.play(id, this.o.media(c.media)).then(
+          () => this.post(id, { type: 'media.done', token: c.token }),
+          () => undefined,
+        );
+        return;
+      case 'collect':
+        if (!live) return;
+        s.mediaKind = 'collect';
+        void sw.collectDigits(id, { ...c.request, media: this.o.media(c.request.media) }).then(
+          (result) => this.post(id, { type: 'digits', token: c.token, result }),
+          () => undefined,
+        );
+        return;
+      case 'hold':
+        if (!live) return;
+        s.mediaKind = 'hold';
+        await sw.hold(id, this.o.media(c.media));
+        return;
+      case 'stop-media':
+        if (!live || !s.mediaKind) return;
+        if (s.mediaKind === 'hold') await sw.unhold(id);
+        else await sw.stopPlayback(id);
+        delete s.mediaKind;
+        return;
+      case 'enter-queue': {
+        const { position } = await this.o.holding.enter(c.queue, id, c.priority);
+        s.lastQueue = c.queue;
+        s.lastPosition = position;
+        return;
+      }
+      case 'leave-queue':
+        await this.o.holding.leave(c.queue, id);
+        return;
+      case 'transfer-emergency': {
+        const number = this.o.emergency.numbers[c.line];
+        s.emergencyLine = c.line;
+        s.log.warn({ line: c.line }, 'emergency transfer');
+        void sw.transfer(id, { kind: 'gateway', gateway: this.o.emergency.trunk, number }).then(
+          () => this.post(id, { type: 'transfer.done', ok: true }),
+          (err: unknown) => {
+            s.log.error({ err, line: c.line }, 'emergency transfer failed; caller goes ahead of the queue');
+            this.post(id, { type: 'transfer.done', ok: false });
+          },
+        );
+        return;
+      }
+      case 'query-progress':
+        void this.o.query.progress(c.workOrder, s.citizenKey.startsWith('tel:') ? s.citizenKey.slice(4) : undefined).then(
+          (a) => this.post(id, { type: 'progress.answer', answer: a.found ? { found: true, status: a.status } : { found: false } }),
+          (err: unknown) => {
+            s.log.warn({ err }, 'work-order progress query failed');
+            this.post(id, { type: 'progress.answer', answer: { unavailable: true } });
+          },
+        );
+        return;
+      case 'request-callback':
+        void this.o.callbacks
+          .request({
+            citizenKey: s.citizenKey,
+            number: s.info.caller,
+            callId: id,
+            ...(s.lastQueue ? { queue: s.lastQueue } : {}),
+            requestedAt: new Date().toISOString(),
+          })
+          .then(
+            (outcome) => {
+              s.callbackRequested = true;
+              this.post(id, { type: 'callback.stored', outcome });
+            },
+            (err: unknown) => {
+              s.log.warn({ err }, 'callback request not stored');
+              this.post(id, { type: 'callback.stored', outcome: 'failed' });
+            },
+          );
+        return;
+      case 'hangup':
+        if (live) await sw.hangup(id, c.cause);
+        return;
+      case 'fact':
+        await this.fact(s, c.fact);
+        return;
+      case 'finish':
+        s.disposition = c.disposition;
+        if (c.reason) s.reason = c.reason;
+        return;
+    }
+  }
+
+  private async fact(s: Session, fact: IvrFact): Promise<void> {
+    const { type, ...rest } = fact;
+    const detail: Record<string, string> = {};
+    for (const [k, v] of Object.entries(rest)) if (v !== undefined) detail[k] = String(v);
+    if (type === 'queue.entered' && s.lastPosition !== undefined) detail.position = String(s.lastPosition);
+    const f: CallFact = { at: new Date().toISOString(), type, ...(Object.keys(detail).length ? { detail } : {}) };
+    s.facts.push(f);
+    await this.o.calls.appendFact(s.info.callId, f).catch((err: unknown) => s.log.warn({ err }, 'call fact not saved'));
+  }
+
+  /** After the hang-up: the recording's checksum and metadata, then the one CDR of the call. */
+  private async finish(s: Session): Promise<void> {
+    const id = s.info.callId;
+    try {
+      const rec = s.recording;
+      if (rec && !rec.error) {
+        const wait = this.o.recordingWaitMs ?? 10_000;
+        const path = await Promise.race([s.recordingFinished, new Promise<undefined>((r) => setTimeout(() => r(undefined), wait).unref())]);
+        try {
+          const file = path ?? rec.path;
+          const [st, sha256] = await Promise.all([stat(file), sha256Of(file)]);
+          rec.bytes = st.size;
+          rec.sha256 = sha256;
+        } catch (err) {
+          rec.error = `recording file missing: ${(err as Error).message}`;
+          s.log.error({ err }, 'recording file missing');
+        }
+      }
+      const endTime = s.hangup?.at ?? new Date().toISOString();
+      if (rec) {
+        rec.endTime = endTime;
+        rec.durationSec = round((Date.parse(endTime) - Date.parse(rec.startTime)) / 1000);
+        if (s.agentId) rec.agentId = s.agentId;
+        await this.o.calls.saveRecording(rec);
+      }
+      const record: CallDetailRecord = {
+        callId: id,
+        switchId: s.info.switchId,
+        direction: s.info.direction,
+        caller: s.info.caller,
+        citizenKey: s.citizenKey,
+        dialled: s.info.dialled,
+        entry: s.info.entry,
+        disposition: s.disposition ?? (s.state.queue ? 'abandoned' : 'ended-in-ivr'),
+        ...(s.reason ? { reason: s.reason } : {}),
+        ...(s.lastQueue ? { queue: s.lastQueue } : {}),
+        priority: s.state.priority,
+        ...(s.emergencyLine ? { emergencyLine: s.emergencyLine } : {}),
+        ...(s.agentId ? { agentId: s.agentId } : {}),
+        arrivedTime: s.info.createdAt,
+        ...(s.answeredTime ? { answeredTime: s.answeredTime } : {}),
+        ...(s.connectedTime ? { connectedTime: s.connectedTime } : {}),
+        endTime,
+        durationSec: round((Date.parse(endTime) - Date.parse(s.info.createdAt)) / 1000),
+        hangupCause: s.hangup?.cause ?? 'NORMAL_CLEARING',
+        callbackRequested: s.callbackRequested,
+        ...(rec ? { recording: rec } : {}),
+        facts: s.facts,
+      };
+      await retry(() => this.o.callRecords.enqueue(record), s.log);
+      this.o.onCallRecord?.();
+      s.log.info({ disposition: record.disposition, durationSec: record.durationSec }, 'call ended');
+    } finally {
+      this.sessions.delete(id);
+      s.resolveFinished();
+    }
+  }
+}
+
+/** A short Redis outage must not lose a call's record: a few retries with backoff, then it is logged. */
+async function retry<T>(work: () => Promise<T>, log: Logger, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (i >= attempts) throw err;
+      log.warn({ err, attempt: i }, 'call record not queued yet; retrying');
+      await new Promise((r) => setTimeout(r, 100 * 4 ** (i - 1)));
+    }
+  }
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
+
+function sha256Of(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash('sha256');
+    createReadStream(file)
+      .on('data', (chunk) => h.update(chunk))
+      .on('error', reject)
+      .on('end', () => resolve(h.digest('hex')));
+  });
+}

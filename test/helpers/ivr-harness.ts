@@ -1,0 +1,140 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { loadIvrConfig } from '../../src/config/ivr.js';
+import { IvrMachine } from '../../src/core/ivr/machine.js';
+import type { IvrFlow } from '../../src/core/ivr/flow.js';
+import { SimulatedSwitch } from '../../src/adapters/simulated/simulated-switch.js';
+import { InMemoryAbuseLimits } from '../../src/adapters/memory/in-memory-abuse-limits.js';
+import { RedisKeys } from '../../src/adapters/redis/keys.js';
+import { RedisHoldingQueue } from '../../src/adapters/redis/redis-holding-queue.js';
+import { RedisCallbackRequests } from '../../src/adapters/redis/redis-callback-requests.js';
+import { RedisCallStore } from '../../src/adapters/redis/redis-call-store.js';
+import { RedisCallRecordOutbox } from '../../src/adapters/redis/redis-call-record-outbox.js';
+import { GrpcCallRecordSink, GrpcWorkOrderQuery } from '../../src/adapters/grpc/grpc-call-records.js';
+import { GrpcIntakeSink } from '../../src/adapters/grpc/grpc-intake-sink.js';
+import { DevCore } from '../../src/dev-core/dev-core.js';
+import { IvrRunner } from '../../src/services/ivr-runner.js';
+import { CallRecordWorker } from '../../src/services/call-record-worker.js';
+import { silentLogger } from './logger.js';
+import type { TestRedis } from './redis-server.js';
+
+export interface IvrHarness {
+  sim: SimulatedSwitch;
+  runner: IvrRunner;
+  limits: InMemoryAbuseLimits;
+  holding: RedisHoldingQueue;
+  callbacks: RedisCallbackRequests;
+  calls: RedisCallStore;
+  callRecords: RedisCallRecordOutbox;
+  devCore: DevCore;
+  intakeSink: GrpcIntakeSink;
+  callsFile: string;
+  recordingsDir: string;
+  /** The CDR lines the dev core stored for this call (waits until there is at least one). */
+  cdrLines(callId: string, timeoutMs?: number): Promise<Record<string, unknown>[]>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The IVR on the simulated switch with every real part around it: Redis (its own prefix), the dev
+ * core over real gRPC (progress queries, call records), the CDR outbox and its worker. Prompts
+ * last `promptMs`; the flow is config/ivr.yaml with shorter timeouts.
+ */
+export async function startIvr(
+  redis: TestRedis,
+  options: { promptMs?: number; flow?: Partial<IvrFlow>; queryAddress?: string } = {},
+): Promise<IvrHarness> {
+  const dir = mkdtempSync(join(tmpdir(), 'hg-ivr-'));
+  const log = silentLogger();
+  const client = redis.client();
+  const keys = new RedisKeys(`t-${randomUUID().slice(0, 8)}:`);
+  const callsFile = join(dir, 'calls.jsonl');
+  const recordingsDir = join(dir, 'recordings');
+  const devCore = new DevCore({ intakesFile: join(dir, 'intakes.jsonl'), callsFile, log });
+  const address = await devCore.start('127.0.0.1', 0);
+  const grpcOptions = { address, deadlineMs: 5000 };
+  const query = new GrpcWorkOrderQuery({ ...grpcOptions, ...(options.queryAddress ? { address: options.queryAddress } : {}), queryDeadlineMs: 1000 });
+  const sink = new GrpcCallRecordSink(grpcOptions);
+  const intakeSink = new GrpcIntakeSink(grpcOptions);
+  const callRecords = new RedisCallRecordOutbox(client, keys, { leaseMs: 5000, idempotencyTtlSeconds: 3600, statusRetentionSeconds: 3600 });
+  const worker = new CallRecordWorker(callRecords, sink, { batchSize: 50, idlePollMs: 50, retryMinMs: 50, retryMaxMs: 500 }, log);
+  const ivr = loadIvrConfig('config/ivr.yaml');
+  const flow: IvrFlow = {
+    ...ivr.flow,
+    emergency: { ...ivr.flow.emergency, selectTimeoutMs: 600 },
+    progress: { ...ivr.flow.progress, timeoutMs: 700, interDigitTimeoutMs: 500 },
+    ...options.flow,
+  };
+  const promptMs = options.promptMs ?? 150;
+  const sim = new SimulatedSwitch({ id: 'sim-test', mediaDurationMs: () => promptMs, noAnswerAfterMs: 100 });
+  const limits = new InMemoryAbuseLimits();
+  const holding = new RedisHoldingQueue(client, keys);
+  const callbacks = new RedisCallbackRequests(client, keys);
+  const calls = new RedisCallStore(client, keys, { factRetentionSeconds: 3600 });
+  const runner = new IvrRunner({
+    switch: sim,
+    machine: new IvrMachine(flow),
+    abuseLimits: limits,
+    holding,
+    callbacks,
+    query,
+    calls,
+    callRecords,
+    onCallRecord: () => worker.wake(),
+    emergency: ivr.emergency,
+    recordingsDir,
+    media: (id) => id,
+    log,
+  });
+  runner.start();
+  worker.start();
+
+  const lines = () => {
+    let text: string;
+    try {
+      text = readFileSync(callsFile, 'utf8');
+    } catch {
+      return [];
+    }
+    return text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { record: Record<string, unknown> });
+  };
+  return {
+    sim,
+    runner,
+    limits,
+    holding,
+    callbacks,
+    calls,
+    callRecords,
+    devCore,
+    intakeSink,
+    callsFile,
+    recordingsDir,
+    async cdrLines(callId, timeoutMs = 10_000) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const mine = lines().filter((l) => l.record.callId === callId);
+        if (mine.length > 0) return mine.map((l) => l.record);
+        if (Date.now() > until) throw new Error(`no call record for ${callId} in ${callsFile}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+    async stop() {
+      runner.stop();
+      for (const c of await sim.liveCalls()) await sim.hangup(c.callId);
+      await sim.flush();
+      await runner.drain();
+      await worker.stop();
+      query.close();
+      sink.close();
+      intakeSink.close();
+      await devCore.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

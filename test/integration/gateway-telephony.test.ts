@@ -1,0 +1,86 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { startGateway, type RunningGateway } from '../../src/app/gateway.js';
+import { startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { silentLogger } from '../helpers/logger.js';
+
+let redis: TestRedis;
+let gw: RunningGateway;
+let dir: string;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  dir = mkdtempSync(join(tmpdir(), 'hg-gw-'));
+  const { config } = loadConfig({
+    HOTLINE_HTTP_PORT: '1',
+    HOTLINE_REDIS_URL: redis.url,
+    HOTLINE_DATA_DIR: dir,
+    HOTLINE_DEV_CORE_FILE: join(dir, 'intakes.jsonl'),
+    HOTLINE_DEV_CORE_CALLS_FILE: join(dir, 'calls.jsonl'),
+    HOTLINE_RECORDINGS_DIR: join(dir, 'recordings'),
+    HOTLINE_LOG_LEVEL: 'silent',
+  });
+  gw = await startGateway({ ...config, http: { ...config.http, host: '127.0.0.1', port: 0 }, telephony: { ...config.telephony, simulated: { devRoutes: true, defaultPromptMs: 100 } } }, silentLogger());
+});
+afterAll(async () => {
+  await gw?.stop();
+  await redis?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('gateway with simulated telephony', () => {
+  it('says plainly on /healthz that telephony is simulated', async () => {
+    const res = await gw.http.inject({ method: 'GET', url: '/healthz' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().telephony).toMatchObject({ mode: 'simulated', switch: 'simulated' });
+    expect(res.json().telephony.note).toMatch(/SIMULATED/);
+    expect(res.json().checks.callRecords).toMatchObject({ ok: true });
+  });
+
+  it('places a virtual call over HTTP; the call is recorded and its CDR reaches the dev core', async () => {
+    const res = await gw.http.inject({ method: 'POST', url: '/v1/dev/sim/calls', payload: { caller: '13800138000', keys: [{ atMs: 50, press: '4' }], hangupAfterMs: 600 } });
+    expect(res.statusCode).toBe(201);
+    const { callId } = res.json() as { callId: string };
+    await gw.telephony.simulated.caller(callId).ended;
+    for (let i = 0; i < 200; i++) {
+      let text = '';
+      try {
+        text = readFileSync(join(dir, 'calls.jsonl'), 'utf8');
+      } catch {
+        // not written yet
+      }
+      const lines = text.split('\n').filter((l) => l.includes(callId));
+      if (lines.length) {
+        expect(lines).toHaveLength(1);
+        const record = (JSON.parse(lines[0]!) as { record: Record<string, unknown> }).record;
+        expect(record).toMatchObject({ callId, caller: '13800138000', callbackRequested: true, disposition: 'DISPOSITION_ABANDONED' });
+        expect((record.recording as { sha256: string }).sha256).toMatch(/^[0-9a-f]{64}$/);
+        const view = await gw.http.inject({ method: 'GET', url: `/v1/dev/sim/calls/${callId}` });
+        expect(view.json()).toMatchObject({ state: 'ended', heard: expect.arrayContaining([expect.stringContaining('welcome'), expect.stringContaining('callbackRegistered')]) });
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error('no CDR in the dev core calls file');
+  });
+
+  it('refuses a bad virtual call naming the field, and an unknown call with 404', async () => {
+    const bad = await gw.http.inject({ method: 'POST', url: '/v1/dev/sim/calls', payload: { caller: 'abc' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ code: 'INVALID_FIELD', field: 'caller' });
+    const missing = await gw.http.inject({ method: 'GET', url: '/v1/dev/sim/calls/nope' });
+    expect(missing.statusCode).toBe(404);
+  });
+});
+
+describe('IVR file validation at start-up', () => {
+  it('stops start-up naming the key', async () => {
+    const broken = join(dir, 'ivr-broken.yaml');
+    writeFileSync(broken, readFileSync('config/ivr.yaml', 'utf8').replace('"9": emergency', '"9": fire-brigade').replace('  invalidKey:\n', '  notInvalidKey:\n'));
+    const { config } = loadConfig({ HOTLINE_REDIS_URL: redis.url, HOTLINE_IVR_FILE: broken, HOTLINE_LOG_LEVEL: 'silent' });
+    await expect(startGateway(config, silentLogger())).rejects.toThrow(/keys\.9/);
+  });
+});
