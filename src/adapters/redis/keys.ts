@@ -35,4 +35,8 @@ export class RedisKeys {
   get outboxSequence(): string {
     return `${this.prefix}outbox:seq`;
   }
+  /** ZSET inbound SIP Call-ID → lease deadline (ms): the calls the centre carries (overload count). */
+  get sipActiveCalls(): string {
+    return `${this.prefix}sip:active`;
+  }
 }
