@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     `hotline-gateway listening on ${gateway.url}`,
     `  redis: ${gateway.embeddedRedis ? `embedded redis-server ${gateway.redisUrl} (data in ${config.dataDir}/redis)` : 'external'}`,
     `  work-order core: ${gateway.devCore ? `DEVELOPMENT core in-process at ${gateway.coreAddress}, intakes in ${config.devCore.file}` : gateway.coreAddress}`,
+    `  SIP front: ${gateway.sipFront ? gateway.sipFront.describe() : 'off (set HOTLINE_DRACHTIO=host:port to enable)'}`,
     `  try: curl -s -XPOST ${gateway.url.replace('0.0.0.0', '127.0.0.1')}/v1/intake/web -H 'content-type: application/json' -d '{"content":"小区路灯坏了"}'`,
   ];
   process.stdout.write(banner.join('\n') + '\n');

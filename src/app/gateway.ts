@@ -15,6 +15,7 @@ import { operationsRoutes, type HealthCheck } from '../adapters/http/routes/oper
 import { DevCore } from '../dev-core/dev-core.js';
 import { IntakeAcceptor } from '../services/intake-acceptor.js';
 import { DeliveryWorker } from '../services/delivery-worker.js';
+import { composeSipFront, type ComposedSipFront } from './sip-front.js';
 
 export interface RunningGateway {
   http: FastifyInstance;
@@ -24,6 +25,8 @@ export interface RunningGateway {
   coreAddress: string;
   embeddedRedis?: EmbeddedRedis;
   devCore?: DevCore;
+  /** The SIP front, when sip.drachtio.host is set. */
+  sipFront?: ComposedSipFront;
   /** Drain and stop: no new requests, in-flight requests and delivery batches finish. */
   stop(): Promise<void>;
 }
@@ -76,6 +79,15 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     const worker = new DeliveryWorker(outbox, sink, metrics, config.outbox, log.child({ component: 'delivery' }));
     const acceptor = new IntakeAcceptor(outbox, metrics, undefined, () => worker.wake());
 
+    // SIP front: on when a drachtio-server is configured (sip.drachtio.host / HOTLINE_DRACHTIO).
+    // The abuse-limit store (its own branch) is passed here once it exists; until then
+    // restrictions are not marked and /healthz says so.
+    let sipFront: ComposedSipFront | undefined;
+    if (config.sip.drachtio.host) {
+      const sf = (sipFront = composeSipFront(config, redis, keys, undefined, log));
+      stack.push(() => sf.stop());
+    }
+
     let draining = false;
     const checks: HealthCheck[] = [
       {
@@ -103,6 +115,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
         },
       },
     ];
+    if (sipFront) checks.push(sipFront.check);
     const http = await buildHttpServer({
       log,
       bodyLimitBytes: config.http.bodyLimitBytes,
@@ -116,6 +129,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
           info: () => ({
             redis: embeddedRedis ? `embedded redis-server (pid ${embeddedRedis.pid})` : 'external',
             core: devCore ? 'development work-order core (in-process)' : coreAddress,
+            sip: sipFront ? sipFront.describe() : 'off (no drachtio-server configured)',
           }),
         }),
       ],
@@ -135,7 +149,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
       await worker.stop();
       while (stack.length) await stack.pop()!();
     };
-    return { http, url: address, redisUrl, coreAddress, embeddedRedis, devCore, stop };
+    return { http, url: address, redisUrl, coreAddress, embeddedRedis, devCore, sipFront, stop };
   } catch (err) {
     while (stack.length) await stack.pop()!().catch(() => undefined);
     throw err;

@@ -1,7 +1,8 @@
 // The documented mapping from HOTLINE_* environment variables to configuration keys.
 // README.md ("Configuration") lists the same table; a test keeps the two in step.
 
-export type EnvKind = 'string' | 'int' | 'bool' | 'list';
+// hostport: "host:port" (or empty) sets <path>.host and <path>.port.
+export type EnvKind = 'string' | 'int' | 'bool' | 'list' | 'hostport';
 
 export interface EnvBinding {
   env: string;
@@ -22,6 +23,8 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { env: 'HOTLINE_DEV_CORE_PORT', path: ['devCore', 'port'], kind: 'int' },
   { env: 'HOTLINE_DEV_CORE_TOKEN', path: ['devCore', 'token'], kind: 'string' },
   { env: 'HOTLINE_LOG_LEVEL', path: ['log', 'level'], kind: 'string' },
+  { env: 'HOTLINE_DRACHTIO', path: ['sip', 'drachtio'], kind: 'hostport' },
+  { env: 'HOTLINE_DRACHTIO_SECRET', path: ['sip', 'drachtio', 'secret'], kind: 'string' },
 ];
 
 /** Variables that are not configuration keys but are read by the loader itself. */
