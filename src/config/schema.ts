@@ -21,6 +21,7 @@ const sip = z.strictObject({
       kind: z.enum(['carrier', 'emergency', 'sub-centre']),
       addresses: z.array(sourceAddress).min(1),
       line: phoneDigits.optional(),
+      contextHeaders: z.record(z.string().regex(/^\w+$/), z.string().regex(/^[A-Za-z0-9-]+$/)).optional(),
     }),
   ),
   emergency: z.strictObject({ lines: z.array(phoneDigits).min(1), trunk, callerId: phoneDigits }),

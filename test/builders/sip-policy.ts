@@ -7,7 +7,7 @@ export function samplePolicy(over: Partial<SipPolicy> = {}): SipPolicy {
     areaCode: '0396',
     peers: [
       { name: 'carrier', kind: 'carrier', addresses: ['10.1.0.1', '10.1.0.2'] },
-      { name: 'police-110', kind: 'emergency', addresses: ['10.2.0.10'], line: '110' },
+      { name: 'police-110', kind: 'emergency', addresses: ['10.2.0.10'], line: '110', contextHeaders: { incident: 'X-Incident-Id', location: 'X-Caller-Location' } },
       { name: 'emergency-link', kind: 'emergency', addresses: ['10.2.0.20'] },
       { name: 'legal-12348', kind: 'sub-centre', addresses: ['10.3.0.1'], line: '12348' },
     ],

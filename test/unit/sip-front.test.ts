@@ -54,6 +54,15 @@ describe('SIP front: inbound calls to FreeSWITCH', () => {
     expect(a!.opts.headers).toMatchObject({ 'X-Hotline-Entry': 'emergency-transfer', 'X-Hotline-From-Line': '110', 'X-Hotline-Admission': 'normal' });
   });
 
+  it('a 110 transfer brings its context (incident, location) URL-encoded in X-Hotline-Context', async () => {
+    const { signaling } = front();
+    signaling.invite('sip:12345@gw', '10.2.0.10:5060', { From: '<sip:13900000009@police>', 'X-Incident-Id': 'JJ-2026-0042', 'X-Caller-Location': '驿城区 人民路&解放路' });
+    const [a] = await signaling.attemptsMade(1);
+    const ctx = new URLSearchParams(a!.opts.headers['X-Hotline-Context']);
+    expect(Object.fromEntries(ctx)).toEqual({ incident: 'JJ-2026-0042', location: '驿城区 人民路&解放路' });
+    expect(a!.opts.headers['X-Hotline-Context']).not.toMatch(/[^\x21-\x7e]/); // plain ASCII on the wire
+  });
+
   it('a sub-centre transfer carries the line it came from', async () => {
     const { signaling } = front();
     signaling.invite('sip:12345@10.0.0.100', '10.3.0.1:5060', { From: CITIZEN });

@@ -14,6 +14,8 @@ export const HOTLINE_HEADERS = {
   fromLine: 'X-Hotline-From-Line',
   admission: 'X-Hotline-Admission',
   dialog: 'X-Hotline-Dialog',
+  /** The transferring line's context, URL-encoded key=value pairs (incident=…&location=…). */
+  context: 'X-Hotline-Context',
 } as const;
 
 export interface SipFrontOptions {
@@ -68,6 +70,7 @@ export class SipFront {
       requestUri: req.uri,
       callerUri: req.has('P-Asserted-Identity') ? req.get('P-Asserted-Identity') : req.get('From'),
       diversion: req.has('Diversion') ? req.get('Diversion') : undefined,
+      header: (name) => (req.has(name) ? req.get(name) : undefined),
     });
     const log = this.options.log.child({ sipCallId: callId });
     if (decision.action === 'refuse') {
@@ -88,6 +91,8 @@ export class SipFront {
       [HOTLINE_HEADERS.dialog]: callId,
     };
     if (call.entry.fromLine) headers[HOTLINE_HEADERS.fromLine] = call.entry.fromLine;
+    // URL-encoded so Chinese text and separators survive a SIP header and FreeSWITCH's variables.
+    if (call.entry.context) headers[HOTLINE_HEADERS.context] = new URLSearchParams(call.entry.context).toString();
     const uri = withUser(this.options.freeswitchUri, call.dialled);
     const facts = { peer: call.peer, entry: call.entry.kind, fromLine: call.entry.fromLine, admission: verdict.admission, counted: verdict.counted, caller: call.callerE164 };
     if (verdict.degraded) log.warn({ ...facts, store: verdict.degraded }, 'admission store unavailable; caller admitted');

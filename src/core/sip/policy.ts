@@ -15,6 +15,12 @@ export interface SipPeer {
   addresses: string[];
   /** The line the peer transfers from ('110', '12348' …); emergency peers without one name it in Diversion. */
   line?: string;
+  /**
+   * Context the transferring line sends in its own headers (context key → header name), e.g.
+   * { incident: 'X-Incident-Id', location: 'X-Caller-Location' }: emergency calls arrive with
+   * their context (seeds/003 art. 2: records exchanged both ways).
+   */
+  contextHeaders?: Record<string, string>;
 }
 
 export interface SipPolicy {
@@ -86,6 +92,8 @@ export interface InviteFacts {
   /** P-Asserted-Identity when present, else From. */
   callerUri: string | undefined;
   diversion?: string | undefined;
+  /** Any other header of the request, by name (for a peer's contextHeaders). */
+  header?: (name: string) => string | undefined;
 }
 
 function refuse(status: number, reason: string): Refusal {
@@ -125,6 +133,16 @@ export function classifyInvite(policy: SipPolicy, facts: InviteFacts): InviteDec
   return classifyInbound(policy, peer, user, facts);
 }
 
+function contextOf(peer: SipPeer, facts: InviteFacts): Record<string, string> | undefined {
+  if (!peer.contextHeaders || !facts.header) return undefined;
+  const out: Record<string, string> = {};
+  for (const [key, name] of Object.entries(peer.contextHeaders)) {
+    const v = facts.header(name);
+    if (v) out[key] = v;
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
 function classifyInbound(policy: SipPolicy, peer: SipPeer, user: string, facts: InviteFacts): InviteDecision {
   const dialled = nationalNumber(user, policy.areaCode);
   const e164 = callerE164(uriUser(facts.callerUri));
@@ -136,17 +154,19 @@ function classifyInbound(policy: SipPolicy, peer: SipPeer, user: string, facts: 
     const divertedFrom = uriUser(facts.diversion);
     const fromDiversion = divertedFrom && policy.emergency.lines.includes(nationalNumber(divertedFrom)) ? nationalNumber(divertedFrom) : undefined;
     const fromLine = peer.line ?? fromDiversion;
+    const context = contextOf(peer, facts);
     return {
       action: 'inbound',
       peer: peer.name,
-      entry: fromLine ? { kind: 'emergency-transfer', fromLine } : { kind: 'emergency-transfer' },
+      entry: { kind: 'emergency-transfer', ...(fromLine ? { fromLine } : {}), ...(context ? { context } : {}) },
       dialled: service ?? dialled,
       ...caller,
     };
   }
   if (peer.kind === 'sub-centre') {
     if (!service) return refuse(404, 'Not Found');
-    return { action: 'inbound', peer: peer.name, entry: { kind: 'sub-centre', fromLine: peer.line ?? peer.name }, dialled, ...caller };
+    const context = contextOf(peer, facts);
+    return { action: 'inbound', peer: peer.name, entry: { kind: 'sub-centre', fromLine: peer.line ?? peer.name, ...(context ? { context } : {}) }, dialled, ...caller };
   }
   if (service) return { action: 'inbound', peer: peer.name, entry: { kind: 'citizen' }, dialled, ...caller };
   // A merged vertical hotline dialled directly (双号并行, seeds/003 art. 2) reaches the centre too.
