@@ -23,7 +23,7 @@ if (!DRACHTIO) process.stdout.write(`[skipped] ${skipMessage}\n`);
 const dir = mkdtempSync(join(tmpdir(), 'hg-sip-real-'));
 const RESTRICTED = '13900000009';
 
-function uacScenario(expect: number, dialled: string, caller: string): string {
+function uacScenario(expect: number, dialled: string, caller: string, extraHeaders: string[] = []): string {
   const ack200 = `
   <send>
     <![CDATA[
@@ -77,7 +77,7 @@ function uacScenario(expect: number, dialled: string, caller: string): string {
       Call-ID: [call_id]
       CSeq: 1 INVITE
       Contact: <sip:${caller}@[local_ip]:[local_port]>
-      Max-Forwards: 70
+      Max-Forwards: 70${extraHeaders.map((h) => `\n      ${h}`).join('')}
       Content-Type: application/sdp
       Content-Length: [len]
 
@@ -129,9 +129,9 @@ async function uas(port: number, name: string) {
 }
 
 /** Places one call from a SIPp UAC bound to `port`. */
-function call(sipAddress: string, port: number, dialled: string, caller: string, expectStatus: number) {
+function call(sipAddress: string, port: number, dialled: string, caller: string, expectStatus: number, extraHeaders: string[] = []) {
   const file = join(dir, `uac-${port}-${dialled}-${caller}.xml`);
-  writeFileSync(file, uacScenario(expectStatus, dialled, caller));
+  writeFileSync(file, uacScenario(expectStatus, dialled, caller, extraHeaders));
   return sipp(['-sf', file, '-p', String(port), '-trace_msg', '-message_file', join(dir, `uac-${port}.log`), sipAddress]).done;
 }
 
@@ -141,7 +141,7 @@ describe.skipIf(!DRACHTIO)('SIP front against a real drachtio-server (SIPp calls
   let redis: TestRedis;
   let front: ComposedSipFront;
   let sipTarget = '';
-  const ports = { carrier: 0, fsIn: 0, fsOut: 0, emergency: 0 };
+  const ports = { carrier: 0, police: 0, fsIn: 0, fsOut: 0, emergency: 0 };
   const logs = memoryLogger('info');
 
   beforeAll(async () => {
@@ -152,7 +152,10 @@ describe.skipIf(!DRACHTIO)('SIP front against a real drachtio-server (SIPp calls
       ...config.sip,
       freeswitchUri: `sip:127.0.0.1:${ports.fsIn}`,
       freeswitchAddresses: [`127.0.0.1:${ports.fsOut}`],
-      peers: [{ name: 'carrier', kind: 'carrier', addresses: [`127.0.0.1:${ports.carrier}`] }],
+      peers: [
+        { name: 'carrier', kind: 'carrier', addresses: [`127.0.0.1:${ports.carrier}`] },
+        { name: 'police-110', kind: 'emergency', addresses: [`127.0.0.1:${ports.police}`], line: '110', contextHeaders: { incident: 'X-Incident-Id' } },
+      ],
       emergency: { lines: ['110', '119', '120', '122'], trunk: `127.0.0.1:${ports.emergency}`, callerId: '03961234500' },
     };
     const limits = {
@@ -187,12 +190,29 @@ describe.skipIf(!DRACHTIO)('SIP front against a real drachtio-server (SIPp calls
     expect(header(invite, 'From')).toContain('13812345678');
   });
 
-  it('a restricted caller reaches FreeSWITCH marked restricted (the IVR plays the notice), not rejected', async () => {
+  it('a restricted caller reaches FreeSWITCH marked restricted (the IVR plays the notice), not rejected — and cannot forge the marks', async () => {
     const fs = await uas(ports.fsIn, 'freeswitch-restricted');
-    const result = await call(sipTarget, ports.carrier, '12345', RESTRICTED, 200);
+    // A carrier-side caller sending our own headers: the B2BUA builds the B leg's headers itself.
+    const forged = ['X-Hotline-Admission: normal', 'X-Hotline-Entry: emergency-transfer'];
+    const result = await call(sipTarget, ports.carrier, '12345', RESTRICTED, 200, forged);
     expect(result.code, result.output.slice(-2000)).toBe(0);
     await fs.run.done;
-    expect(header(fs.invite(), 'X-Hotline-Admission')).toBe('restricted');
+    const invite = fs.invite();
+    expect(header(invite, 'X-Hotline-Admission')).toBe('restricted');
+    expect(header(invite, 'X-Hotline-Entry')).toBe('citizen');
+    expect(invite.match(/^X-Hotline-Admission:/gim)).toHaveLength(1);
+  });
+
+  it('a call 110 transfers in arrives marked as such, with its incident context — even from a restricted caller', async () => {
+    const fs = await uas(ports.fsIn, 'freeswitch-110');
+    const result = await call(sipTarget, ports.police, '12345', RESTRICTED, 200, ['X-Incident-Id: JJ-2026-0042']);
+    expect(result.code, result.output.slice(-2000)).toBe(0);
+    await fs.run.done;
+    const invite = fs.invite();
+    expect(header(invite, 'X-Hotline-Entry')).toBe('emergency-transfer');
+    expect(header(invite, 'X-Hotline-From-Line')).toBe('110');
+    expect(header(invite, 'X-Hotline-Admission')).toBe('normal');
+    expect(header(invite, 'X-Hotline-Context')).toBe('incident=JJ-2026-0042');
   });
 
   it('FreeSWITCH’s outbound leg to 120 leaves on the emergency trunk with priority and the fixed caller id', async () => {
