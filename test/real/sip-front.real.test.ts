@@ -188,6 +188,8 @@ describe.skipIf(!DRACHTIO)('SIP front against a real drachtio-server (SIPp calls
     const inboundCallId = /^Call-ID:\s*(\S+)/m.exec(uacLog)?.[1];
     expect(header(invite, 'X-Hotline-Dialog')).toBe(inboundCallId);
     expect(header(invite, 'From')).toContain('13812345678');
+    // The citizen's BYE reached FreeSWITCH's leg (its UAS ended cleanly) and freed the place.
+    await eventually(() => front.check.check(), (h) => h.activeCalls === 0, 5_000);
   });
 
   it('a restricted caller reaches FreeSWITCH marked restricted (the IVR plays the notice), not rejected — and cannot forge the marks', async () => {
