@@ -6,6 +6,8 @@ import { silentLogger } from '../helpers/logger.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { eventually, testConfig } from '../helpers/gateway.js';
 import { DrachtioWireDouble } from '../doubles/drachtio-wire.js';
+import { freePort } from '../../src/adapters/redis/embedded-redis.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 let redis: TestRedis;
 let drachtio: DrachtioWireDouble;
@@ -65,5 +67,24 @@ describe('SIP front in the gateway', () => {
     } finally {
       await gw.stop();
     }
+  });
+
+  it('keeps trying an unreachable drachtio-server, says why, and stops trying once the gateway stops', async () => {
+    const port = await freePort();
+    const gw = await startGateway(
+      testConfig({ HOTLINE_REDIS_URL: redis.url, HOTLINE_DRACHTIO: `127.0.0.1:${port}`, HOTLINE_DRACHTIO_SECRET: 'cymru' }),
+      silentLogger(),
+    );
+    const h = await eventually(() => health(gw), (x) => !!(x.checks.sip as { lastError?: string } | undefined)?.lastError);
+    expect(h.checks.sip).toMatchObject({ ok: false, state: 'connecting' });
+    expect((h.checks.sip as unknown as { lastError: string }).lastError).toContain('ECONNREFUSED');
+    expect(h.status).toBe('degraded'); // web and other channels still take intakes
+    await gw.stop();
+    // A drachtio-server appearing after the stop must not get a connection from a stopped gateway.
+    const late = new DrachtioWireDouble('cymru');
+    await late.start(port);
+    await sleep(1500);
+    expect(late.authenticated).toBe(0);
+    await late.stop();
   });
 });
