@@ -48,6 +48,7 @@ async function main(): Promise<void> {
     ...(gateway.telephony.mode === 'simulated' && config.telephony.simulated.devRoutes
       ? [`  place a virtual call: curl -s -XPOST ${gateway.url.replace('0.0.0.0', '127.0.0.1')}/v1/dev/sim/calls -H 'content-type: application/json' -d '{"caller":"13800138000","keys":[{"atMs":3000,"press":"2"}]}'`]
       : []),
+    `  SIP front: ${gateway.sipFront ? gateway.sipFront.describe() : 'off (set HOTLINE_DRACHTIO=host:port to enable)'}`,
     `  try: curl -s -XPOST ${gateway.url.replace('0.0.0.0', '127.0.0.1')}/v1/intake/web -H 'content-type: application/json' -d '{"content":"小区路灯坏了"}'`,
   ];
   process.stdout.write(banner.join('\n') + '\n');

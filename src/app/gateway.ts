@@ -40,6 +40,7 @@ import { GrpcCallRecordSink, GrpcWorkOrderQuery } from '../adapters/grpc/grpc-ca
 import { devSimRoutes } from '../adapters/http/routes/dev-sim.js';
 import { IvrRunner } from '../services/ivr-runner.js';
 import { CallRecordWorker } from '../services/call-record-worker.js';
+import { composeSipFront, type ComposedSipFront } from './sip-front.js';
 
 export interface RunningGateway {
   http: FastifyInstance;
@@ -56,6 +57,8 @@ export interface RunningGateway {
     runner: IvrRunner;
     callRecords: RedisCallRecordOutbox;
   };
+  /** The SIP front, when sip.drachtio.host is set. */
+  sipFront?: ComposedSipFront;
   /** Drain and stop: no new requests, in-flight requests and delivery batches finish. */
   stop(): Promise<void>;
 }
@@ -168,6 +171,15 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
       log: log.child({ component: 'ivr' }),
     });
 
+    // SIP front: on when a drachtio-server is configured (sip.drachtio.host / HOTLINE_DRACHTIO).
+    // The abuse-limit store (its own branch) is passed here once it exists; until then
+    // restrictions are not marked and /healthz says so.
+    let sipFront: ComposedSipFront | undefined;
+    if (config.sip.drachtio.host) {
+      const sf = (sipFront = composeSipFront(config, redis, keys, limits, log));
+      stack.push(() => sf.stop());
+    }
+
     let draining = false;
     const checks: HealthCheck[] = [
       {
@@ -203,6 +215,7 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
         },
       },
     ];
+    if (sipFront) checks.push(sipFront.check);
     const http = await buildHttpServer({
       log,
       isDraining: () => draining,
@@ -227,6 +240,7 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
               activeCalls: runner.activeCalls,
               devRoutes: config.telephony.simulated.devRoutes ? '/v1/dev/sim/calls' : undefined,
             },
+            sip: sipFront ? sipFront.describe() : 'off (no drachtio-server configured)',
           }),
         }),
       ],
@@ -261,6 +275,7 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
       coreAddress,
       embeddedRedis,
       devCore,
+      sipFront,
       telephony: { mode: 'simulated', simulated, runner, callRecords },
       stop,
     };

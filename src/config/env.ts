@@ -1,7 +1,8 @@
 // The documented mapping from HOTLINE_* environment variables to configuration keys.
 // README.md ("Configuration") lists the same table; a test keeps the two in step.
 
-export type EnvKind = 'string' | 'int' | 'bool' | 'list';
+// hostport: "host:port" (or empty) sets <path>.host and <path>.port.
+export type EnvKind = 'string' | 'int' | 'bool' | 'list' | 'hostport';
 
 export interface EnvBinding {
   env: string;
@@ -42,6 +43,9 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { env: 'HOTLINE_DEV_CORE_CALLS_FILE', path: ['devCore', 'callsFile'], kind: 'string' },
   { env: 'HOTLINE_IVR_FILE', path: ['telephony', 'ivrFile'], kind: 'string' },
   { env: 'HOTLINE_RECORDINGS_DIR', path: ['telephony', 'recordingsDir'], kind: 'string' },
+  // SIP front (issue 4)
+  { env: 'HOTLINE_DRACHTIO', path: ['sip', 'drachtio'], kind: 'hostport' },
+  { env: 'HOTLINE_DRACHTIO_SECRET', path: ['sip', 'drachtio', 'secret'], kind: 'string' },
 ];
 
 /** Variables that are not configuration keys but are read by the loader itself. */

@@ -62,6 +62,13 @@ function convert(binding: EnvBinding, raw: string): unknown {
       if (['0', 'false', 'no', 'off', ''].includes(v)) return false;
       throw new ConfigError(`${binding.env} (${binding.path.join('.')}): expected true or false, got "${raw}"`);
     }
+    case 'hostport': {
+      const v = raw.trim();
+      if (v === '') return { host: '' };
+      const m = /^([^\s:]+):(\d{1,5})$/.exec(v);
+      if (!m) throw new ConfigError(`${binding.env} (${binding.path.join('.')}): expected host:port, got "${raw}"`);
+      return { host: m[1], port: Number(m[2]) };
+    }
     case 'list':
       return raw
         .split(',')
@@ -96,7 +103,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultFile = D
   for (const binding of ENV_BINDINGS) {
     const raw = env[binding.env];
     if (raw === undefined) continue;
-    setPath(tree, binding.path, convert(binding, raw));
+    const value = convert(binding, raw);
+    if (binding.kind === 'hostport') {
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        setPath(tree, [...binding.path, k], v);
+        fromEnv.set([...binding.path, k].join('.'), binding.env);
+      }
+      continue;
+    }
+    setPath(tree, binding.path, value);
     fromEnv.set(binding.path.join('.'), binding.env);
   }
 

@@ -2,6 +2,33 @@ import { z } from 'zod';
 
 const port = z.number().int().min(1).max(65535);
 const positiveInt = z.number().int().positive();
+const phoneDigits = z.string().regex(/^\+?\d{3,20}$/, 'must be a phone number (digits)');
+// A trunk as host[:port][;params] or sip:host[:port][;params]; the dialled number goes in front.
+const trunk = z.string().regex(/^(sips?:)?[^\s@:;]+(:\d{1,5})?(;\S*)?$/, 'must be host[:port][;params]');
+const sourceAddress = z.string().regex(/^[^\s:]+(:\d{1,5})?$/, 'must be an IP address or address:port');
+
+const sip = z.strictObject({
+  drachtio: z.strictObject({ host: z.string(), port, secret: z.string() }),
+  freeswitchUri: z.string().regex(/^sips?:[^\s@]+$/, 'must be a sip: URI without a user part, e.g. sip:127.0.0.1:5090'),
+  freeswitchAddresses: z.array(sourceAddress),
+  capacity: positiveInt,
+  activeCallLeaseMs: positiveInt.min(1000),
+  serviceNumbers: z.array(phoneDigits).min(1),
+  areaCode: z.string().regex(/^(0\d{2,3})?$/, 'must be empty or an area code such as 0396'),
+  peers: z.array(
+    z.strictObject({
+      name: z.string().min(1),
+      kind: z.enum(['carrier', 'emergency', 'sub-centre']),
+      addresses: z.array(sourceAddress).min(1),
+      line: phoneDigits.optional(),
+      contextHeaders: z.record(z.string().regex(/^\w+$/), z.string().regex(/^[A-Za-z0-9-]+$/)).optional(),
+    }),
+  ),
+  emergency: z.strictObject({ lines: z.array(phoneDigits).min(1), trunk, callerId: phoneDigits }),
+  subCentres: z.array(z.strictObject({ line: phoneDigits, name: z.string().min(1), trunk })),
+  fixedLines: z.array(z.strictObject({ unit: z.string().min(1), number: phoneDigits, trunk: trunk.optional() })),
+  carrier: z.strictObject({ trunk, callerId: phoneDigits }),
+});
 
 // --- Text channels (WeChat, SMS, partner API) ---
 const smsTemplates = z.strictObject({ accepted: z.string(), emergency: z.string(), outOfScope: z.string(), restricted: z.string() });
@@ -118,6 +145,8 @@ export const configSchema = z
       factRetentionHours: positiveInt,
       simulated: z.strictObject({ devRoutes: z.boolean(), defaultPromptMs: positiveInt }),
     }),
+    // SIP front (issue 4)
+    sip,
   })
   .refine((c) => c.outbox.retryMinMs <= c.outbox.retryMaxMs, {
     message: 'must not be greater than outbox.retryMaxMs',
@@ -127,6 +156,10 @@ export const configSchema = z
   .refine((c) => c.wechat.aesKey === '' || c.wechat.appId !== '', {
     message: 'must be set when wechat.aesKey is set (safe mode)',
     path: ['wechat', 'appId'],
+  })
+  .refine((c) => c.sip.peers.every((p) => p.kind !== 'sub-centre' || p.line), {
+    message: 'a sub-centre peer must name its line',
+    path: ['sip', 'peers'],
   });
 
 export type Config = z.infer<typeof configSchema>;

@@ -127,4 +127,10 @@ export class RedisKeys {
       idempotency: (key) => `${this.prefix}cdr-idem:${key}`,
     };
   }
+
+  // --- SIP front (issue 4) ---
+  /** ZSET inbound SIP Call-ID → lease deadline (ms): the calls the centre carries (overload count). */
+  get sipActiveCalls(): string {
+    return `${this.prefix}sip:active`;
+  }
 }
