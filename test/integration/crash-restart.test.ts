@@ -127,5 +127,5 @@ describe('the gateway is killed with SIGKILL in the middle of a burst', () => {
     const code = await new Promise<number | null>((r) => gateway.once('exit', r));
     expect(code).toBe(0);
     await core.stop();
-  });
+  }, 180_000); // 2,000 requests and two gateway starts: minutes on a loaded 2-core machine
 });
