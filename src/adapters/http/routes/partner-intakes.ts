@@ -1,11 +1,10 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { citizenReplyFor } from '../../../core/channels/citizen-reply.js';
 import { HotlineError, invalidField } from '../../../core/errors.js';
-import { DATUMS, type Incident } from '../../../core/intake/intake.js';
-import { toE164 } from '../../../core/intake/phone.js';
 import type { ReplayGuard } from '../../../core/ports/replay-guard.js';
 import type { IntakeAcceptor } from '../../../services/intake-acceptor.js';
 import { errorBodySchema } from '../errors.js';
+import { incidentField, incidentTimeSchema, locationObjectSchema, phoneField, phoneSchema, type LocationField } from '../intake-fields.js';
 import { PARTNER_HEADERS, partnerSignature, safeEqual } from '../partner-signature.js';
 
 export interface PartnerIntakeRouteOptions {
@@ -25,7 +24,7 @@ interface PartnerIntakeBody {
   externalId: string;
   content: string;
   citizen?: { phone?: string; name?: string; userId?: string; confidential?: boolean; replyWanted?: boolean };
-  location?: { text?: string; latitude?: number; longitude?: number; datum?: 'WGS84' | 'GCJ02' | 'BD09'; areaCode?: string };
+  location?: LocationField;
   incidentTime?: string;
 }
 
@@ -35,7 +34,6 @@ declare module 'fastify' {
   }
 }
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 const NONCE = /^[A-Za-z0-9_-]{16,64}$/;
 
 /** POST /v1/partner/intakes: the centre's app and items handed over by the national platform. */
@@ -103,25 +101,15 @@ export function partnerIntakeRoutes(options: PartnerIntakeRouteOptions): Fastify
                 type: 'object',
                 additionalProperties: false,
                 properties: {
-                  phone: { type: 'string', minLength: 1, maxLength: 32 },
+                  phone: phoneSchema,
                   name: { type: 'string', minLength: 1, maxLength: 64 },
                   userId: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._:@-]+$' },
                   confidential: { type: 'boolean' },
                   replyWanted: { type: 'boolean' },
                 },
               },
-              location: {
-                type: 'object',
-                additionalProperties: false,
-                properties: {
-                  text: { type: 'string', maxLength: 500 },
-                  latitude: { type: 'number', minimum: -90, maximum: 90 },
-                  longitude: { type: 'number', minimum: -180, maximum: 180 },
-                  datum: { type: 'string', enum: ['WGS84', 'GCJ02', 'BD09'] },
-                  areaCode: { type: 'string', pattern: '^\\d{6,12}$' },
-                },
-              },
-              incidentTime: { type: 'string', minLength: 1, maxLength: 100 },
+              location: locationObjectSchema,
+              incidentTime: incidentTimeSchema,
             },
           },
           response: {
@@ -145,11 +133,7 @@ export function partnerIntakeRoutes(options: PartnerIntakeRouteOptions): Fastify
         const partnerId = (request as FastifyRequest & { partnerId?: string }).partnerId!;
         const body = request.body;
         if (!body.content.trim()) throw invalidField('content', '字段 content 不能为空');
-        let phone: string | undefined;
-        if (body.citizen?.phone !== undefined) {
-          phone = toE164(body.citizen.phone);
-          if (!phone) throw invalidField('citizen.phone', '字段 citizen.phone 不是有效的电话号码');
-        }
+        const phone = phoneField(body.citizen?.phone, 'citizen.phone');
         const national = body.source === 'national_platform';
         const { intake, duplicate } = await options.acceptor.accept({
           channel: national ? 'CHANNEL_NATIONAL_PLATFORM' : 'CHANNEL_APP',
@@ -163,7 +147,7 @@ export function partnerIntakeRoutes(options: PartnerIntakeRouteOptions): Fastify
             replyWanted: body.citizen?.replyWanted ?? true,
           },
           content: { text: body.content.trim() },
-          incident: incidentOf(body),
+          incident: incidentField(body.incidentTime, body.location),
           links: { externalId: body.externalId },
         });
         const answer = citizenReplyFor(intake);
@@ -181,25 +165,4 @@ export function partnerIntakeRoutes(options: PartnerIntakeRouteOptions): Fastify
       },
     );
   };
-}
-
-function incidentOf(body: PartnerIntakeBody): Incident | undefined {
-  const incident: Incident = {};
-  if (body.incidentTime) {
-    const t = body.incidentTime.trim();
-    if (RFC3339.test(t) && !Number.isNaN(Date.parse(t))) incident.time = new Date(t).toISOString();
-    else incident.timeText = t;
-  }
-  const loc = body.location;
-  if (loc) {
-    const hasLat = loc.latitude !== undefined;
-    if (hasLat !== (loc.longitude !== undefined)) throw invalidField(hasLat ? 'location.longitude' : 'location.latitude', '经纬度需要同时提供');
-    if (hasLat && !loc.datum) throw invalidField('location.datum', '提供经纬度时须注明坐标系 datum（WGS84、GCJ02 或 BD09）');
-    incident.location = {
-      ...(loc.text?.trim() ? { text: loc.text.trim() } : {}),
-      ...(hasLat ? { coordinates: { latitude: loc.latitude!, longitude: loc.longitude!, datum: DATUMS.find((d) => d === `DATUM_${loc.datum}`)! } } : {}),
-      ...(loc.areaCode ? { areaCode: loc.areaCode } : {}),
-    };
-  }
-  return Object.keys(incident).length > 0 ? incident : undefined;
 }
