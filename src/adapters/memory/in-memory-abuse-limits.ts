@@ -1,9 +1,9 @@
 import type { AbuseLimits, LimitVerdict, Restriction } from '../../core/ports/abuse-limits.js';
 
 /**
- * AbuseLimits in one process's memory: the fake tests use, and the placeholder the gateway wires
- * until the Redis store (channels branch) is merged — it is not shared between instances and
- * forgets restrictions on restart. Restrictions lapse at `until`; no rate limit is counted.
+ * AbuseLimits in one process's memory: the fake tests use (it passes the restriction contract in
+ * test/contract/abuse-limits.contract.test.ts with the Redis store). Not for the gateway: it is not
+ * shared between instances, forgets restrictions on restart, and counts no rate limit.
  */
 export class InMemoryAbuseLimits implements AbuseLimits {
   private readonly restrictions = new Map<string, Restriction>();
