@@ -22,6 +22,8 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { env: 'HOTLINE_DEV_CORE_PORT', path: ['devCore', 'port'], kind: 'int' },
   { env: 'HOTLINE_DEV_CORE_TOKEN', path: ['devCore', 'token'], kind: 'string' },
   { env: 'HOTLINE_LOG_LEVEL', path: ['log', 'level'], kind: 'string' },
+  { env: 'HOTLINE_FS_ESL', path: ['freeswitch', 'servers'], kind: 'list' },
+  { env: 'HOTLINE_FS_PASSWORD', path: ['freeswitch', 'password'], kind: 'string' },
 ];
 
 /** Variables that are not configuration keys but are read by the loader itself. */

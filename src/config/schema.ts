@@ -45,6 +45,20 @@ export const configSchema = z
       statusRetentionHours: positiveInt,
     }),
     web: z.object({ maxContentChars: positiveInt }),
+    // FreeSWITCH Event Socket (issue 4): one inbound connection per server; none = simulated telephony.
+    freeswitch: z.object({
+      servers: z.array(
+        z.union([
+          z.string().regex(/^[^\s:,]+(:\d{1,5})?$/, 'must be host or host:port'),
+          z.object({ host: z.string().min(1), port: port.default(8021), password: z.string().min(1).optional() }).strict(),
+        ]),
+      ),
+      password: z.string().min(1),
+      format: z.enum(['plain', 'json']),
+      reconnectMinMs: positiveInt,
+      reconnectMaxMs: positiveInt,
+      callLeaseMs: positiveInt.min(1000),
+    }),
     log: z.object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']) }),
     shutdown: z.object({ drainTimeoutMs: positiveInt }),
   })
