@@ -202,6 +202,8 @@ export class FreeSwitchSwitch implements Switch {
       case 'CHANNEL_PARK': {
         const callId = e.get('Unique-ID');
         if (!callId || this.calls.has(callId)) return; // a re-park (after a transfer or a kick) of a call we hold
+        // An outbound leg we did not place is another gateway instance's (or another program's).
+        if (e.get('Call-Direction') === 'outbound' && !this.originated.has(callId)) return;
         const info = callInfoFromEvent((h) => e.get(h), this.id);
         this.track(info);
         if (this.originated.has(callId)) return;

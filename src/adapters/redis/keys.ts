@@ -35,4 +35,10 @@ export class RedisKeys {
   get outboxSequence(): string {
     return `${this.prefix}outbox:seq`;
   }
+
+  // ---- telephony (issue 4) ----
+  /** String: the gateway instance that owns a call (FreeSWITCH uuid), with a lease as its TTL. */
+  callOwner(callId: string): string {
+    return `${this.prefix}call:owner:${callId}`;
+  }
 }
