@@ -124,6 +124,14 @@ export class EslDouble {
     await this.listen(this.port);
   }
 
+  /** Writes raw bytes to every subscribed connection `times` times (benchmarks). */
+  blast(bytes: Buffer, times: number): void {
+    for (const c of this.clients) {
+      if (!c.format) continue;
+      for (let i = 0; i < times; i++) c.socket.write(bytes);
+    }
+  }
+
   get connectedClients(): number {
     return [...this.clients].filter((c) => c.authed && c.format).length;
   }
@@ -337,7 +345,8 @@ export class EslDouble {
   static frame(headers: Headers, format: 'plain' | 'json', body?: string): Buffer {
     let payload: string;
     if (format === 'plain') {
-      payload = headers.map(([k, v]) => `${k}: ${encodeEslValue(v)}\n`).join('');
+      payload = '';
+      for (const [k, v] of headers) payload += `${k}: ${encoded(v)}\n`;
       payload += body !== undefined ? `Content-Length: ${Buffer.byteLength(body)}\n\n${body}` : '\n';
     } else {
       const obj: Record<string, string> = {};
@@ -353,6 +362,12 @@ export class EslDouble {
   }
 
   private emit(name: string, extra: Headers, at: { file: string; fn: string; line: string }, body?: string, ch?: DoubleChannel, vars = true, subclass?: string): void {
+    let wanted = false;
+    for (const c of this.clients) if (this.wants(c, name, subclass)) wanted = true;
+    if (!wanted) {
+      this.seq++;
+      return;
+    }
     const headers: Headers = subclass ? [['Event-Subclass', subclass], ...this.base(name, at)] : this.base(name, at);
     if (ch) headers.push(...this.channelBlock(ch, vars));
     headers.push(...extra);
@@ -463,6 +478,12 @@ export class EslDouble {
       line: '677',
     });
     pagdDigits.get(ch)?.(digit);
+  }
+
+  /** The call is answered from the switch side (as `uuid_answer` does). */
+  answerCall(uuid: string): void {
+    const ch = this.channels.get(uuid);
+    if (ch) this.answer(ch);
   }
 
   private answer(ch: DoubleChannel): void {
@@ -906,6 +927,18 @@ export class EslDouble {
       this.park(ch);
     }, this.mediaMs);
   }
+}
+
+// Most header values repeat (true, 0, CS_EXECUTE, vm …): encode each once.
+const ENCODED = new Map<string, string>();
+function encoded(value: string): string {
+  let e = ENCODED.get(value);
+  if (e === undefined) {
+    e = encodeEslValue(value);
+    if (ENCODED.size > 50_000) ENCODED.clear();
+    ENCODED.set(value, e);
+  }
+  return e;
 }
 
 // Per-channel hooks kept outside the channel record so tests can print channels plainly.

@@ -11,32 +11,47 @@ export interface EslFrame {
   body: Buffer | undefined;
 }
 
+const BLANK_LINE = Buffer.from('\n\n');
+
+/** The header block ends at the first blank line. */
 function indexOfBlankLine(buf: Buffer, from: number): number {
-  // The header block ends at the first "\n\n"; a frame may also begin with stray newlines.
-  let i = buf.indexOf(LF, from);
-  while (i !== -1 && i + 1 < buf.length) {
-    if (buf[i + 1] === LF) return i;
-    i = buf.indexOf(LF, i + 1);
-  }
-  return -1;
+  return buf.indexOf(BLANK_LINE, from);
 }
 
 function parseHeaderBlock(text: string): Record<string, string> {
   const headers: Record<string, string> = {};
   let start = 0;
-  while (start < text.length) {
+  const n = text.length;
+  while (start < n) {
     let end = text.indexOf('\n', start);
-    if (end === -1) end = text.length;
-    const colon = text.indexOf(':', start);
-    if (colon !== -1 && colon < end) {
-      const name = text.slice(start, colon).trim();
-      let v = colon + 1;
-      if (text.charCodeAt(v) === 32) v++;
-      if (name) headers[name] = text.slice(v, end);
+    if (end === -1) end = n;
+    const colon = text.indexOf(': ', start);
+    if (colon !== -1 && colon < end) headers[text.slice(start, colon)] = text.slice(colon + 2, end);
+    else {
+      const bare = text.indexOf(':', start);
+      if (bare !== -1 && bare < end) headers[text.slice(start, bare).trim()] = text.slice(bare + 1, end).trim();
     }
     start = end + 1;
   }
   return headers;
+}
+
+const CL_PREFIX = Buffer.from('Content-Length: ');
+const EVENT_TYPES = [
+  { tail: Buffer.from('\nContent-Type: text/event-plain'), headers: Object.freeze({ 'Content-Type': 'text/event-plain' }) },
+  { tail: Buffer.from('\nContent-Type: text/event-json'), headers: Object.freeze({ 'Content-Type': 'text/event-json' }) },
+] as const;
+
+/** FreeSWITCH frames events as exactly `Content-Length: N\nContent-Type: text/event-…`. */
+function eventHeaderBlock(buf: Buffer, start: number, end: number): { headers: Record<string, string>; length: number } | undefined {
+  if (end - start < 40 || buf[start] !== 0x43 || buf.compare(CL_PREFIX, 0, CL_PREFIX.length, start, start + CL_PREFIX.length) !== 0) return undefined;
+  let i = start + CL_PREFIX.length;
+  let length = 0;
+  for (let c = buf[i]!; c >= 48 && c <= 57; c = buf[++i]!) length = length * 10 + (c - 48);
+  for (const t of EVENT_TYPES) {
+    if (i + t.tail.length === end && buf.compare(t.tail, 0, t.tail.length, i, end) === 0) return { headers: t.headers, length };
+  }
+  return undefined;
 }
 
 /**
@@ -76,9 +91,19 @@ export class EslFrameSplitter {
           break;
         }
         this.scanFrom = 0;
-        const headers = parseHeaderBlock(buf.toString('latin1', pos, end));
+        let headers: Record<string, string>;
+        let len = 0;
+        const fast = eventHeaderBlock(buf, pos, end);
+        if (fast) {
+          // The common case, an event: read its length from the bytes, share the headers object.
+          headers = fast.headers;
+          len = fast.length;
+        } else {
+          headers = parseHeaderBlock(buf.toString('latin1', pos, end));
+          const cl = headers['Content-Length'];
+          len = cl === undefined ? 0 : Number.parseInt(cl, 10);
+        }
         pos = end + 2;
-        const len = headers['Content-Length'] === undefined ? 0 : Number.parseInt(headers['Content-Length'], 10);
         if (!(len > 0)) {
           onFrame({ headers, body: undefined });
           continue;
@@ -151,40 +176,75 @@ export interface EslEvent {
   all(): Record<string, string>;
 }
 
+// Header needles as bytes, made once: Buffer.indexOf would encode a string needle on every call.
+const NEEDLES = new Map<string, Buffer>();
+function needle(header: string): Buffer {
+  let n = NEEDLES.get(header);
+  if (!n) {
+    n = Buffer.from(`\n${header}: `, 'latin1');
+    if (NEEDLES.size < 1000) NEEDLES.set(header, n);
+  }
+  return n;
+}
+
 class PlainEvent implements EslEvent {
   readonly name: string;
-  readonly body: string | undefined;
-  // Header text is URL-encoded and therefore ASCII: latin1 decoding is exact and cheap.
-  private readonly text: string;
+  private end = -1;
+  private bodyText: string | undefined | null = null;
 
-  constructor(raw: Buffer) {
-    let headerEnd = raw.indexOf('\n\n');
-    if (headerEnd === -1) headerEnd = raw.length;
-    this.text = '\n' + raw.toString('latin1', 0, headerEnd) + '\n';
-    const len = this.raw('Content-Length');
-    if (len !== undefined) {
-      const n = Number.parseInt(len, 10);
-      const start = headerEnd + 2;
-      this.body = n > 0 ? raw.toString('utf8', start, Math.min(raw.length, start + n)) : '';
-    }
-    this.name = this.get('Event-Name') ?? '';
+  // Looked up in the bytes, not in a string copy of them: most events are read for two or three
+  // headers near their start, so nothing scans the whole event unless a header sits far down.
+  // Values are URL-encoded ASCII, so a latin1 slice of a value is exact.
+  constructor(private readonly raw: Buffer) {
+    this.name = this.lookup('Event-Name') ?? '';
   }
 
-  private raw(header: string): string | undefined {
-    const at = this.text.indexOf(`\n${header}: `);
-    if (at === -1) return undefined;
-    const from = at + header.length + 3;
-    return this.text.slice(from, this.text.indexOf('\n', from));
+  /** Where the headers end (an event with a body of its own has it after a blank line). */
+  private headerEnd(): number {
+    if (this.end === -1) {
+      const end = this.raw.indexOf(BLANK_LINE);
+      this.end = end === -1 ? this.raw.length : end;
+    }
+    return this.end;
+  }
+
+  private lookup(header: string): string | undefined {
+    const raw = this.raw;
+    let from: number;
+    const n = needle(header);
+    if (raw.length > n.length && raw.compare(n, 1, n.length, 0, n.length - 1) === 0) {
+      from = n.length - 1;
+    } else {
+      const at = raw.indexOf(n);
+      if (at === -1) return undefined;
+      // A match past the blank line is in the event's own body, not a header.
+      if (this.end !== -1 ? at >= this.end : at < 1024 ? raw.subarray(0, at + 1).indexOf(BLANK_LINE) !== -1 : at >= this.headerEnd()) return undefined;
+      from = at + n.length;
+    }
+    let to = raw.indexOf(LF, from);
+    if (to === -1) to = raw.length;
+    return raw.toString('latin1', from, to);
+  }
+
+  get body(): string | undefined {
+    if (this.bodyText === null) {
+      const end = this.headerEnd();
+      const start = end + 2;
+      const len = start < this.raw.length ? this.lookup('Content-Length') : undefined;
+      const n = len === undefined ? 0 : Number.parseInt(len, 10);
+      this.bodyText = len === undefined ? undefined : n > 0 ? this.raw.toString('utf8', start, Math.min(this.raw.length, start + n)) : '';
+    }
+    return this.bodyText;
   }
 
   get(header: string): string | undefined {
-    const v = this.raw(header);
+    const v = this.lookup(header);
     return v === undefined ? undefined : decodeEslValue(v);
   }
 
   all(): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(parseHeaderBlock(this.text))) out[k] = decodeEslValue(v);
+    for (const [k, v] of Object.entries(parseHeaderBlock(this.raw.toString('latin1', 0, this.headerEnd())))) out[k] = decodeEslValue(v);
     return out;
   }
 }
