@@ -92,7 +92,7 @@ export class EslFrameSplitter {
         }
         this.scanFrom = 0;
         let headers: Record<string, string>;
-        let len = 0;
+        let len: number;
         const fast = eventHeaderBlock(buf, pos, end);
         if (fast) {
           // The common case, an event: read its length from the bytes, share the headers object.
