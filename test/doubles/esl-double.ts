@@ -491,6 +491,7 @@ export class EslDouble {
     ch.answerState = 'answered';
     ch.answeredUsec = Date.now() * 1000;
     this.chEvent(ch, 'CODEC', [], false);
+    this.chEvent(ch, 'CODEC', [], false);
     this.chEvent(ch, 'CHANNEL_PROGRESS_MEDIA');
     this.setCallState(ch, 'EARLY');
     this.chEvent(ch, 'CHANNEL_ANSWER');
@@ -706,6 +707,7 @@ export class EslDouble {
     this.setState(ch, 'CS_REPORTING');
     this.chEvent(ch, 'CHANNEL_HANGUP_COMPLETE', [['Hangup-Cause', cause]]);
     this.chEvent(ch, 'CHANNEL_DESTROY', [], false);
+    this.setState(ch, 'CS_DESTROY');
     if (ch.bridgedWith) {
       // The other leg of a bridge is hung up too (capture 51_).
       const other = ch.bridgedWith;
