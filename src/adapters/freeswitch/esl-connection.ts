@@ -202,7 +202,7 @@ export class EslConnection {
     if (type === 'command/reply' || type === 'api/response') {
       const w = this.replies.shift();
       if (!w) {
-        this.log.warn({ type }, 'reply with no command waiting for it');
+        if (!this.stopped) this.log.warn({ type }, 'reply with no command waiting for it'); // else: the reply to exit
         return;
       }
       clearTimeout(w.timer);
@@ -224,7 +224,7 @@ export class EslConnection {
       for (const l of this.eventListeners) l(event);
       return;
     }
-    if (type === 'text/disconnect-notice' || type === 'text/rude-rejection') {
+    if ((type === 'text/disconnect-notice' || type === 'text/rude-rejection') && !this.stopped) {
       this.log.warn({ type, body: frame.body?.toString('utf8') }, 'FreeSWITCH is closing the Event Socket');
     }
   }

@@ -40,6 +40,8 @@ export interface FreeSwitchOptions {
   log: Logger;
   format?: 'plain' | 'json';
   connection?: Partial<Omit<EslConnectionOptions, 'server' | 'log' | 'events' | 'customEvents' | 'format'>>;
+  /** After a (re)connect, reconcile again this much later (ms). */
+  reconcileAgainMs?: number;
   /** Conference profile for conferenceJoin (FreeSWITCH's `default`). */
   conferenceProfile?: string;
 }
@@ -59,6 +61,8 @@ interface CallState {
   members: Map<string, string>;
   joins: Map<string, { resolve: () => void; reject: (e: Error) => void }>;
 }
+
+const HANGING_UP: ReadonlySet<string> = new Set(['CS_HANGUP', 'CS_REPORTING', 'CS_DESTROY']);
 
 const NO_SUCH_CALL = /invalid session id|No such channel|Cannot locate session|^-ERROR|does not exist/i;
 
@@ -126,6 +130,8 @@ export class FreeSwitchSwitch implements Switch {
   /** Legs we originated: their park is ours, not an arrival. */
   private readonly originated = new Set<CallId>();
   private digitsVar = 0;
+  private secondPass: NodeJS.Timeout | undefined;
+  private readonly reconcileAgainMs: number;
   private readonly conferenceProfile: string;
 
   constructor(opts: FreeSwitchOptions) {
@@ -140,11 +146,21 @@ export class FreeSwitchSwitch implements Switch {
     this.id = this.connection.id;
     this.log = opts.log.child({ freeswitch: this.id });
     this.conferenceProfile = opts.conferenceProfile ?? 'default';
+    this.reconcileAgainMs = opts.reconcileAgainMs ?? 2000;
     this.connection.onEvent((e) => this.onEvent(e));
     this.connection.onState((s) => {
       if (s.up) {
         this.emit({ type: 'switch.connected', switchId: this.id });
-        this.reconcile().catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'reconciliation failed'));
+        const reconcile = (): void => {
+          this.reconcile().catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'reconciliation failed'));
+        };
+        reconcile();
+        // Once more a little later: a channel that was hanging up while we reconnected is still
+        // listed by show channels for a moment, and its HANGUP_COMPLETE went to the dead socket
+        // (seen on FreeSWITCH 1.10.12).
+        clearTimeout(this.secondPass);
+        this.secondPass = setTimeout(() => this.connection.connected && reconcile(), this.reconcileAgainMs);
+        this.secondPass.unref?.();
       } else {
         this.failExecs(new SwitchError('DISCONNECTED', `FreeSWITCH ${this.id} connection lost`));
         this.emit({ type: 'switch.disconnected', switchId: this.id, ...(s.error ? { error: s.error } : {}) });
@@ -157,6 +173,7 @@ export class FreeSwitchSwitch implements Switch {
   }
 
   stop(): Promise<void> {
+    clearTimeout(this.secondPass);
     return this.connection.stop();
   }
 
@@ -309,7 +326,8 @@ export class FreeSwitchSwitch implements Switch {
     // Only calls known before the snapshot was asked for can be judged by it: a leg originated
     // meanwhile is not in it yet and is not gone.
     const before = new Set(this.calls.keys());
-    const rows = await this.showChannels();
+    // A channel in its hang-up states is listed a little longer but is gone for us.
+    const rows = (await this.showChannels()).filter((r) => !HANGING_UP.has(r.state ?? ''));
     const live = new Map(rows.map((r) => [r.uuid, r]));
     for (const [callId, st] of [...this.calls]) {
       if (!before.has(callId)) continue;
