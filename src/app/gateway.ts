@@ -15,6 +15,7 @@ import { operationsRoutes, type HealthCheck } from '../adapters/http/routes/oper
 import { DevCore } from '../dev-core/dev-core.js';
 import { IntakeAcceptor } from '../services/intake-acceptor.js';
 import { DeliveryWorker } from '../services/delivery-worker.js';
+import { createFreeSwitchTelephony, type FreeSwitchTelephony } from '../adapters/freeswitch/telephony.js';
 
 export interface RunningGateway {
   http: FastifyInstance;
@@ -24,6 +25,8 @@ export interface RunningGateway {
   coreAddress: string;
   embeddedRedis?: EmbeddedRedis;
   devCore?: DevCore;
+  /** FreeSWITCH telephony, when freeswitch.servers names any (else telephony is simulated). */
+  freeswitch?: FreeSwitchTelephony;
   /** Drain and stop: no new requests, in-flight requests and delivery batches finish. */
   stop(): Promise<void>;
 }
@@ -76,6 +79,13 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     const worker = new DeliveryWorker(outbox, sink, metrics, config.outbox, log.child({ component: 'delivery' }));
     const acceptor = new IntakeAcceptor(outbox, metrics, undefined, () => worker.wake());
 
+    // Telephony (issue 4): one Event Socket per configured FreeSWITCH, call ownership in Redis.
+    const freeswitch = createFreeSwitchTelephony(config.freeswitch, redis, keys, log);
+    if (freeswitch) {
+      freeswitch.start();
+      stack.push(() => freeswitch.stop());
+    }
+
     let draining = false;
     const checks: HealthCheck[] = [
       {
@@ -95,6 +105,18 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
           return { ok: l.reachable !== false, address: coreAddress, development: !!devCore, ...l };
         },
       },
+      ...(freeswitch
+        ? [
+            {
+              name: 'freeswitch',
+              critical: false,
+              async check() {
+                const servers = freeswitch.status();
+                return { ok: servers.every((x) => x.connected), instance: freeswitch.instanceId, servers };
+              },
+            },
+          ]
+        : []),
       {
         name: 'outbox',
         critical: false,
@@ -135,7 +157,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
       await worker.stop();
       while (stack.length) await stack.pop()!();
     };
-    return { http, url: address, redisUrl, coreAddress, embeddedRedis, devCore, stop };
+    return { http, url: address, redisUrl, coreAddress, embeddedRedis, devCore, ...(freeswitch ? { freeswitch } : {}), stop };
   } catch (err) {
     while (stack.length) await stack.pop()!().catch(() => undefined);
     throw err;
