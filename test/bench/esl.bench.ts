@@ -12,7 +12,7 @@
 import { fork } from 'node:child_process';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { FreeSwitchSwitch } from '../../src/adapters/freeswitch/freeswitch-switch.js';
+import { FreeSwitchSwitch, SUBSCRIBED_CUSTOM, SUBSCRIBED_EVENTS } from '../../src/adapters/freeswitch/freeswitch-switch.js';
 import { createLogger } from '../../src/log/logger.js';
 import { EslDouble } from '../doubles/esl-double.js';
 
@@ -25,7 +25,8 @@ async function recordWorkload(calls: number): Promise<{ bytes: Buffer; frames: n
   const chunks: Buffer[] = [];
   const sock = connect({ host: '127.0.0.1', port });
   sock.on('data', (c: Buffer) => chunks.push(c));
-  sock.write('auth ClueCon\n\nevent plain ALL\n\n');
+  // Subscribed as the adapter subscribes: these are the events FreeSWITCH would send it.
+  sock.write(`auth ClueCon\n\nevent plain ${SUBSCRIBED_EVENTS.join(' ')} CUSTOM ${SUBSCRIBED_CUSTOM.join(' ')}\n\n`);
   while (fs.connectedClients === 0) await new Promise((r) => setTimeout(r, 5));
   const header = Buffer.concat(chunks).length;
   for (let i = 0; i < calls; i++) {
@@ -81,7 +82,7 @@ async function ingest(): Promise<void> {
     });
     const sock = connect({ host: '127.0.0.1', port });
     sock.on('data', split);
-    sock.write('auth ClueCon\n\nevent plain ALL\n\n');
+    sock.write(`auth ClueCon\n\nevent plain ${SUBSCRIBED_EVENTS.join(' ')}\n\n`);
     while (fs.connectedClients === 0) await new Promise((r) => setTimeout(r, 2));
     const t0 = process.hrtime.bigint();
     fs.blast(bytes, times);

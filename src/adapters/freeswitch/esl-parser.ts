@@ -190,6 +190,8 @@ function needle(header: string): Buffer {
 class PlainEvent implements EslEvent {
   readonly name: string;
   private end = -1;
+  private lookups = 0;
+  private index: Map<string, string> | undefined;
   private bodyText: string | undefined | null = null;
 
   // Looked up in the bytes, not in a string copy of them: most events are read for two or three
@@ -209,6 +211,13 @@ class PlainEvent implements EslEvent {
   }
 
   private lookup(header: string): string | undefined {
+    // An event read for many headers (a CHANNEL_PARK mapped to a call) is indexed once instead
+    // of scanned once per header.
+    if (this.index) return this.index.get(header);
+    if (++this.lookups > 4) {
+      this.index = new Map(Object.entries(parseHeaderBlock(this.raw.toString('latin1', 0, this.headerEnd()))));
+      return this.index.get(header);
+    }
     const raw = this.raw;
     let from: number;
     const n = needle(header);
@@ -218,7 +227,7 @@ class PlainEvent implements EslEvent {
       const at = raw.indexOf(n);
       if (at === -1) return undefined;
       // A match past the blank line is in the event's own body, not a header.
-      if (this.end !== -1 ? at >= this.end : at < 1024 ? raw.subarray(0, at + 1).indexOf(BLANK_LINE) !== -1 : at >= this.headerEnd()) return undefined;
+      if (this.end !== -1 ? at >= this.end : raw.lastIndexOf(BLANK_LINE, at) !== -1) return undefined;
       from = at + n.length;
     }
     let to = raw.indexOf(LF, from);

@@ -208,6 +208,7 @@ export class FreeSwitchSwitch implements Switch {
   private onEvent(e: EslEvent): void {
     switch (e.name) {
       case 'CHANNEL_EXECUTE_COMPLETE': {
+        if (this.execs.size === 0) return; // Application-UUID is the last header: skip the scan
         const appId = e.get('Application-UUID');
         const exec = appId ? this.execs.get(appId) : undefined;
         if (exec && appId) {
