@@ -37,19 +37,27 @@ function parseHeaderBlock(text: string): Record<string, string> {
 }
 
 const CL_PREFIX = Buffer.from('Content-Length: ');
+const CONTENT_LENGTH_HEADER = Buffer.from('\nContent-Length: ');
 const EVENT_TYPES = [
   { tail: Buffer.from('\nContent-Type: text/event-plain'), headers: Object.freeze({ 'Content-Type': 'text/event-plain' }) },
   { tail: Buffer.from('\nContent-Type: text/event-json'), headers: Object.freeze({ 'Content-Type': 'text/event-json' }) },
 ] as const;
 
+/** buf[at…] equals needle[from…] (a byte loop: Buffer.compare with offsets costs more for short needles). */
+function startsWithAt(buf: Buffer, at: number, needle: Buffer, from: number): boolean {
+  if (at + needle.length - from > buf.length) return false;
+  for (let i = from; i < needle.length; i++) if (buf[at + i - from] !== needle[i]) return false;
+  return true;
+}
+
 /** FreeSWITCH frames events as exactly `Content-Length: N\nContent-Type: text/event-…`. */
 function eventHeaderBlock(buf: Buffer, start: number, end: number): { headers: Record<string, string>; length: number } | undefined {
-  if (end - start < 40 || buf[start] !== 0x43 || buf.compare(CL_PREFIX, 0, CL_PREFIX.length, start, start + CL_PREFIX.length) !== 0) return undefined;
+  if (end - start < 40 || !startsWithAt(buf, start, CL_PREFIX, 0)) return undefined;
   let i = start + CL_PREFIX.length;
   let length = 0;
   for (let c = buf[i]!; c >= 48 && c <= 57; c = buf[++i]!) length = length * 10 + (c - 48);
   for (const t of EVENT_TYPES) {
-    if (i + t.tail.length === end && buf.compare(t.tail, 0, t.tail.length, i, end) === 0) return { headers: t.headers, length };
+    if (i + t.tail.length === end && startsWithAt(buf, i, t.tail, 0)) return { headers: t.headers, length };
   }
   return undefined;
 }
@@ -201,10 +209,15 @@ class PlainEvent implements EslEvent {
     this.name = this.lookup('Event-Name') ?? '';
   }
 
-  /** Where the headers end (an event with a body of its own has it after a blank line). */
+  /**
+   * Where the headers end. FreeSWITCH serialises an event's own body last, as
+   * `Content-Length: N\n\n<body>`, and header values are URL-encoded (no raw newline), so an
+   * event without that header has no body and its headers run to the end; one long-needle scan.
+   */
   private headerEnd(): number {
     if (this.end === -1) {
-      const end = this.raw.indexOf(BLANK_LINE);
+      const cl = this.raw.indexOf(CONTENT_LENGTH_HEADER);
+      const end = cl === -1 ? -1 : this.raw.indexOf(BLANK_LINE, cl);
       this.end = end === -1 ? this.raw.length : end;
     }
     return this.end;
@@ -214,20 +227,20 @@ class PlainEvent implements EslEvent {
     // An event read for many headers (a CHANNEL_PARK mapped to a call) is indexed once instead
     // of scanned once per header.
     if (this.index) return this.index.get(header);
-    if (++this.lookups > 4) {
+    if (++this.lookups > 40) {
       this.index = new Map(Object.entries(parseHeaderBlock(this.raw.toString('latin1', 0, this.headerEnd()))));
       return this.index.get(header);
     }
     const raw = this.raw;
     let from: number;
     const n = needle(header);
-    if (raw.length > n.length && raw.compare(n, 1, n.length, 0, n.length - 1) === 0) {
+    if (raw.length > n.length && startsWithAt(raw, 0, n, 1)) {
       from = n.length - 1;
     } else {
       const at = raw.indexOf(n);
       if (at === -1) return undefined;
       // A match past the blank line is in the event's own body, not a header.
-      if (this.end !== -1 ? at >= this.end : raw.lastIndexOf(BLANK_LINE, at) !== -1) return undefined;
+      if (at >= this.headerEnd()) return undefined;
       from = at + n.length;
     }
     let to = raw.indexOf(LF, from);
