@@ -182,6 +182,8 @@ export interface EslEvent {
   readonly body: string | undefined;
   /** Every header, decoded (for logs and tests; costs a full parse). */
   all(): Record<string, string>;
+  /** The headers whose names start with `prefix`, decoded, in one pass. */
+  withPrefix(prefix: string): Record<string, string>;
 }
 
 // Header needles as bytes, made once: Buffer.indexOf would encode a string needle on every call.
@@ -264,6 +266,21 @@ class PlainEvent implements EslEvent {
     return v === undefined ? undefined : decodeEslValue(v);
   }
 
+  withPrefix(prefix: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    const raw = this.raw;
+    const n = Buffer.from(`\n${prefix}`, 'latin1');
+    const end = this.headerEnd();
+    for (let at = raw.indexOf(n); at !== -1 && at < end; at = raw.indexOf(n, at + 1)) {
+      let eol = raw.indexOf(LF, at + 1);
+      if (eol === -1) eol = raw.length;
+      const line = raw.toString('latin1', at + 1, eol);
+      const colon = line.indexOf(': ');
+      if (colon > 0) out[line.slice(0, colon)] = decodeEslValue(line.slice(colon + 2));
+    }
+    return out;
+  }
+
   all(): Record<string, string> {
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(parseHeaderBlock(this.raw.toString('latin1', 0, this.headerEnd())))) out[k] = decodeEslValue(v);
@@ -285,6 +302,11 @@ class JsonEvent implements EslEvent {
   all(): Record<string, string> {
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(this.obj)) if (k !== '_body') out[k] = String(v);
+    return out;
+  }
+  withPrefix(prefix: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(this.obj)) if (k.startsWith(prefix)) out[k] = String(v);
     return out;
   }
 }

@@ -222,7 +222,9 @@ export class FreeSwitchSwitch implements Switch {
         if (!callId || this.calls.has(callId)) return; // a re-park (after a transfer or a kick) of a call we hold
         // An outbound leg we did not place is another gateway instance's (or another program's).
         if (e.get('Call-Direction') === 'outbound' && !this.originated.has(callId)) return;
-        const info = callInfoFromEvent((h) => e.get(h), this.id);
+        // The entry variables sit among ~50 others: read them in one pass, the rest by name.
+        const vars = e.withPrefix('variable_hotline_');
+        const info = callInfoFromEvent((h) => (h.startsWith('variable_hotline_') ? vars[h] : e.get(h)), this.id);
         this.track(info);
         if (this.originated.has(callId)) return;
         this.emit({ type: 'call.arrived', call: info });
