@@ -157,7 +157,10 @@ export class OwnedSwitch implements Switch {
           continue;
         }
         this.owned.add(info.callId);
-        this.opts.log.info({ callId: info.callId }, 'took over a call whose owner stopped renewing its lease');
+        this.opts.log.info(
+          { callId: info.callId },
+          'took over a call whose owner stopped renewing its lease',
+        );
         this.emit({ type: 'call.arrived', call: { ...info, answered: now.answered } });
       }
     } catch (err) {

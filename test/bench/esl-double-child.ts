@@ -15,7 +15,10 @@ process.on('message', (m: { place: number; overMs: number; mediaMs: number }) =>
   const tick = (): void => {
     const due = Math.min(m.place, Math.floor((Date.now() - start) / every) + 1);
     while (placed < due) {
-      const uuid = fs.placeCall({ caller: `1390000${String(placed).padStart(4, '0')}`, variables: { hotline_entry: 'citizen' } });
+      const uuid = fs.placeCall({
+        caller: `1390000${String(placed).padStart(4, '0')}`,
+        variables: { hotline_entry: 'citizen' },
+      });
       fs.scriptDigits(uuid, '1');
       placed++;
     }

@@ -13,7 +13,11 @@
 import { fork } from 'node:child_process';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { FreeSwitchSwitch, SUBSCRIBED_CUSTOM, SUBSCRIBED_EVENTS } from '../../src/adapters/freeswitch/freeswitch-switch.js';
+import {
+  FreeSwitchSwitch,
+  SUBSCRIBED_CUSTOM,
+  SUBSCRIBED_EVENTS,
+} from '../../src/adapters/freeswitch/freeswitch-switch.js';
 import { createLogger } from '../../src/log/logger.js';
 import { EslDouble } from '../doubles/esl-double.js';
 
@@ -27,11 +31,17 @@ async function recordWorkload(calls: number): Promise<{ bytes: Buffer; frames: n
   const sock = connect({ host: '127.0.0.1', port });
   sock.on('data', (c: Buffer) => chunks.push(c));
   // Subscribed as the adapter subscribes: these are the events FreeSWITCH would send it.
-  sock.write(`auth ClueCon\n\nevent plain ${SUBSCRIBED_EVENTS.join(' ')} CUSTOM ${SUBSCRIBED_CUSTOM.join(' ')}\n\n`);
+  sock.write(
+    `auth ClueCon\n\nevent plain ${SUBSCRIBED_EVENTS.join(' ')} CUSTOM ${SUBSCRIBED_CUSTOM.join(' ')}\n\n`,
+  );
   while (fs.connectedClients === 0) await new Promise((r) => setTimeout(r, 5));
   const header = Buffer.concat(chunks).length;
   for (let i = 0; i < calls; i++) {
-    const uuid = fs.placeCall({ caller: `1380013${String(i).padStart(4, '0')}`, callerName: '张三', variables: { hotline_entry: 'citizen', hotline_context: 'location=人民路' } });
+    const uuid = fs.placeCall({
+      caller: `1380013${String(i).padStart(4, '0')}`,
+      callerName: '张三',
+      variables: { hotline_entry: 'citizen', hotline_context: 'location=人民路' },
+    });
     fs.answerCall(uuid);
     fs.pressDigits(uuid, '12#');
     fs.hangup(uuid);
@@ -41,7 +51,12 @@ async function recordWorkload(calls: number): Promise<{ bytes: Buffer; frames: n
   await fs.close();
   const bytes = Buffer.concat(chunks).subarray(header);
   let frames = 0;
-  for (let i = bytes.indexOf('Content-Type: text/event-plain'); i !== -1; i = bytes.indexOf('Content-Type: text/event-plain', i + 1)) frames++;
+  for (
+    let i = bytes.indexOf('Content-Type: text/event-plain');
+    i !== -1;
+    i = bytes.indexOf('Content-Type: text/event-plain', i + 1)
+  )
+    frames++;
   return { bytes, frames };
 }
 
@@ -55,7 +70,10 @@ function bareSplitter(onFrame: () => void): (chunk: Buffer) => void {
       const end = buf.indexOf('\n\n', pos);
       if (end === -1) break;
       const cl = buf.indexOf('Content-Length: ', pos);
-      const len = cl !== -1 && cl < end ? Number.parseInt(buf.toString('latin1', cl + 16, buf.indexOf('\n', cl)), 10) : 0;
+      const len =
+        cl !== -1 && cl < end
+          ? Number.parseInt(buf.toString('latin1', cl + 16, buf.indexOf('\n', cl)), 10)
+          : 0;
       if (buf.length < end + 2 + len) break;
       pos = end + 2 + len;
       onFrame();
@@ -139,7 +157,9 @@ async function concurrentCalls(target: number): Promise<void> {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));
+  const port = await new Promise<number>((resolve) =>
+    child.once('message', (m: { port: number }) => resolve(m.port)),
+  );
   const sw = new FreeSwitchSwitch({
     server: { host: '127.0.0.1', port, password: 'ClueCon' },
     log,
@@ -190,7 +210,9 @@ async function concurrentCalls(target: number): Promise<void> {
   const cpu = process.cpuUsage(cpu0);
   const gatewayCpuMs = (cpu.user + cpu.system) / 1000;
   child.send({ report: true });
-  const doubleCpuMs = await new Promise<number>((resolve) => child.once('message', (m: { cpuMs: number }) => resolve(m.cpuMs)));
+  const doubleCpuMs = await new Promise<number>((resolve) =>
+    child.once('message', (m: { cpuMs: number }) => resolve(m.cpuMs)),
+  );
   await sw.stop();
   child.kill();
   latencies.sort((x, y) => x - y);

@@ -29,7 +29,9 @@ export interface DoubleChannel {
   vars: Map<string, string>;
   /** Apps waiting their turn (FreeSWITCH runs a channel's sendmsg executes one by one). */
   queue: { app: string; arg: string; appUuid: string }[];
-  running: { app: string; arg: string; appUuid: string; finish: (response: string, extra?: Headers) => void } | undefined;
+  running:
+    | { app: string; arg: string; appUuid: string; finish: (response: string, extra?: Headers) => void }
+    | undefined;
   /** Digits the caller will key when the next play_and_get_digits prompt ends. */
   scriptedDigits: string[];
   recordings: Set<string>;
@@ -140,7 +142,15 @@ export class EslDouble {
 
   private accept(socket: Socket): void {
     socket.setNoDelay(true);
-    const client: Client = { socket, authed: false, format: undefined, all: false, names: new Set(), subclasses: new Set(), buf: '' };
+    const client: Client = {
+      socket,
+      authed: false,
+      format: undefined,
+      all: false,
+      names: new Set(),
+      subclasses: new Set(),
+      buf: '',
+    };
     this.clients.add(client);
     socket.on('close', () => this.clients.delete(client));
     socket.on('error', () => undefined);
@@ -180,7 +190,9 @@ export class EslDouble {
         this.reply(client, '+OK accepted');
       } else {
         this.reply(client, '-ERR invalid');
-        client.socket.end(`Content-Type: text/disconnect-notice\nContent-Length: ${GOODBYE.length}\n\n${GOODBYE}`);
+        client.socket.end(
+          `Content-Type: text/disconnect-notice\nContent-Length: ${GOODBYE.length}\n\n${GOODBYE}`,
+        );
       }
       return;
     }
@@ -251,7 +263,9 @@ export class EslDouble {
       }
       case 'exit':
         this.reply(client, '+OK bye');
-        client.socket.end(`Content-Type: text/disconnect-notice\nContent-Length: ${GOODBYE.length}\n\n${GOODBYE}`);
+        client.socket.end(
+          `Content-Type: text/disconnect-notice\nContent-Length: ${GOODBYE.length}\n\n${GOODBYE}`,
+        );
         return;
       case 'nixevent':
         this.reply(client, '+OK events nixed');
@@ -267,7 +281,11 @@ export class EslDouble {
 
   // ---- events -----------------------------------------------------------------------------
 
-  private base(name: string, at: { file: string; fn: string; line: string }, usec = Date.now() * 1000): Headers {
+  private base(
+    name: string,
+    at: { file: string; fn: string; line: string },
+    usec = Date.now() * 1000,
+  ): Headers {
     const d = new Date(Math.floor(usec / 1000));
     const local = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
     return [
@@ -361,14 +379,24 @@ export class EslDouble {
     return Buffer.from(`Content-Length: ${bytes}\nContent-Type: text/event-${format}\n\n${payload}`);
   }
 
-  private emit(name: string, extra: Headers, at: { file: string; fn: string; line: string }, body?: string, ch?: DoubleChannel, vars = true, subclass?: string): void {
+  private emit(
+    name: string,
+    extra: Headers,
+    at: { file: string; fn: string; line: string },
+    body?: string,
+    ch?: DoubleChannel,
+    vars = true,
+    subclass?: string,
+  ): void {
     let wanted = false;
     for (const c of this.clients) if (this.wants(c, name, subclass)) wanted = true;
     if (!wanted) {
       this.seq++;
       return;
     }
-    const headers: Headers = subclass ? [['Event-Subclass', subclass], ...this.base(name, at)] : this.base(name, at);
+    const headers: Headers = subclass
+      ? [['Event-Subclass', subclass], ...this.base(name, at)]
+      : this.base(name, at);
     if (ch) headers.push(...this.channelBlock(ch, vars));
     headers.push(...extra);
     let plain: Buffer | undefined;
@@ -380,7 +408,13 @@ export class EslDouble {
     }
   }
 
-  private chEvent(ch: DoubleChannel, name: string, extra: Headers = [], vars = true, at = { file: 'switch_channel.c', fn: 'switch_channel_perform_set_running_state', line: '2133' }): void {
+  private chEvent(
+    ch: DoubleChannel,
+    name: string,
+    extra: Headers = [],
+    vars = true,
+    at = { file: 'switch_channel.c', fn: 'switch_channel_perform_set_running_state', line: '2133' },
+  ): void {
     this.emit(name, extra, at, undefined, ch, vars);
   }
 
@@ -392,7 +426,15 @@ export class EslDouble {
   private setCallState(ch: DoubleChannel, callState: string): void {
     const original = ch.callState;
     ch.callState = callState;
-    this.chEvent(ch, 'CHANNEL_CALLSTATE', [['Original-Channel-Call-State', original], ['Channel-Call-State-Number', '1']], false);
+    this.chEvent(
+      ch,
+      'CHANNEL_CALLSTATE',
+      [
+        ['Original-Channel-Call-State', original],
+        ['Channel-Call-State-Number', '1'],
+      ],
+      false,
+    );
   }
 
   // ---- scripted channels ------------------------------------------------------------------
@@ -402,7 +444,13 @@ export class EslDouble {
    * CS_ROUTING, CS_EXECUTE, the dialplan's set apps, then EXECUTE(park) and CHANNEL_PARK.
    * `variables` are what the dialplan set (hotline_entry …).
    */
-  placeCall(opts: { caller: string; callerName?: string; dest?: string; variables?: Record<string, string>; uuid?: string }): string {
+  placeCall(opts: {
+    caller: string;
+    callerName?: string;
+    dest?: string;
+    variables?: Record<string, string>;
+    uuid?: string;
+  }): string {
     const uuid = opts.uuid ?? randomUUID();
     const usec = Date.now() * 1000;
     const ch: DoubleChannel = {
@@ -445,8 +493,17 @@ export class EslDouble {
     for (const [k, v] of Object.entries({ park_timeout: '600', ...opts.variables })) {
       ch.vars.set(k, v);
       const appUuid = randomUUID();
-      this.chEvent(ch, 'CHANNEL_EXECUTE', [['Application', 'set'], ['Application-Data', `${k}=${v}`], ['Application-UUID', appUuid]]);
-      this.chEvent(ch, 'CHANNEL_EXECUTE_COMPLETE', [['Application', 'set'], ['Application-Data', `${k}=${v}`], ['Application-Response', '_none_'], ['Application-UUID', appUuid]]);
+      this.chEvent(ch, 'CHANNEL_EXECUTE', [
+        ['Application', 'set'],
+        ['Application-Data', `${k}=${v}`],
+        ['Application-UUID', appUuid],
+      ]);
+      this.chEvent(ch, 'CHANNEL_EXECUTE_COMPLETE', [
+        ['Application', 'set'],
+        ['Application-Data', `${k}=${v}`],
+        ['Application-Response', '_none_'],
+        ['Application-UUID', appUuid],
+      ]);
     }
     this.park(ch);
     return uuid;
@@ -455,7 +512,10 @@ export class EslDouble {
   private park(ch: DoubleChannel): void {
     ch.application = 'park';
     ch.vars.set('current_application', 'park');
-    this.chEvent(ch, 'CHANNEL_EXECUTE', [['Application', 'park'], ['Application-UUID', randomUUID()]]);
+    this.chEvent(ch, 'CHANNEL_EXECUTE', [
+      ['Application', 'park'],
+      ['Application-UUID', randomUUID()],
+    ]);
     this.chEvent(ch, 'CHANNEL_PARK', [], true, { file: 'switch_ivr.c', fn: 'switch_ivr_park', line: '1002' });
   }
 
@@ -472,11 +532,21 @@ export class EslDouble {
   }
 
   private dtmf(ch: DoubleChannel, digit: string): void {
-    this.chEvent(ch, 'DTMF', [['DTMF-Digit', digit], ['DTMF-Duration', '2240'], ['DTMF-Source', 'RTP']], false, {
-      file: 'switch_channel.c',
-      fn: 'switch_channel_dequeue_dtmf',
-      line: '677',
-    });
+    this.chEvent(
+      ch,
+      'DTMF',
+      [
+        ['DTMF-Digit', digit],
+        ['DTMF-Duration', '2240'],
+        ['DTMF-Source', 'RTP'],
+      ],
+      false,
+      {
+        file: 'switch_channel.c',
+        fn: 'switch_channel_dequeue_dtmf',
+        line: '677',
+      },
+    );
     pagdDigits.get(ch)?.(digit);
   }
 
@@ -502,14 +572,24 @@ export class EslDouble {
     if (ch.running || !this.channels.has(ch.uuid)) return;
     const next = ch.queue.shift();
     if (!next) return;
-    const appHeaders = (): Headers => [['Application', next.app], ...(next.arg ? ([['Application-Data', next.arg]] as Headers) : []), ['Application-UUID', next.appUuid]];
+    const appHeaders = (): Headers => [
+      ['Application', next.app],
+      ...(next.arg ? ([['Application-Data', next.arg]] as Headers) : []),
+      ['Application-UUID', next.appUuid],
+    ];
     let finished = false;
     const finish = (response: string, extra: Headers = []): void => {
       if (finished) return;
       finished = true;
       ch.running = undefined;
       ch.vars.set('current_application_response', response);
-      this.chEvent(ch, 'CHANNEL_EXECUTE_COMPLETE', [...extra, ['Application', next.app], ...(next.arg ? ([['Application-Data', next.arg]] as Headers) : []), ['Application-Response', response], ['Application-UUID', next.appUuid]]);
+      this.chEvent(ch, 'CHANNEL_EXECUTE_COMPLETE', [
+        ...extra,
+        ['Application', next.app],
+        ...(next.arg ? ([['Application-Data', next.arg]] as Headers) : []),
+        ['Application-Response', response],
+        ['Application-UUID', next.appUuid],
+      ]);
       setImmediate(() => this.runNext(ch));
     };
     ch.running = { ...next, finish };
@@ -526,14 +606,30 @@ export class EslDouble {
         this.chEvent(ch, 'PLAYBACK_START', [['Playback-File-Path', next.arg]], false);
         const timer = setTimeout(
           () => {
-            this.chEvent(ch, 'PLAYBACK_STOP', [['Playback-File-Path', next.arg], ['Playback-Status', 'done']], false);
+            this.chEvent(
+              ch,
+              'PLAYBACK_STOP',
+              [
+                ['Playback-File-Path', next.arg],
+                ['Playback-Status', 'done'],
+              ],
+              false,
+            );
             finish('FILE PLAYED');
           },
           next.app === 'endless_playback' ? 2 ** 30 : this.mediaMs,
         );
         breakers.set(ch, () => {
           clearTimeout(timer);
-          this.chEvent(ch, 'PLAYBACK_STOP', [['Playback-File-Path', next.arg], ['Playback-Status', 'break']], false);
+          this.chEvent(
+            ch,
+            'PLAYBACK_STOP',
+            [
+              ['Playback-File-Path', next.arg],
+              ['Playback-Status', 'break'],
+            ],
+            false,
+          );
           finish('FILE PLAYED');
         });
         return;
@@ -568,7 +664,11 @@ export class EslDouble {
   }
 
   /** play_and_get_digits <min> <max> <tries> <timeout> <terminators> <file> <invalid_file> <var> <regexp> [digit_timeout]. */
-  private playAndGetDigits(ch: DoubleChannel, arg: string, finish: (response: string, extra?: Headers) => void): void {
+  private playAndGetDigits(
+    ch: DoubleChannel,
+    arg: string,
+    finish: (response: string, extra?: Headers) => void,
+  ): void {
     const [min, max, , timeout, terminators, file, , variable, regexp, digitTimeout] = arg.split(' ');
     const maxDigits = Number(max);
     let collected = '';
@@ -608,7 +708,15 @@ export class EslDouble {
     this.chEvent(ch, 'PLAYBACK_START', [['Playback-File-Path', file ?? '']], false);
     setTimeout(() => {
       if (!pagdDigits.has(ch)) return;
-      this.chEvent(ch, 'PLAYBACK_STOP', [['Playback-File-Path', file ?? ''], ['Playback-Status', 'done']], false);
+      this.chEvent(
+        ch,
+        'PLAYBACK_STOP',
+        [
+          ['Playback-File-Path', file ?? ''],
+          ['Playback-Status', 'done'],
+        ],
+        false,
+      );
       arm(Number(timeout));
       const scripted = ch.scriptedDigits.shift();
       if (scripted) for (const d of scripted) if (pagdDigits.has(ch)) this.dtmf(ch, d);
@@ -618,7 +726,15 @@ export class EslDouble {
   private startRecord(ch: DoubleChannel, path: string): void {
     ch.recordings.add(path);
     this.chEvent(ch, 'RECORD_START', [['Record-File-Path', path]]);
-    this.chEvent(ch, 'MEDIA_BUG_START', [['Media-Bug-Function', 'session_record'], ['Media-Bug-Target', path]], false);
+    this.chEvent(
+      ch,
+      'MEDIA_BUG_START',
+      [
+        ['Media-Bug-Function', 'session_record'],
+        ['Media-Bug-Target', path],
+      ],
+      false,
+    );
   }
 
   private stopRecord(ch: DoubleChannel, path: string): void {
@@ -626,12 +742,29 @@ export class EslDouble {
     ch.vars.set('record_seconds', '2');
     ch.vars.set('record_ms', '2500');
     ch.vars.set('record_completion_cause', 'success-silence');
-    this.chEvent(ch, 'RECORD_STOP', [['Record-File-Path', path], ['Record-Completion-Cause', 'success-silence']], true, {
-      file: 'switch_ivr_async.c',
-      fn: 'send_record_stop_event',
-      line: '1339',
-    });
-    this.chEvent(ch, 'MEDIA_BUG_STOP', [['Media-Bug-Function', 'session_record'], ['Media-Bug-Target', path]], false);
+    this.chEvent(
+      ch,
+      'RECORD_STOP',
+      [
+        ['Record-File-Path', path],
+        ['Record-Completion-Cause', 'success-silence'],
+      ],
+      true,
+      {
+        file: 'switch_ivr_async.c',
+        fn: 'send_record_stop_event',
+        line: '1339',
+      },
+    );
+    this.chEvent(
+      ch,
+      'MEDIA_BUG_STOP',
+      [
+        ['Media-Bug-Function', 'session_record'],
+        ['Media-Bug-Target', path],
+      ],
+      false,
+    );
   }
 
   private joinConference(ch: DoubleChannel, name: string): void {
@@ -648,12 +781,35 @@ export class EslDouble {
     if (!conf) {
       conf = { uuid: randomUUID(), members: new Map(), next: 1 };
       this.conferences.set(name, conf);
-      this.emit('CUSTOM', [...confHeaders(conf), ['Action', 'conference-create']], at, undefined, undefined, false, 'conference::maintenance');
+      this.emit(
+        'CUSTOM',
+        [...confHeaders(conf), ['Action', 'conference-create']],
+        at,
+        undefined,
+        undefined,
+        false,
+        'conference::maintenance',
+      );
     }
     const memberId = conf.next++;
     conf.members.set(memberId, ch.uuid);
     ch.conference = { name, memberId };
-    this.emit('CUSTOM', [...confHeaders(conf), ['Floor', 'false'], ...this.channelBlock(ch, false), ['Member-ID', String(memberId)], ['Member-Type', 'member'], ['Action', 'add-member']], at, undefined, undefined, false, 'conference::maintenance');
+    this.emit(
+      'CUSTOM',
+      [
+        ...confHeaders(conf),
+        ['Floor', 'false'],
+        ...this.channelBlock(ch, false),
+        ['Member-ID', String(memberId)],
+        ['Member-Type', 'member'],
+        ['Action', 'add-member'],
+      ],
+      at,
+      undefined,
+      undefined,
+      false,
+      'conference::maintenance',
+    );
   }
 
   private leaveConference(ch: DoubleChannel): void {
@@ -666,7 +822,14 @@ export class EslDouble {
     const at = { file: 'mod_conference.c', fn: 'conference_member_del', line: '1200' };
     this.emit(
       'CUSTOM',
-      [['Conference-Name', name], ['Conference-Size', String(conf.members.size)], ['Conference-Unique-ID', conf.uuid], ...this.channelBlock(ch, false), ['Member-ID', String(memberId)], ['Action', 'del-member']],
+      [
+        ['Conference-Name', name],
+        ['Conference-Size', String(conf.members.size)],
+        ['Conference-Unique-ID', conf.uuid],
+        ...this.channelBlock(ch, false),
+        ['Member-ID', String(memberId)],
+        ['Action', 'del-member'],
+      ],
       at,
       undefined,
       undefined,
@@ -676,7 +839,20 @@ export class EslDouble {
     if (ch.running?.app === 'conference') ch.running.finish('_none_');
     if (conf.members.size === 0) {
       this.conferences.delete(name);
-      this.emit('CUSTOM', [['Conference-Name', name], ['Conference-Size', '0'], ['Conference-Unique-ID', conf.uuid], ['Action', 'conference-destroy']], at, undefined, undefined, false, 'conference::maintenance');
+      this.emit(
+        'CUSTOM',
+        [
+          ['Conference-Name', name],
+          ['Conference-Size', '0'],
+          ['Conference-Unique-ID', conf.uuid],
+          ['Action', 'conference-destroy'],
+        ],
+        at,
+        undefined,
+        undefined,
+        false,
+        'conference::maintenance',
+      );
     }
   }
 
@@ -699,7 +875,11 @@ export class EslDouble {
       ch.running?.finish(ch.running.app === 'playback' ? 'FILE PLAYED' : '_none_');
     } else if (ch.application === 'park') {
       this.chEvent(ch, 'CHANNEL_UNPARK');
-      this.chEvent(ch, 'CHANNEL_EXECUTE_COMPLETE', [['Application', 'park'], ['Application-Response', '_none_'], ['Application-UUID', randomUUID()]]);
+      this.chEvent(ch, 'CHANNEL_EXECUTE_COMPLETE', [
+        ['Application', 'park'],
+        ['Application-Response', '_none_'],
+        ['Application-UUID', randomUUID()],
+      ]);
     }
     this.setState(ch, 'CS_HANGUP');
     for (const path of [...ch.recordings]) this.stopRecord(ch, path);
@@ -741,7 +921,9 @@ export class EslDouble {
         return '+OK\n';
       }
       case 'uuid_kill':
-        return this.hangup(args[0] ?? '', args[1] ?? 'NORMAL_CLEARING', false) ? '+OK\n' : '-ERR No such channel!\n';
+        return this.hangup(args[0] ?? '', args[1] ?? 'NORMAL_CLEARING', false)
+          ? '+OK\n'
+          : '-ERR No such channel!\n';
       case 'uuid_break': {
         const c = ch();
         if (!c) return '-ERR No such channel!\n';
@@ -753,7 +935,10 @@ export class EslDouble {
       case 'uuid_setvar_multi': {
         const c = ch();
         if (!c) return '-ERR No such channel!\n';
-        const pairs = cmd === 'uuid_setvar' ? [`${args[1]}=${args.slice(2).join(' ')}`] : args.slice(1).join(' ').split(';');
+        const pairs =
+          cmd === 'uuid_setvar'
+            ? [`${args[1]}=${args.slice(2).join(' ')}`]
+            : args.slice(1).join(' ').split(';');
         for (const p of pairs) {
           const i = p.indexOf('=');
           if (i > 0) c.vars.set(p.slice(0, i), p.slice(i + 1));
@@ -765,7 +950,8 @@ export class EslDouble {
         if (!c) return '-ERR Cannot locate session!\n';
         const [, action, path] = args;
         if (action === 'start' && path) this.startRecord(c, path);
-        else if (action === 'stop' && path) for (const p of path === 'all' ? [...c.recordings] : [path]) this.stopRecord(c, p);
+        else if (action === 'stop' && path)
+          for (const p of path === 'all' ? [...c.recordings] : [path]) this.stopRecord(c, p);
         return '+OK Success\n';
       }
       case 'uuid_bridge': {
@@ -776,13 +962,22 @@ export class EslDouble {
           breakers.get(leg)?.('');
           if (leg.application === 'park') {
             this.chEvent(leg, 'CHANNEL_UNPARK');
-            this.chEvent(leg, 'CHANNEL_EXECUTE_COMPLETE', [['Application', 'park'], ['Application-Response', '_none_'], ['Application-UUID', randomUUID()]]);
+            this.chEvent(leg, 'CHANNEL_EXECUTE_COMPLETE', [
+              ['Application', 'park'],
+              ['Application-Response', '_none_'],
+              ['Application-UUID', randomUUID()],
+            ]);
           }
           leg.application = 'uuid_bridge';
         }
         a.bridgedWith = b.uuid;
         b.bridgedWith = a.uuid;
-        this.chEvent(a, 'CHANNEL_BRIDGE', [['Bridge-A-Unique-ID', a.uuid], ['Bridge-B-Unique-ID', b.uuid], ['Other-Type', 'originatee'], ['Other-Leg-Unique-ID', b.uuid]]);
+        this.chEvent(a, 'CHANNEL_BRIDGE', [
+          ['Bridge-A-Unique-ID', a.uuid],
+          ['Bridge-B-Unique-ID', b.uuid],
+          ['Other-Type', 'originatee'],
+          ['Other-Leg-Unique-ID', b.uuid],
+        ]);
         return `+OK ${b.uuid}\n`;
       }
       case 'uuid_transfer': {
@@ -790,7 +985,10 @@ export class EslDouble {
         if (!c) return '-ERR No such channel!\n';
         if (c.bridgedWith) {
           const other = this.channels.get(c.bridgedWith);
-          this.chEvent(c, 'CHANNEL_UNBRIDGE', [['Bridge-A-Unique-ID', c.uuid], ['Bridge-B-Unique-ID', c.bridgedWith]]);
+          this.chEvent(c, 'CHANNEL_UNBRIDGE', [
+            ['Bridge-A-Unique-ID', c.uuid],
+            ['Bridge-B-Unique-ID', c.bridgedWith],
+          ]);
           c.bridgedWith = undefined;
           if (other) {
             other.bridgedWith = undefined;
@@ -804,7 +1002,11 @@ export class EslDouble {
         const c = ch();
         if (!c) return '-ERR No such channel!\n';
         const obj: Record<string, string> = {};
-        for (const [k, v] of [...this.base('CHANNEL_DATA', { file: 'mod_commands.c', fn: 'uuid_dump_function', line: '5000' }), ...this.channelBlock(c, true)]) obj[k] = v;
+        for (const [k, v] of [
+          ...this.base('CHANNEL_DATA', { file: 'mod_commands.c', fn: 'uuid_dump_function', line: '5000' }),
+          ...this.channelBlock(c, true),
+        ])
+          obj[k] = v;
         return JSON.stringify(obj);
       }
       case 'conference': {
@@ -882,7 +1084,14 @@ export class EslDouble {
     const vars = new Map<string, string>();
     for (const part of m[1]!.split(/(?<!\\),/)) {
       const i = part.indexOf('=');
-      if (i > 0) vars.set(part.slice(0, i), part.slice(i + 1).replace(/\\,/g, ',').replace(/^'(.*)'$/, '$1'));
+      if (i > 0)
+        vars.set(
+          part.slice(0, i),
+          part
+            .slice(i + 1)
+            .replace(/\\,/g, ',')
+            .replace(/^'(.*)'$/, '$1'),
+        );
     }
     const uuid = vars.get('origination_uuid') ?? randomUUID();
     const dial = m[2]!;

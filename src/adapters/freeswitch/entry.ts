@@ -31,7 +31,12 @@ export function entryFromVariables(get: Lookup): CallEntry {
     return value === undefined || value === '' ? undefined : value;
   };
   const rawKind = v(ENTRY_VARIABLES.kind);
-  const kind: CallEntry['kind'] = rawKind && KINDS.has(rawKind as CallEntry['kind']) ? (rawKind as CallEntry['kind']) : rawKind ? 'other' : 'citizen';
+  const kind: CallEntry['kind'] =
+    rawKind && KINDS.has(rawKind as CallEntry['kind'])
+      ? (rawKind as CallEntry['kind'])
+      : rawKind
+        ? 'other'
+        : 'citizen';
   const entry: CallEntry = { kind };
   const fromLine = v(ENTRY_VARIABLES.fromLine);
   if (fromLine) entry.fromLine = fromLine;
@@ -47,7 +52,9 @@ export function entryFromVariables(get: Lookup): CallEntry {
 
 function usecToIso(usec: string | undefined): string {
   const n = usec ? Number(usec) : NaN;
-  return Number.isFinite(n) && n > 0 ? new Date(Math.floor(n / 1000)).toISOString() : new Date().toISOString();
+  return Number.isFinite(n) && n > 0
+    ? new Date(Math.floor(n / 1000)).toISOString()
+    : new Date().toISOString();
 }
 
 /** CallInfo from a channel event (CHANNEL_PARK) carrying the full channel block. */
@@ -99,6 +106,9 @@ export function callInfoFromRow(row: ChannelRow, switchId: string): CallInfo {
     dialled: row.dest ?? '',
     entry: { kind: row.direction === 'outbound' ? 'other' : 'citizen' },
     answered: row.callstate !== 'RINGING' && row.callstate !== 'DOWN' && row.callstate !== 'EARLY',
-    createdAt: Number.isFinite(created) && created > 0 ? new Date(created * 1000).toISOString() : new Date().toISOString(),
+    createdAt:
+      Number.isFinite(created) && created > 0
+        ? new Date(created * 1000).toISOString()
+        : new Date().toISOString(),
   };
 }

@@ -155,7 +155,8 @@ export class EslConnection {
       const format = this.opts.format ?? 'plain';
       const custom = this.opts.customEvents?.length ? ` CUSTOM ${this.opts.customEvents.join(' ')}` : '';
       const sub = await this.request(`event ${format} ${this.opts.events.join(' ')}${custom}`);
-      if (!sub.headers['Reply-Text']?.startsWith('+OK')) throw new Error(`subscription refused: ${sub.headers['Reply-Text']}`);
+      if (!sub.headers['Reply-Text']?.startsWith('+OK'))
+        throw new Error(`subscription refused: ${sub.headers['Reply-Text']}`);
       if (this.socket !== socket) return;
       this.attempt = 0;
       this.ready = true;
@@ -232,7 +233,8 @@ export class EslConnection {
   /** Writes one command and resolves with its reply frame (command/reply or api/response). */
   send(command: string, headers?: Record<string, string>): Promise<EslFrame> {
     // Before auth and subscription are through, a command's reply would be taken for theirs.
-    if (!this.ready) return Promise.reject(new SwitchError('DISCONNECTED', `FreeSWITCH ${this.id} is not connected`));
+    if (!this.ready)
+      return Promise.reject(new SwitchError('DISCONNECTED', `FreeSWITCH ${this.id} is not connected`));
     return this.request(command, headers);
   }
 
@@ -241,11 +243,13 @@ export class EslConnection {
     if (!socket || socket.destroyed) {
       return Promise.reject(new SwitchError('DISCONNECTED', `FreeSWITCH ${this.id} is not connected`));
     }
-    if (/[\r\n]/.test(command)) return Promise.reject(new SwitchError('COMMAND_FAILED', 'command contains a newline'));
+    if (/[\r\n]/.test(command))
+      return Promise.reject(new SwitchError('COMMAND_FAILED', 'command contains a newline'));
     let text = command + '\n';
     if (headers) {
       for (const [k, v] of Object.entries(headers)) {
-        if (/[\r\n]/.test(v)) return Promise.reject(new SwitchError('COMMAND_FAILED', `header ${k} contains a newline`));
+        if (/[\r\n]/.test(v))
+          return Promise.reject(new SwitchError('COMMAND_FAILED', `header ${k} contains a newline`));
         text += `${k}: ${v}\n`;
       }
     }
@@ -268,7 +272,9 @@ export class EslConnection {
     const done = new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.jobs.delete(jobId);
-        reject(new SwitchError('TIMEOUT', `bgapi ${command.split(' ')[0]} did not finish in ${timeoutMs} ms`));
+        reject(
+          new SwitchError('TIMEOUT', `bgapi ${command.split(' ')[0]} did not finish in ${timeoutMs} ms`),
+        );
       }, timeoutMs);
       timer.unref?.();
       // Registered before the write: the BACKGROUND_JOB may beat the reply through the socket.
@@ -278,7 +284,8 @@ export class EslConnection {
     try {
       const reply = await this.send(`bgapi ${command}`, { 'Job-UUID': jobId });
       const text = reply.headers['Reply-Text'] ?? '';
-      if (!text.startsWith('+OK')) throw new SwitchError('COMMAND_FAILED', `bgapi ${command.split(' ')[0]}: ${text}`);
+      if (!text.startsWith('+OK'))
+        throw new SwitchError('COMMAND_FAILED', `bgapi ${command.split(' ')[0]}: ${text}`);
     } catch (err) {
       const job = this.jobs.get(jobId);
       if (job) {

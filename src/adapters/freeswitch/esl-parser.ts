@@ -29,7 +29,8 @@ function parseHeaderBlock(text: string): Record<string, string> {
     if (colon !== -1 && colon < end) headers[text.slice(start, colon)] = text.slice(colon + 2, end);
     else {
       const bare = text.indexOf(':', start);
-      if (bare !== -1 && bare < end) headers[text.slice(start, bare).trim()] = text.slice(bare + 1, end).trim();
+      if (bare !== -1 && bare < end)
+        headers[text.slice(start, bare).trim()] = text.slice(bare + 1, end).trim();
     }
     start = end + 1;
   }
@@ -39,8 +40,14 @@ function parseHeaderBlock(text: string): Record<string, string> {
 const CL_PREFIX = Buffer.from('Content-Length: ');
 const CONTENT_LENGTH_HEADER = Buffer.from('\nContent-Length: ');
 const EVENT_TYPES = [
-  { tail: Buffer.from('\nContent-Type: text/event-plain'), headers: Object.freeze({ 'Content-Type': 'text/event-plain' }) },
-  { tail: Buffer.from('\nContent-Type: text/event-json'), headers: Object.freeze({ 'Content-Type': 'text/event-json' }) },
+  {
+    tail: Buffer.from('\nContent-Type: text/event-plain'),
+    headers: Object.freeze({ 'Content-Type': 'text/event-plain' }),
+  },
+  {
+    tail: Buffer.from('\nContent-Type: text/event-json'),
+    headers: Object.freeze({ 'Content-Type': 'text/event-json' }),
+  },
 ] as const;
 
 /** buf[at…] equals needle[from…] (a byte loop: Buffer.compare with offsets costs more for short needles). */
@@ -51,7 +58,11 @@ function startsWithAt(buf: Buffer, at: number, needle: Buffer, from: number): bo
 }
 
 /** FreeSWITCH frames events as exactly `Content-Length: N\nContent-Type: text/event-…`. */
-function eventHeaderBlock(buf: Buffer, start: number, end: number): { headers: Record<string, string>; length: number } | undefined {
+function eventHeaderBlock(
+  buf: Buffer,
+  start: number,
+  end: number,
+): { headers: Record<string, string>; length: number } | undefined {
   if (end - start < 40 || !startsWithAt(buf, start, CL_PREFIX, 0)) return undefined;
   let i = start + CL_PREFIX.length;
   let length = 0;
@@ -230,7 +241,9 @@ class PlainEvent implements EslEvent {
     // of scanned once per header.
     if (this.index) return this.index.get(header);
     if (++this.lookups > 40) {
-      this.index = new Map(Object.entries(parseHeaderBlock(this.raw.toString('latin1', 0, this.headerEnd()))));
+      this.index = new Map(
+        Object.entries(parseHeaderBlock(this.raw.toString('latin1', 0, this.headerEnd()))),
+      );
       return this.index.get(header);
     }
     const raw = this.raw;
@@ -256,7 +269,12 @@ class PlainEvent implements EslEvent {
       const start = end + 2;
       const len = start < this.raw.length ? this.lookup('Content-Length') : undefined;
       const n = len === undefined ? 0 : Number.parseInt(len, 10);
-      this.bodyText = len === undefined ? undefined : n > 0 ? this.raw.toString('utf8', start, Math.min(this.raw.length, start + n)) : '';
+      this.bodyText =
+        len === undefined
+          ? undefined
+          : n > 0
+            ? this.raw.toString('utf8', start, Math.min(this.raw.length, start + n))
+            : '';
     }
     return this.bodyText;
   }
@@ -283,7 +301,8 @@ class PlainEvent implements EslEvent {
 
   all(): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(parseHeaderBlock(this.raw.toString('latin1', 0, this.headerEnd())))) out[k] = decodeEslValue(v);
+    for (const [k, v] of Object.entries(parseHeaderBlock(this.raw.toString('latin1', 0, this.headerEnd()))))
+      out[k] = decodeEslValue(v);
     return out;
   }
 }
@@ -323,7 +342,9 @@ export function parseEvent(frame: EslFrame): EslEvent | undefined {
     } catch {
       return undefined;
     }
-    return obj && typeof obj === 'object' && !Array.isArray(obj) ? new JsonEvent(obj as Record<string, unknown>) : undefined;
+    return obj && typeof obj === 'object' && !Array.isArray(obj)
+      ? new JsonEvent(obj as Record<string, unknown>)
+      : undefined;
   }
   return undefined;
 }

@@ -68,19 +68,24 @@ const NO_SUCH_CALL = /invalid session id|No such channel|Cannot locate session|^
 
 function failure(text: string, what: string): SwitchError {
   const t = text.trim();
-  return new SwitchError(NO_SUCH_CALL.test(t) ? 'NO_SUCH_CALL' : 'COMMAND_FAILED', `${what}: ${t || 'no answer'}`);
+  return new SwitchError(
+    NO_SUCH_CALL.test(t) ? 'NO_SUCH_CALL' : 'COMMAND_FAILED',
+    `${what}: ${t || 'no answer'}`,
+  );
 }
 
 /** A value FreeSWITCH splits on: app arguments and originate parts must not carry whitespace. */
 function token(value: string, what: string): string {
-  if (!value || /\s/.test(value)) throw new SwitchError('COMMAND_FAILED', `${what} must be one word: "${value}"`);
+  if (!value || /\s/.test(value))
+    throw new SwitchError('COMMAND_FAILED', `${what} must be one word: "${value}"`);
   return value;
 }
 
 function channelVar(value: string): string {
   // {a=b,c=d}: a comma inside a value is escaped; a value with spaces is single-quoted.
   const v = value.replace(/,/g, '\\,');
-  if (/['{}\r\n]/.test(v)) throw new SwitchError('COMMAND_FAILED', `channel variable value not allowed: "${value}"`);
+  if (/['{}\r\n]/.test(v))
+    throw new SwitchError('COMMAND_FAILED', `channel variable value not allowed: "${value}"`);
   return /\s/.test(v) ? `'${v}'` : v;
 }
 
@@ -110,7 +115,9 @@ const ORIGINATE_OUTCOMES: Record<string, OriginateOutcome> = {
 
 function usecIso(v: string | undefined): string {
   const n = v ? Number(v) : NaN;
-  return Number.isFinite(n) && n > 0 ? new Date(Math.floor(n / 1000)).toISOString() : new Date().toISOString();
+  return Number.isFinite(n) && n > 0
+    ? new Date(Math.floor(n / 1000)).toISOString()
+    : new Date().toISOString();
 }
 
 /**
@@ -152,7 +159,9 @@ export class FreeSwitchSwitch implements Switch {
       if (s.up) {
         this.emit({ type: 'switch.connected', switchId: this.id });
         const reconcile = (): void => {
-          this.reconcile().catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'reconciliation failed'));
+          this.reconcile().catch((err: unknown) =>
+            this.log.warn({ err: (err as Error).message }, 'reconciliation failed'),
+          );
         };
         reconcile();
         // Once more a little later: a channel that was hanging up while we reconnected is still
@@ -200,7 +209,14 @@ export class FreeSwitchSwitch implements Switch {
   // ---- events ------------------------------------------------------------------------------
 
   private track(info: CallInfo): CallState {
-    const st: CallState = { info, chain: Promise.resolve(), dtmf: 0, breaks: 0, members: new Map(), joins: new Map() };
+    const st: CallState = {
+      info,
+      chain: Promise.resolve(),
+      dtmf: 0,
+      breaks: 0,
+      members: new Map(),
+      joins: new Map(),
+    };
     this.calls.set(info.callId, st);
     return st;
   }
@@ -224,7 +240,10 @@ export class FreeSwitchSwitch implements Switch {
         if (e.get('Call-Direction') === 'outbound' && !this.originated.has(callId)) return;
         // The entry variables sit among ~50 others: read them in one pass, the rest by name.
         const vars = e.withPrefix('variable_hotline_');
-        const info = callInfoFromEvent((h) => (h.startsWith('variable_hotline_') ? vars[h] : e.get(h)), this.id);
+        const info = callInfoFromEvent(
+          (h) => (h.startsWith('variable_hotline_') ? vars[h] : e.get(h)),
+          this.id,
+        );
         this.track(info);
         if (this.originated.has(callId)) return;
         this.emit({ type: 'call.arrived', call: info });
@@ -272,7 +291,11 @@ export class FreeSwitchSwitch implements Switch {
       case 'CHANNEL_HANGUP_COMPLETE': {
         const callId = e.get('Unique-ID') ?? '';
         if (!this.calls.has(callId)) return;
-        this.ended(callId, e.get('Hangup-Cause') ?? e.get('variable_hangup_cause') ?? 'NORMAL_CLEARING', usecIso(e.get('Event-Date-Timestamp')));
+        this.ended(
+          callId,
+          e.get('Hangup-Cause') ?? e.get('variable_hangup_cause') ?? 'NORMAL_CLEARING',
+          usecIso(e.get('Event-Date-Timestamp')),
+        );
         return;
       }
       case 'CUSTOM': {
@@ -306,7 +329,8 @@ export class FreeSwitchSwitch implements Switch {
       this.execs.delete(appId);
       exec.resolve(null);
     }
-    for (const join of st.joins.values()) join.reject(new SwitchError('NO_SUCH_CALL', `call ${callId} hung up`));
+    for (const join of st.joins.values())
+      join.reject(new SwitchError('NO_SUCH_CALL', `call ${callId} hung up`));
     this.emit({ type: 'call.hungup', callId, cause, at });
   }
 
@@ -360,7 +384,10 @@ export class FreeSwitchSwitch implements Switch {
       const info = callInfoFromEvent((h) => (typeof vars[h] === 'string' ? vars[h] : undefined), this.id);
       if (info.callId === row.uuid) return info;
     } catch (err) {
-      this.log.warn({ callId: row.uuid, err: (err as Error).message }, 'uuid_dump failed; entry taken from show channels');
+      this.log.warn(
+        { callId: row.uuid, err: (err as Error).message },
+        'uuid_dump failed; entry taken from show channels',
+      );
     }
     return callInfoFromRow(row, this.id);
   }
@@ -398,9 +425,15 @@ export class FreeSwitchSwitch implements Switch {
   }
 
   /** Writes an execute in this call's order; resolves with its CHANNEL_EXECUTE_COMPLETE (null: hung up first). */
-  private execute(callId: CallId, app: string, arg?: string): { written: Promise<void>; done: Promise<EslEvent | null> } {
+  private execute(
+    callId: CallId,
+    app: string,
+    arg?: string,
+  ): { written: Promise<void>; done: Promise<EslEvent | null> } {
     const appId = randomUUID();
-    const done = new Promise<EslEvent | null>((resolve, reject) => this.execs.set(appId, { callId, resolve, reject }));
+    const done = new Promise<EslEvent | null>((resolve, reject) =>
+      this.execs.set(appId, { callId, resolve, reject }),
+    );
     done.catch(() => undefined);
     const written = this.inOrder(callId, async () => {
       try {
@@ -474,7 +507,11 @@ export class FreeSwitchSwitch implements Switch {
 
   async hold(callId: CallId, musicMedia?: string): Promise<void> {
     // The caller is parked, not bridged: music loops until uuid_break (unhold) or a bridge.
-    const { written, done } = this.execute(callId, 'endless_playback', token(musicMedia ?? 'local_stream://moh', 'media'));
+    const { written, done } = this.execute(
+      callId,
+      'endless_playback',
+      token(musicMedia ?? 'local_stream://moh', 'media'),
+    );
     void done.catch(() => undefined);
     await written;
   }
@@ -490,7 +527,10 @@ export class FreeSwitchSwitch implements Switch {
   async startRecording(callId: CallId, path: string): Promise<void> {
     // Stereo (caller and centre on their own channels), and kept across transfers: without the
     // follow_* variables a recording stops at a transfer (seed 002 art. 18: every call recorded).
-    await this.api(callId, `uuid_setvar_multi ${callId} RECORD_STEREO=true;recording_follow_transfer=true;recording_follow_attxfer=true`);
+    await this.api(
+      callId,
+      `uuid_setvar_multi ${callId} RECORD_STEREO=true;recording_follow_transfer=true;recording_follow_attxfer=true`,
+    );
     await this.api(callId, `uuid_record ${callId} start ${token(path, 'path')}`);
   }
 
@@ -527,7 +567,9 @@ export class FreeSwitchSwitch implements Switch {
     await this.api(callId, `conference ${token(conference, 'conference')} kick ${member}`);
   }
 
-  async originate(req: OriginateRequest): Promise<{ callId?: CallId; outcome: OriginateOutcome; cause?: string }> {
+  async originate(
+    req: OriginateRequest,
+  ): Promise<{ callId?: CallId; outcome: OriginateOutcome; cause?: string }> {
     const callId = randomUUID();
     const vars: Record<string, string> = {
       ...req.variables,
@@ -546,7 +588,12 @@ export class FreeSwitchSwitch implements Switch {
       switchId: this.id,
       direction: 'outbound',
       caller: req.callerIdNumber,
-      dialled: req.endpoint.kind === 'gateway' ? req.endpoint.number : req.endpoint.kind === 'user' ? req.endpoint.user : req.endpoint.uri,
+      dialled:
+        req.endpoint.kind === 'gateway'
+          ? req.endpoint.number
+          : req.endpoint.kind === 'user'
+            ? req.endpoint.user
+            : req.endpoint.uri,
       entry: { kind: 'other' },
       answered: false,
       createdAt: new Date().toISOString(),

@@ -21,7 +21,12 @@ export interface FreeSwitchTelephony {
 }
 
 /** The FreeSWITCH side of telephony, or undefined when no server is configured (simulated telephony). */
-export function createFreeSwitchTelephony(config: Config['freeswitch'], redis: Redis, keys: RedisKeys, log: Logger): FreeSwitchTelephony | undefined {
+export function createFreeSwitchTelephony(
+  config: Config['freeswitch'],
+  redis: Redis,
+  keys: RedisKeys,
+  log: Logger,
+): FreeSwitchTelephony | undefined {
   const servers = eslServersFromConfig(config);
   if (servers.length === 0) return undefined;
   const instanceId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -36,11 +41,22 @@ export function createFreeSwitchTelephony(config: Config['freeswitch'], redis: R
         connection: { reconnectMinMs: config.reconnectMinMs, reconnectMaxMs: config.reconnectMaxMs },
       }),
   );
-  const owned = adapters.map((a) => new OwnedSwitch(a, ownership, { renewEveryMs: Math.max(100, Math.floor(config.callLeaseMs / 3)), log: tlog }));
+  const owned = adapters.map(
+    (a) =>
+      new OwnedSwitch(a, ownership, {
+        renewEveryMs: Math.max(100, Math.floor(config.callLeaseMs / 3)),
+        log: tlog,
+      }),
+  );
   return {
     switches: owned,
     instanceId,
-    status: () => adapters.map((a, i) => ({ id: a.id, connected: a.connection.connected, calls: owned[i]!.ownedCalls().length })),
+    status: () =>
+      adapters.map((a, i) => ({
+        id: a.id,
+        connected: a.connection.connected,
+        calls: owned[i]!.ownedCalls().length,
+      })),
     start() {
       for (const a of adapters) a.start();
       for (const o of owned) o.start();

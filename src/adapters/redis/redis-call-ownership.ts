@@ -18,11 +18,17 @@ export class RedisCallOwnership implements CallOwnership {
   }
 
   async claim(callId: CallId): Promise<boolean> {
-    return (await this.scripts['call-claim-1'](this.keys.callOwner(callId), this.instanceId, this.leaseMs)) === 1;
+    return (
+      (await this.scripts['call-claim-1'](this.keys.callOwner(callId), this.instanceId, this.leaseMs)) === 1
+    );
   }
 
   async renew(callIds: readonly CallId[]): Promise<CallId[]> {
-    const results = await Promise.all(callIds.map((id) => this.scripts['call-renew-1'](this.keys.callOwner(id), this.instanceId, this.leaseMs)));
+    const results = await Promise.all(
+      callIds.map((id) =>
+        this.scripts['call-renew-1'](this.keys.callOwner(id), this.instanceId, this.leaseMs),
+      ),
+    );
     return callIds.filter((_, i) => results[i] !== 1);
   }
 

@@ -31,7 +31,10 @@ describe('call ownership in Redis', () => {
     const a = new RedisCallOwnership(redis.client(), keys, 'gw-a', 10_000);
     const b = new RedisCallOwnership(redis.client(), keys, 'gw-b', 10_000);
     const ids = Array.from({ length: 200 }, (_, i) => `call-${i}`);
-    const [wonA, wonB] = await Promise.all([Promise.all(ids.map((id) => a.claim(id))), Promise.all(ids.map((id) => b.claim(id)))]);
+    const [wonA, wonB] = await Promise.all([
+      Promise.all(ids.map((id) => a.claim(id))),
+      Promise.all(ids.map((id) => b.claim(id))),
+    ]);
     for (let i = 0; i < ids.length; i++) expect(wonA[i] !== wonB[i]).toBe(true);
     expect(wonA.filter(Boolean).length + wonB.filter(Boolean).length).toBe(200);
     const first = ids[wonA.indexOf(true)] ?? ids[0]!;
@@ -70,8 +73,14 @@ describe('two gateway instances on one FreeSWITCH (ESL double)', () => {
     const keys = new RedisKeys('race3:');
     const leaseMs = 600;
     const make = (name: string): { sw: FreeSwitchSwitch; owned: OwnedSwitch; events: SwitchEvent[] } => {
-      const sw = new FreeSwitchSwitch({ server: { host: '127.0.0.1', port, password: 'ClueCon' }, log: silentLogger() });
-      const owned = new OwnedSwitch(sw, new RedisCallOwnership(redis.client(), keys, name, leaseMs), { renewEveryMs: leaseMs / 3, log: silentLogger() });
+      const sw = new FreeSwitchSwitch({
+        server: { host: '127.0.0.1', port, password: 'ClueCon' },
+        log: silentLogger(),
+      });
+      const owned = new OwnedSwitch(sw, new RedisCallOwnership(redis.client(), keys, name, leaseMs), {
+        renewEveryMs: leaseMs / 3,
+        log: silentLogger(),
+      });
       const events: SwitchEvent[] = [];
       owned.on((e) => events.push(e));
       sw.start();
@@ -83,8 +92,11 @@ describe('two gateway instances on one FreeSWITCH (ESL double)', () => {
     await until(() => fs.connectedClients === 2);
     await sleep(50); // both have reconciled their (empty) view
 
-    const calls = Array.from({ length: 30 }, (_, i) => fs.placeCall({ caller: `1380000${String(i).padStart(4, '0')}` }));
-    const arrivals = (s: { events: SwitchEvent[] }): string[] => s.events.flatMap((e) => (e.type === 'call.arrived' ? [e.call.callId] : []));
+    const calls = Array.from({ length: 30 }, (_, i) =>
+      fs.placeCall({ caller: `1380000${String(i).padStart(4, '0')}` }),
+    );
+    const arrivals = (s: { events: SwitchEvent[] }): string[] =>
+      s.events.flatMap((e) => (e.type === 'call.arrived' ? [e.call.callId] : []));
     await until(() => arrivals(a).length + arrivals(b).length === 30);
     await sleep(50);
     expect([...arrivals(a), ...arrivals(b)].sort()).toEqual([...calls].sort());
@@ -107,7 +119,9 @@ describe('two gateway instances on one FreeSWITCH (ESL double)', () => {
     fs.hangup(endedMeanwhile);
     const before = arrivals(survivor).length;
     await until(() => arrivals(survivor).length === before + deadCalls.length - 1, 3000);
-    expect(arrivals(survivor).slice(before).sort()).toEqual(deadCalls.filter((c) => c !== endedMeanwhile).sort());
+    expect(arrivals(survivor).slice(before).sort()).toEqual(
+      deadCalls.filter((c) => c !== endedMeanwhile).sort(),
+    );
     expect(survivor.owned.ownedCalls().sort()).toEqual(calls.filter((c) => c !== endedMeanwhile).sort());
 
     // The survivor now drives a taken-over call.

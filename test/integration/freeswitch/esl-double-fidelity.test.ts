@@ -71,7 +71,14 @@ describe('ESL double fidelity to FreeSWITCH 1.10.12', () => {
     };
     await client.next(); // auth/request
     expect(Buffer.concat(client.bytes).toString()).toBe('Content-Type: auth/request\n\n');
-    for (const command of ['auth ClueCon\n\n', 'event plain HEARTBEAT\n\n', 'api show channels as json\n\n', 'bogus_command\n\n', 'api no_such_command\n\n', 'nixevent HEARTBEAT\n\n']) {
+    for (const command of [
+      'auth ClueCon\n\n',
+      'event plain HEARTBEAT\n\n',
+      'api show channels as json\n\n',
+      'bogus_command\n\n',
+      'api no_such_command\n\n',
+      'nixevent HEARTBEAT\n\n',
+    ]) {
       await exchange(command);
     }
     // The subscription reply names only the format, whatever the list.
@@ -84,7 +91,9 @@ describe('ESL double fidelity to FreeSWITCH 1.10.12', () => {
       'Content-Type: command/reply\nReply-Text: +OK events nixed\n\n',
     ];
     expect(replies.map((r) => r.toString())).toEqual(expected);
-    const all = readFileSync(new URL('stream_plain_received.raw.txt', dir), 'latin1') + readFileSync(new URL('stream_json_received.raw.txt', dir), 'latin1');
+    const all =
+      readFileSync(new URL('stream_plain_received.raw.txt', dir), 'latin1') +
+      readFileSync(new URL('stream_json_received.raw.txt', dir), 'latin1');
     for (const reply of expected) expect(all.includes(reply), reply).toBe(true);
 
     const before = Buffer.concat(client.bytes).length;
@@ -99,7 +108,10 @@ describe('ESL double fidelity to FreeSWITCH 1.10.12', () => {
     await client.next();
     client.send('auth wrong\n\n');
     await new Promise((r) => client.socket.once('close', r));
-    expect(client.frames.map((f) => f.headers['Content-Type'])).toEqual(['command/reply', 'text/disconnect-notice']);
+    expect(client.frames.map((f) => f.headers['Content-Type'])).toEqual([
+      'command/reply',
+      'text/disconnect-notice',
+    ]);
     expect(client.frames[0]!.headers['Reply-Text']).toBe('-ERR invalid');
   });
 
@@ -111,7 +123,8 @@ describe('ESL double fidelity to FreeSWITCH 1.10.12', () => {
     const parkFrames = await client.settle();
     expect(parkFrames.map(label)).toEqual(expectedStep('10_call1_invite_until_park'));
 
-    const names = (f: EslFrame): string[] => Object.keys(parseEvent(f)!.all()).filter((k) => !k.startsWith('variable_'));
+    const names = (f: EslFrame): string[] =>
+      Object.keys(parseEvent(f)!.all()).filter((k) => !k.startsWith('variable_'));
     const realPark = capturedFrames.find((f) => parseEvent(f)?.name === 'CHANNEL_PARK')!;
     expect(names(parkFrames.at(-1)!)).toEqual(names(realPark));
     const park = parseEvent(parkFrames.at(-1)!)!;
@@ -121,7 +134,9 @@ describe('ESL double fidelity to FreeSWITCH 1.10.12', () => {
     // Framing: length first, like FreeSWITCH.
     expect(Buffer.concat(client.bytes).toString('latin1')).toContain('Content-Length: ');
 
-    client.send(`sendmsg ${uuid}\ncall-command: execute\nexecute-app-name: answer\nEvent-UUID: 0b2ade13-c573-4519-a812-24f286b3664f\n\n`);
+    client.send(
+      `sendmsg ${uuid}\ncall-command: execute\nexecute-app-name: answer\nEvent-UUID: 0b2ade13-c573-4519-a812-24f286b3664f\n\n`,
+    );
     const answer = await client.settle();
     expect(answer.map(label)).toEqual(expectedStep('21_sendmsg_execute_answer'));
     const complete = parseEvent(answer.at(-1)!)!;
@@ -138,7 +153,9 @@ describe('ESL double fidelity to FreeSWITCH 1.10.12', () => {
     client.send('auth ClueCon\n\nevent plain BACKGROUND_JOB\n\n');
     await client.next(2);
     const uuid = fs.placeCall({ caller: 'sipp' });
-    client.send(`bgapi uuid_record ${uuid} start /srv/fs/rec.wav\nJob-UUID: da22807b-aa93-49d7-90ae-ff5200cb6ec1\n\n`);
+    client.send(
+      `bgapi uuid_record ${uuid} start /srv/fs/rec.wav\nJob-UUID: da22807b-aa93-49d7-90ae-ff5200cb6ec1\n\n`,
+    );
     const [reply, job] = await client.next(2);
     expect(reply!.headers).toEqual({
       'Content-Type': 'command/reply',
@@ -149,6 +166,8 @@ describe('ESL double fidelity to FreeSWITCH 1.10.12', () => {
     const real = capturedFrames.map(parseEvent).find((e) => e?.name === 'BACKGROUND_JOB')!;
     expect(ours.body).toBe(real.body);
     expect(Object.keys(ours.all())).toEqual(Object.keys(real.all()));
-    expect(ours.get('Job-Command-Arg')).toBe(real.get('Job-Command-Arg')!.replace(real.get('Job-Command-Arg')!.split(' ')[0]!, uuid));
+    expect(ours.get('Job-Command-Arg')).toBe(
+      real.get('Job-Command-Arg')!.replace(real.get('Job-Command-Arg')!.split(' ')[0]!, uuid),
+    );
   });
 });

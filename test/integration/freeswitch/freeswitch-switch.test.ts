@@ -1,5 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FreeSwitchSwitch, GONE_WHILE_DISCONNECTED } from '../../../src/adapters/freeswitch/freeswitch-switch.js';
+import {
+  FreeSwitchSwitch,
+  GONE_WHILE_DISCONNECTED,
+} from '../../../src/adapters/freeswitch/freeswitch-switch.js';
 import { SwitchError, type SwitchEvent } from '../../../src/core/ports/switch.js';
 import { EslDouble } from '../../doubles/esl-double.js';
 import { silentLogger } from '../../helpers/logger.js';
@@ -56,7 +59,12 @@ describe('FreeSWITCH adapter on the ESL double', () => {
     const uuid = fs.placeCall({
       caller: '13800138000',
       callerName: '张三',
-      variables: { hotline_entry: 'emergency-transfer', hotline_from_line: '110', hotline_dialog: 'dlg-1', hotline_context: 'location=人民路1号&incident=J2026' },
+      variables: {
+        hotline_entry: 'emergency-transfer',
+        hotline_from_line: '110',
+        hotline_dialog: 'dlg-1',
+        hotline_context: 'location=人民路1号&incident=J2026',
+      },
     });
     const arrived = await waitFor(events, sw, 'call.arrived');
     expect(arrived.call).toMatchObject({
@@ -67,7 +75,11 @@ describe('FreeSWITCH adapter on the ESL double', () => {
       dialled: '12345',
       answered: false,
       sipCallId: 'dlg-1',
-      entry: { kind: 'emergency-transfer', fromLine: '110', context: { location: '人民路1号', incident: 'J2026' } },
+      entry: {
+        kind: 'emergency-transfer',
+        fromLine: '110',
+        context: { location: '人民路1号', incident: 'J2026' },
+      },
     });
 
     await sw.answer(uuid);
@@ -80,12 +92,27 @@ describe('FreeSWITCH adapter on the ESL double', () => {
     fs.scriptDigits(uuid, '34#');
     const got = await sw.collectDigits(uuid, { media: 'ivr/menu.wav', min: 1, max: 5, timeoutMs: 2000 });
     expect(got).toEqual({ digits: '34', outcome: 'ok' });
-    expect(events.filter((e) => e.type === 'dtmf').map((e) => (e as { digit: string }).digit)).toEqual(['3', '4', '#']);
+    expect(events.filter((e) => e.type === 'dtmf').map((e) => (e as { digit: string }).digit)).toEqual([
+      '3',
+      '4',
+      '#',
+    ]);
 
     // A timeout afterwards must not return the previous run's digits (FreeSWITCH keeps them).
-    expect(await sw.collectDigits(uuid, { media: 'ivr/menu.wav', min: 1, max: 5, timeoutMs: 50 })).toEqual({ digits: '', outcome: 'timeout' });
+    expect(await sw.collectDigits(uuid, { media: 'ivr/menu.wav', min: 1, max: 5, timeoutMs: 50 })).toEqual({
+      digits: '',
+      outcome: 'timeout',
+    });
     fs.scriptDigits(uuid, '9');
-    expect(await sw.collectDigits(uuid, { media: 'ivr/menu.wav', min: 1, max: 1, timeoutMs: 2000, pattern: '^[1-3]$' })).toEqual({ digits: '', outcome: 'invalid' });
+    expect(
+      await sw.collectDigits(uuid, {
+        media: 'ivr/menu.wav',
+        min: 1,
+        max: 1,
+        timeoutMs: 2000,
+        pattern: '^[1-3]$',
+      }),
+    ).toEqual({ digits: '', outcome: 'invalid' });
 
     await sw.hangup(uuid);
     const rec = await waitFor(events, sw, 'recording.finished');
@@ -93,7 +120,9 @@ describe('FreeSWITCH adapter on the ESL double', () => {
     const hungup = await waitFor(events, sw, 'call.hungup');
     expect(hungup).toMatchObject({ callId: uuid, cause: 'NORMAL_CLEARING' });
     // recording.finished comes before the hang-up, as RECORD_STOP precedes HANGUP_COMPLETE.
-    expect(events.findIndex((e) => e.type === 'recording.finished')).toBeLessThan(events.findIndex((e) => e.type === 'call.hungup'));
+    expect(events.findIndex((e) => e.type === 'recording.finished')).toBeLessThan(
+      events.findIndex((e) => e.type === 'call.hungup'),
+    );
     expect(sw.knownCalls()).toEqual([]);
   });
 
@@ -125,7 +154,12 @@ describe('FreeSWITCH adapter on the ESL double', () => {
     const caller = fs.placeCall({ caller: '13900000002' });
     await waitFor(events, sw, 'call.arrived');
     fs.originateOutcome = (dial) => (dial.endsWith('/busy') ? 'USER_BUSY' : 'answer');
-    const agent = await sw.originate({ endpoint: { kind: 'user', user: '1001' }, callerIdNumber: '12345', timeoutSec: 30, variables: { hotline_entry: 'agent-leg' } });
+    const agent = await sw.originate({
+      endpoint: { kind: 'user', user: '1001' },
+      callerIdNumber: '12345',
+      timeoutSec: 30,
+      variables: { hotline_entry: 'agent-leg' },
+    });
     expect(agent.outcome).toBe('answered');
     expect(fs.channels.get(agent.callId!)!.vars.get('hotline_entry')).toBe('agent-leg');
     // Our own leg parks too, but it is not an arrival.
@@ -134,7 +168,13 @@ describe('FreeSWITCH adapter on the ESL double', () => {
     await sw.bridge(caller, agent.callId!);
     const bridged = await waitFor(events, sw, 'call.bridged');
     expect(bridged).toMatchObject({ callId: caller, otherCallId: agent.callId });
-    expect(await sw.originate({ endpoint: { kind: 'gateway', gateway: 'trunk', number: 'busy' }, callerIdNumber: '12345', timeoutSec: 30 })).toEqual({
+    expect(
+      await sw.originate({
+        endpoint: { kind: 'gateway', gateway: 'trunk', number: 'busy' },
+        callerIdNumber: '12345',
+        timeoutSec: 30,
+      }),
+    ).toEqual({
       outcome: 'busy',
       cause: 'USER_BUSY',
     });
@@ -144,7 +184,9 @@ describe('FreeSWITCH adapter on the ESL double', () => {
     const uuid = fs.placeCall({ caller: '13900000003' });
     await waitFor(events, sw, 'call.arrived');
     await sw.conferenceJoin(uuid, 'hg-3way-1', ['moderator']);
-    expect(events.some((e) => e.type === 'conference.joined' && e.callId === uuid && e.conference === 'hg-3way-1')).toBe(true);
+    expect(
+      events.some((e) => e.type === 'conference.joined' && e.callId === uuid && e.conference === 'hg-3way-1'),
+    ).toBe(true);
     await sw.conferenceLeave(uuid, 'hg-3way-1');
     await waitFor(events, sw, 'conference.left');
     expect(fs.channels.has(uuid)).toBe(true); // a kicked member stays up, back in park
@@ -165,7 +207,10 @@ describe('FreeSWITCH adapter on the ESL double', () => {
 
     // While the socket is down: one call ends, another parks and is never announced by an event.
     fs.hangup(lost);
-    const newcomer = fs.placeCall({ caller: '13900000006', variables: { hotline_entry: 'sub-centre', hotline_from_line: '12348' } });
+    const newcomer = fs.placeCall({
+      caller: '13900000006',
+      variables: { hotline_entry: 'sub-centre', hotline_from_line: '12348' },
+    });
     const reconnected = events.length;
     await fs.resume();
     const arrived = await waitFor(events, sw, 'call.arrived', (e) => e.call.callId === newcomer);
@@ -214,7 +259,9 @@ describe('FreeSWITCH adapter connection handling', () => {
     expect(seen.some((e) => e.type === 'switch.connected')).toBe(false);
     expect(attempts).toBeGreaterThanOrEqual(2);
     expect(attempts).toBeLessThan(30);
-    await expect(sw.answer('00000000-0000-0000-0000-000000000000')).rejects.toMatchObject({ code: 'DISCONNECTED' });
+    await expect(sw.answer('00000000-0000-0000-0000-000000000000')).rejects.toMatchObject({
+      code: 'DISCONNECTED',
+    });
     await sw.stop();
     await fs.close();
   });
@@ -222,16 +269,27 @@ describe('FreeSWITCH adapter connection handling', () => {
   it('works with event json as well', async () => {
     const fs = new EslDouble({ mediaMs: 5 });
     const port = await fs.listen();
-    const sw = new FreeSwitchSwitch({ server: { host: '127.0.0.1', port, password: 'ClueCon' }, log: silentLogger(), format: 'json' });
+    const sw = new FreeSwitchSwitch({
+      server: { host: '127.0.0.1', port, password: 'ClueCon' },
+      log: silentLogger(),
+      format: 'json',
+    });
     const events: SwitchEvent[] = [];
     sw.on((e) => events.push(e));
     sw.start();
     await waitFor(events, sw, 'switch.connected');
-    const uuid = fs.placeCall({ caller: '13700000000', callerName: '李四', variables: { hotline_entry: 'citizen' } });
+    const uuid = fs.placeCall({
+      caller: '13700000000',
+      callerName: '李四',
+      variables: { hotline_entry: 'citizen' },
+    });
     const arrived = await waitFor(events, sw, 'call.arrived');
     expect(arrived.call).toMatchObject({ callId: uuid, callerName: '李四', entry: { kind: 'citizen' } });
     fs.scriptDigits(uuid, '12#');
-    expect(await sw.collectDigits(uuid, { media: 'ivr/menu.wav', min: 1, max: 5, timeoutMs: 1000 })).toEqual({ digits: '12', outcome: 'ok' });
+    expect(await sw.collectDigits(uuid, { media: 'ivr/menu.wav', min: 1, max: 5, timeoutMs: 1000 })).toEqual({
+      digits: '12',
+      outcome: 'ok',
+    });
     await sw.hangup(uuid);
     await waitFor(events, sw, 'call.hungup');
     await sw.stop();

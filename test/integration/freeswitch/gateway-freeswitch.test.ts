@@ -45,14 +45,22 @@ describe('gateway with HOTLINE_FS_ESL set', () => {
     const events: SwitchEvent[] = [];
     sw.on((e) => events.push(e));
     for (let i = 0; i < 100 && fs.connectedClients === 0; i++) await new Promise((r) => setTimeout(r, 20));
-    const uuid = fs.placeCall({ caller: '13800138000', variables: { hotline_entry: 'emergency-transfer', hotline_from_line: '119' } });
-    for (let i = 0; i < 100 && !events.some((e) => e.type === 'call.arrived'); i++) await new Promise((r) => setTimeout(r, 20));
+    const uuid = fs.placeCall({
+      caller: '13800138000',
+      variables: { hotline_entry: 'emergency-transfer', hotline_from_line: '119' },
+    });
+    for (let i = 0; i < 100 && !events.some((e) => e.type === 'call.arrived'); i++)
+      await new Promise((r) => setTimeout(r, 20));
     const arrived = events.find((e) => e.type === 'call.arrived');
-    expect(arrived).toMatchObject({ call: { callId: uuid, entry: { kind: 'emergency-transfer', fromLine: '119' } } });
+    expect(arrived).toMatchObject({
+      call: { callId: uuid, entry: { kind: 'emergency-transfer', fromLine: '119' } },
+    });
     expect(await redis.client().get(`hg:call:owner:${uuid}`)).toBe(gw.freeswitch!.instanceId);
 
     const res = await gw.http.inject({ method: 'GET', url: '/healthz' });
-    const body = res.json() as { checks: Record<string, { ok: boolean; servers: { connected: boolean; calls: number }[] }> };
+    const body = res.json() as {
+      checks: Record<string, { ok: boolean; servers: { connected: boolean; calls: number }[] }>;
+    };
     expect(body.checks.freeswitch).toMatchObject({ ok: true, servers: [{ connected: true, calls: 1 }] });
     await sw.hangup(uuid);
   });

@@ -9,7 +9,10 @@ describe('FreeSWITCH configuration', () => {
   });
 
   it('takes servers from HOTLINE_FS_ESL, with port 8021 and the shared password by default', () => {
-    const { config, unknownVariables } = loadConfig({ HOTLINE_FS_ESL: '10.0.0.1:8022, fs2.local', HOTLINE_FS_PASSWORD: 's3cret' });
+    const { config, unknownVariables } = loadConfig({
+      HOTLINE_FS_ESL: '10.0.0.1:8022, fs2.local',
+      HOTLINE_FS_PASSWORD: 's3cret',
+    });
     expect(unknownVariables).toEqual([]);
     expect(eslServersFromConfig(config.freeswitch)).toEqual([
       { host: '10.0.0.1', port: 8022, password: 's3cret' },

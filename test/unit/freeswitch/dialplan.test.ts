@@ -13,7 +13,10 @@ interface Extension {
 }
 
 const xml = readFileSync(new URL('../../../dialplans/public/00_hotline_12345.xml', import.meta.url), 'utf8');
-const doc = new XMLParser({ ignoreAttributes: false, isArray: (name) => ['extension', 'condition', 'action'].includes(name) }).parse(xml) as {
+const doc = new XMLParser({
+  ignoreAttributes: false,
+  isArray: (name) => ['extension', 'condition', 'action'].includes(name),
+}).parse(xml) as {
   include: { extension: Extension[] };
 };
 const sets = (ext: Extension): Map<string, string> =>
@@ -44,12 +47,18 @@ describe('dialplan for 12345', () => {
   it('treats a call from anywhere else as a citizen, whatever X- headers it carries', () => {
     const vars = sets(direct!);
     expect([...vars.values()].some((v) => v.includes('sip_h_'))).toBe(false);
-    expect(entryFromVariables((h) => (h === `variable_${ENTRY_VARIABLES.kind}` ? vars.get(ENTRY_VARIABLES.kind) : undefined))).toEqual({ kind: 'citizen' });
+    expect(
+      entryFromVariables((h) =>
+        h === `variable_${ENTRY_VARIABLES.kind}` ? vars.get(ENTRY_VARIABLES.kind) : undefined,
+      ),
+    ).toEqual({ kind: 'citizen' });
     expect(direct!.condition.at(-1)!.action!.at(-1)!['@_application']).toBe('park');
   });
 
   it('reads an unknown entry kind as other, and no kind at all as a citizen', () => {
-    expect(entryFromVariables((h) => (h === 'variable_hotline_entry' ? 'vip' : undefined))).toEqual({ kind: 'other' });
+    expect(entryFromVariables((h) => (h === 'variable_hotline_entry' ? 'vip' : undefined))).toEqual({
+      kind: 'other',
+    });
     expect(entryFromVariables(() => undefined)).toEqual({ kind: 'citizen' });
   });
 });

@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { EslFrameSplitter, decodeEslValue, parseEvent, type EslFrame } from '../../../src/adapters/freeswitch/esl-parser.js';
+import {
+  EslFrameSplitter,
+  decodeEslValue,
+  parseEvent,
+  type EslFrame,
+} from '../../../src/adapters/freeswitch/esl-parser.js';
 
 const dir = new URL('../../fixtures/freeswitch-captures/', import.meta.url);
 const fixture = (name: string): Buffer => readFileSync(new URL(name, dir));
@@ -42,12 +47,18 @@ describe('Event Socket framing replayed from real FreeSWITCH 1.10.12 streams', (
     // Both sockets were subscribed to ALL during the same calls: the json one must yield the same
     // channel events, in the same order, as the plain one.
     const channelEvents = (fs: EslFrame[]): string[] =>
-      fs.map((f) => parseEvent(f)).flatMap((e) => (e && e.name !== 'API' && e.name !== 'HEARTBEAT' ? [`${e.name}/${e.get('Unique-ID') ?? ''}`] : []));
+      fs
+        .map((f) => parseEvent(f))
+        .flatMap((e) =>
+          e && e.name !== 'API' && e.name !== 'HEARTBEAT' ? [`${e.name}/${e.get('Unique-ID') ?? ''}`] : [],
+        );
     const plain = channelEvents(splitAll(fixture('stream_plain_received.raw.txt'), () => 1 << 20));
     const json = channelEvents(frames);
     expect(json.length).toBeGreaterThan(50);
     expect(json).toEqual(plain.slice(0, json.length));
-    expect(frames.every((f) => f.headers['Content-Type'] !== 'text/event-json' || parseEvent(f) !== undefined)).toBe(true);
+    expect(
+      frames.every((f) => f.headers['Content-Type'] !== 'text/event-json' || parseEvent(f) !== undefined),
+    ).toBe(true);
   });
 
   it('gives the same frames whether the bytes come one at a time, in odd chunks or all at once', () => {
@@ -55,7 +66,8 @@ describe('Event Socket framing replayed from real FreeSWITCH 1.10.12 streams', (
     const whole = splitAll(data, () => data.length);
     const bytewise = splitAll(data, () => 1);
     const odd = splitAll(data, (i) => [7, 1, 4096, 13, 65536, 2][i % 6]!);
-    const key = (fs: EslFrame[]): string[] => fs.map((f) => `${JSON.stringify(f.headers)}|${f.body?.toString('base64') ?? ''}`);
+    const key = (fs: EslFrame[]): string[] =>
+      fs.map((f) => `${JSON.stringify(f.headers)}|${f.body?.toString('base64') ?? ''}`);
     expect(whole.length).toBeGreaterThan(100);
     expect(key(bytewise)).toEqual(key(whole));
     expect(key(odd)).toEqual(key(whole));
@@ -65,11 +77,21 @@ describe('Event Socket framing replayed from real FreeSWITCH 1.10.12 streams', (
     const events = splitAll(fixture('more_stream_plain_a_received.raw.txt'), () => 1 << 20)
       .map(parseEvent)
       .filter((e) => e !== undefined);
-    expect(events.filter((e) => e.name === 'DTMF').map((e) => e.get('DTMF-Digit'))).toEqual(['1', '2', '3', '4', '#']);
-    const pagd = events.filter((e) => e.name === 'CHANNEL_EXECUTE_COMPLETE' && e.get('Application') === 'play_and_get_digits');
+    expect(events.filter((e) => e.name === 'DTMF').map((e) => e.get('DTMF-Digit'))).toEqual([
+      '1',
+      '2',
+      '3',
+      '4',
+      '#',
+    ]);
+    const pagd = events.filter(
+      (e) => e.name === 'CHANNEL_EXECUTE_COMPLETE' && e.get('Application') === 'play_and_get_digits',
+    );
     expect(pagd.map((e) => e.get('variable_pagd_result'))).toEqual(['34', '34']); // stale on the timeout run
     expect(pagd.map((e) => e.get('variable_read_result'))).toEqual(['success', 'failure']);
-    expect(pagd[0]!.get('Application-Data')).toBe('1 5 1 6000 # tone_stream://%(200,0,440) silence_stream://250 pagd_result \\d+ 4000');
+    expect(pagd[0]!.get('Application-Data')).toBe(
+      '1 5 1 6000 # tone_stream://%(200,0,440) silence_stream://250 pagd_result \\d+ 4000',
+    );
     expect(pagd[0]!.get('Application-UUID')).toBe('aaaaaaaa-0000-4000-8000-000000000020');
   });
 
@@ -83,8 +105,14 @@ describe('Event Socket framing replayed from real FreeSWITCH 1.10.12 streams', (
     const d = splitAll(fixture('more_stream_custom_d_received.raw.txt'), () => 3)
       .map(parseEvent)
       .filter((e) => e !== undefined);
-    expect(d.every((e) => e.name === 'CUSTOM' && e.get('Event-Subclass') === 'conference::maintenance')).toBe(true);
-    expect(d.filter((e) => e.get('Action') === 'add-member').map((e) => e.get('Member-ID'))).toEqual(['1', '2', '3']);
+    expect(d.every((e) => e.name === 'CUSTOM' && e.get('Event-Subclass') === 'conference::maintenance')).toBe(
+      true,
+    );
+    expect(d.filter((e) => e.get('Action') === 'add-member').map((e) => e.get('Member-ID'))).toEqual([
+      '1',
+      '2',
+      '3',
+    ]);
   });
 
   it('reads the json event body (_body) like the plain one', () => {
@@ -98,12 +126,18 @@ describe('Event Socket framing replayed from real FreeSWITCH 1.10.12 streams', (
 
 describe('Event Socket framing edge cases', () => {
   const event = (body: string): Buffer =>
-    Buffer.concat([Buffer.from(`Content-Length: ${Buffer.byteLength(body)}\nContent-Type: text/event-plain\n\n`), Buffer.from(body)]);
+    Buffer.concat([
+      Buffer.from(`Content-Length: ${Buffer.byteLength(body)}\nContent-Type: text/event-plain\n\n`),
+      Buffer.from(body),
+    ]);
 
   it('counts Content-Length in bytes: a Chinese body is cut where its bytes end', () => {
     const jobBody = '工单 12345 已受理\n';
     const inner = `Event-Name: BACKGROUND_JOB\nJob-UUID: j1\nContent-Length: ${Buffer.byteLength(jobBody)}\n\n${jobBody}`;
-    const data = Buffer.concat([event(inner), Buffer.from('Content-Type: command/reply\nReply-Text: +OK\n\n')]);
+    const data = Buffer.concat([
+      event(inner),
+      Buffer.from('Content-Type: command/reply\nReply-Text: +OK\n\n'),
+    ]);
     const frames = splitAll(data, () => 1);
     expect(frames).toHaveLength(2);
     expect(parseEvent(frames[0]!)!.body).toBe(jobBody);
@@ -124,7 +158,8 @@ describe('Event Socket framing edge cases', () => {
   });
 
   it('matches a header at the start of a line only (Conference-Unique-ID is not Unique-ID)', () => {
-    const inner = 'Event-Subclass: conference%3A%3Amaintenance\nEvent-Name: CUSTOM\nConference-Unique-ID: c1\nUnique-ID: u1\n\n';
+    const inner =
+      'Event-Subclass: conference%3A%3Amaintenance\nEvent-Name: CUSTOM\nConference-Unique-ID: c1\nUnique-ID: u1\n\n';
     const e = parseEvent(splitAll(event(inner), () => 5)[0]!)!;
     expect(e.name).toBe('CUSTOM');
     expect(e.get('Unique-ID')).toBe('u1');
@@ -138,7 +173,11 @@ describe('Event Socket framing edge cases', () => {
         'Content-Type: text/disconnect-notice\nContent-Length: 67\n\nDisconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n',
     );
     const frames = splitAll(data, () => data.length);
-    expect(frames.map((f) => f.headers['Content-Type'])).toEqual(['api/response', 'command/reply', 'text/disconnect-notice']);
+    expect(frames.map((f) => f.headers['Content-Type'])).toEqual([
+      'api/response',
+      'command/reply',
+      'text/disconnect-notice',
+    ]);
     expect(frames[0]!.body!.toString()).toBe('false');
     expect(frames[1]!.headers['Job-UUID']).toBe('x');
   });
