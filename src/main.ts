@@ -17,7 +17,8 @@ async function main(): Promise<void> {
   }
   const { config, unknownVariables } = loaded;
   const log = createLogger({ level: config.log.level });
-  for (const v of unknownVariables) log.warn({ variable: v }, 'unknown HOTLINE_ variable ignored (see README "Configuration")');
+  for (const v of unknownVariables)
+    log.warn({ variable: v }, 'unknown HOTLINE_ variable ignored (see README "Configuration")');
 
   let gateway;
   try {
@@ -44,9 +45,18 @@ async function main(): Promise<void> {
     `hotline-gateway listening on ${gateway.url}`,
     `  redis: ${gateway.embeddedRedis ? `embedded redis-server ${gateway.redisUrl} (data in ${config.dataDir}/redis)` : 'external'}`,
     `  work-order core: ${gateway.devCore ? `DEVELOPMENT core in-process at ${gateway.coreAddress}, intakes in ${config.devCore.file}` : gateway.coreAddress}`,
-    `  telephony: ${gateway.telephony.mode === 'simulated' ? 'SIMULATED (no FreeSWITCH configured; no real phone can call in). IVR from ' + config.telephony.ivrFile + ', recordings in ' + config.telephony.recordingsDir : gateway.telephony.mode}`,
+    `  telephony: ${
+      gateway.telephony.mode === 'simulated'
+        ? 'SIMULATED (no FreeSWITCH configured; no real phone can call in).'
+        : `FreeSWITCH ${gateway.telephony.freeswitch
+            .status()
+            .map((x) => x.id)
+            .join(', ')} (Event Socket)`
+    } IVR from ${config.telephony.ivrFile}, recordings in ${config.telephony.recordingsDir}`,
     ...(gateway.telephony.mode === 'simulated' && config.telephony.simulated.devRoutes
-      ? [`  place a virtual call: curl -s -XPOST ${gateway.url.replace('0.0.0.0', '127.0.0.1')}/v1/dev/sim/calls -H 'content-type: application/json' -d '{"caller":"13800138000","keys":[{"atMs":3000,"press":"2"}]}'`]
+      ? [
+          `  place a virtual call: curl -s -XPOST ${gateway.url.replace('0.0.0.0', '127.0.0.1')}/v1/dev/sim/calls -H 'content-type: application/json' -d '{"caller":"13800138000","keys":[{"atMs":3000,"press":"2"}]}'`,
+        ]
       : []),
     `  SIP front: ${gateway.sipFront ? gateway.sipFront.describe() : 'off (set HOTLINE_DRACHTIO=host:port to enable)'}`,
     `  try: curl -s -XPOST ${gateway.url.replace('0.0.0.0', '127.0.0.1')}/v1/intake/web -H 'content-type: application/json' -d '{"content":"小区路灯坏了"}'`,

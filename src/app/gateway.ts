@@ -30,6 +30,7 @@ import { textChannelRoutes } from './text-channels.js';
 import { loadIvrConfig, promptFile } from '../config/ivr.js';
 import { IvrMachine } from '../core/ivr/machine.js';
 import type { AbuseLimits } from '../core/ports/abuse-limits.js';
+import type { Switch } from '../core/ports/switch.js';
 import { SimulatedSwitch } from '../adapters/simulated/simulated-switch.js';
 import { wavDurationMs } from '../adapters/simulated/wav.js';
 import { RedisHoldingQueue } from '../adapters/redis/redis-holding-queue.js';
@@ -41,6 +42,7 @@ import { devSimRoutes } from '../adapters/http/routes/dev-sim.js';
 import { IvrRunner } from '../services/ivr-runner.js';
 import { CallRecordWorker } from '../services/call-record-worker.js';
 import { composeSipFront, type ComposedSipFront } from './sip-front.js';
+import { createFreeSwitchTelephony, type FreeSwitchTelephony } from '../adapters/freeswitch/telephony.js';
 
 export interface RunningGateway {
   http: FastifyInstance;
@@ -50,15 +52,24 @@ export interface RunningGateway {
   coreAddress: string;
   embeddedRedis?: EmbeddedRedis;
   devCore?: DevCore;
-  telephony: {
-    mode: 'simulated';
-    /** The in-process switch when telephony is simulated (tests and demos place calls on it). */
-    simulated: SimulatedSwitch;
-    runner: IvrRunner;
-    callRecords: RedisCallRecordOutbox;
-  };
+  telephony:
+    | {
+        mode: 'simulated';
+        /** The in-process switch when telephony is simulated (tests and demos place calls on it). */
+        simulated: SimulatedSwitch;
+        runners: IvrRunner[];
+        callRecords: RedisCallRecordOutbox;
+      }
+    | {
+        mode: 'freeswitch';
+        freeswitch: FreeSwitchTelephony;
+        runners: IvrRunner[];
+        callRecords: RedisCallRecordOutbox;
+      };
   /** The SIP front, when sip.drachtio.host is set. */
   sipFront?: ComposedSipFront;
+  /** FreeSWITCH telephony, when freeswitch.servers names any (else telephony is simulated). */
+  freeswitch?: FreeSwitchTelephony;
   /** Drain and stop: no new requests, in-flight requests and delivery batches finish. */
   stop(): Promise<void>;
 }
@@ -72,7 +83,11 @@ export interface GatewayParts {
   abuseLimits?: AbuseLimits;
 }
 
-export async function startGateway(config: Config, log: Logger, parts: GatewayParts = {}): Promise<RunningGateway> {
+export async function startGateway(
+  config: Config,
+  log: Logger,
+  parts: GatewayParts = {},
+): Promise<RunningGateway> {
   const stack: Array<() => Promise<void>> = [];
   // Checked before anything starts: a bad rules file stops start-up naming the key.
   const rules = compileIntakeRules(loadIntakeRules(config.rules.file));
@@ -97,7 +112,12 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
     let devCore: DevCore | undefined;
     let coreAddress = config.core.address;
     if (!coreAddress) {
-      devCore = new DevCore({ intakesFile: config.devCore.file, callsFile: config.devCore.callsFile, token: config.devCore.token || undefined, log: log.child({ component: 'dev-core' }) });
+      devCore = new DevCore({
+        intakesFile: config.devCore.file,
+        callsFile: config.devCore.callsFile,
+        token: config.devCore.token || undefined,
+        log: log.child({ component: 'dev-core' }),
+      });
       coreAddress = await devCore.start('127.0.0.1', 0);
       const dc = devCore;
       stack.push(() => dc.stop());
@@ -117,18 +137,30 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
       statusRetentionSeconds: config.outbox.statusRetentionHours * 3600,
     });
     const metrics = new PrometheusMetrics(outbox);
-    const worker = new DeliveryWorker(outbox, sink, metrics, config.outbox, log.child({ component: 'delivery' }));
+    const worker = new DeliveryWorker(
+      outbox,
+      sink,
+      metrics,
+      config.outbox,
+      log.child({ component: 'delivery' }),
+    );
     // --- intake rules and abuse limits (issue 3) ---
     const audit = new RedisAuditLog(redis, keys);
     const limits = new RedisAbuseLimits(redis, keys, audit, config.abuse);
-    const judge = new IntakeRulesJudge(rules, new RedisRecentIntakes(redis, keys, { maxPerCitizen: config.rules.recentPerCitizen }));
-    const acceptor = new IntakeAcceptor(outbox, metrics, judge.judge, () => worker.wake(), undefined, { limits, onStored: judge.stored });
+    const judge = new IntakeRulesJudge(
+      rules,
+      new RedisRecentIntakes(redis, keys, { maxPerCitizen: config.rules.recentPerCitizen }),
+    );
+    const acceptor = new IntakeAcceptor(outbox, metrics, judge.judge, () => worker.wake(), undefined, {
+      limits,
+      onStored: judge.stored,
+    });
 
     const channels = await textChannelRoutes({ config, redis, redisUrl, keys, acceptor, log });
     stack.push(() => channels.stop());
 
-    // --- Telephony (issue 4). With no FreeSWITCH configured, the switch is simulated in-process
-    // and says so (banner, /healthz). The FreeSWITCH adapter plugs in here when configured.
+    // --- Telephony (issue 4). FreeSWITCH when freeswitch.servers names any; otherwise the switch is
+    // simulated in-process and says so (banner, /healthz).
     const coreClient = {
       address: coreAddress,
       token: config.core.address ? config.core.token || undefined : config.devCore.token || undefined,
@@ -137,47 +169,72 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
     };
     const callRecordSink = new GrpcCallRecordSink(coreClient);
     stack.push(async () => callRecordSink.close());
-    const workOrderQuery = new GrpcWorkOrderQuery({ ...coreClient, queryDeadlineMs: ivr.progressQueryDeadlineMs });
+    const workOrderQuery = new GrpcWorkOrderQuery({
+      ...coreClient,
+      queryDeadlineMs: ivr.progressQueryDeadlineMs,
+    });
     stack.push(async () => workOrderQuery.close());
     const callRecords = new RedisCallRecordOutbox(redis, keys, {
       leaseMs: config.outbox.leaseMs,
       idempotencyTtlSeconds: config.outbox.idempotencyTtlHours * 3600,
       statusRetentionSeconds: config.outbox.statusRetentionHours * 3600,
     });
-    const callRecordWorker = new CallRecordWorker(callRecords, callRecordSink, config.outbox, log.child({ component: 'call-records' }));
-    const promptMs = new Map<string, number>();
-    const simulated = new SimulatedSwitch({
-      id: 'simulated',
-      mediaDurationMs: (media) => {
-        let d = promptMs.get(media);
-        if (d === undefined) promptMs.set(media, (d = wavDurationMs(media) ?? config.telephony.simulated.defaultPromptMs));
-        return d;
-      },
-    });
-    const runner = new IvrRunner({
-      switch: simulated,
-      machine: new IvrMachine(ivr.flow),
-      abuseLimits: parts.abuseLimits ?? limits,
-      holding: new RedisHoldingQueue(redis, keys),
-      callbacks: new RedisCallbackRequests(redis, keys),
-      query: workOrderQuery,
-      calls: new RedisCallStore(redis, keys, { factRetentionSeconds: config.telephony.factRetentionHours * 3600 }),
+    const callRecordWorker = new CallRecordWorker(
       callRecords,
-      onCallRecord: () => callRecordWorker.wake(),
-      emergency: ivr.emergency,
-      // Absolute: the switch writes the file and the runner hashes it (shared storage with FreeSWITCH).
-      recordingsDir: resolve(config.telephony.recordingsDir),
-      media: (id) => promptFile(ivr, config.telephony.promptsDir, id),
-      log: log.child({ component: 'ivr' }),
-    });
+      callRecordSink,
+      config.outbox,
+      log.child({ component: 'call-records' }),
+    );
+    // One Event Socket per configured FreeSWITCH, each call owned by one instance (Redis); with
+    // none configured, the simulated switch.
+    const freeswitch = createFreeSwitchTelephony(config.freeswitch, redis, keys, log);
+    let simulated: SimulatedSwitch | undefined;
+    if (!freeswitch) {
+      const promptMs = new Map<string, number>();
+      simulated = new SimulatedSwitch({
+        id: 'simulated',
+        mediaDurationMs: (media) => {
+          let d = promptMs.get(media);
+          if (d === undefined)
+            promptMs.set(media, (d = wavDurationMs(media) ?? config.telephony.simulated.defaultPromptMs));
+          return d;
+        },
+      });
+    }
+    const switches: Switch[] = freeswitch ? freeswitch.switches : [simulated!];
+    const machine = new IvrMachine(ivr.flow);
+    const runners = switches.map(
+      (sw) =>
+        new IvrRunner({
+          switch: sw,
+          machine,
+          abuseLimits: parts.abuseLimits ?? limits,
+          holding: new RedisHoldingQueue(redis, keys),
+          callbacks: new RedisCallbackRequests(redis, keys),
+          query: workOrderQuery,
+          calls: new RedisCallStore(redis, keys, {
+            factRetentionSeconds: config.telephony.factRetentionHours * 3600,
+          }),
+          callRecords,
+          onCallRecord: () => callRecordWorker.wake(),
+          emergency: ivr.emergency,
+          // Absolute: the switch writes the file and the runner hashes it (shared storage with FreeSWITCH).
+          recordingsDir: resolve(config.telephony.recordingsDir),
+          media: (id) => promptFile(ivr, config.telephony.promptsDir, id),
+          log: log.child({ component: 'ivr', switch: sw.id }),
+        }),
+    );
 
     // SIP front: on when a drachtio-server is configured (sip.drachtio.host / HOTLINE_DRACHTIO).
-    // The abuse-limit store (its own branch) is passed here once it exists; until then
-    // restrictions are not marked and /healthz says so.
     let sipFront: ComposedSipFront | undefined;
     if (config.sip.drachtio.host) {
       const sf = (sipFront = composeSipFront(config, redis, keys, limits, log));
       stack.push(() => sf.stop());
+    }
+
+    if (freeswitch) {
+      freeswitch.start();
+      stack.push(() => freeswitch.stop());
     }
 
     let draining = false;
@@ -188,7 +245,11 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
         async check() {
           const t0 = performance.now();
           await redis.ping();
-          return { ok: true, latencyMs: Math.round((performance.now() - t0) * 100) / 100, embedded: !!embeddedRedis };
+          return {
+            ok: true,
+            latencyMs: Math.round((performance.now() - t0) * 100) / 100,
+            embedded: !!embeddedRedis,
+          };
         },
       },
       {
@@ -199,6 +260,18 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
           return { ok: l.reachable !== false, address: coreAddress, development: !!devCore, ...l };
         },
       },
+      ...(freeswitch
+        ? [
+            {
+              name: 'freeswitch',
+              critical: false,
+              async check() {
+                const servers = freeswitch.status();
+                return { ok: servers.every((x) => x.connected), instance: freeswitch.instanceId, servers };
+              },
+            },
+          ]
+        : []),
       {
         name: 'outbox',
         critical: false,
@@ -211,7 +284,11 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
         name: 'callRecords',
         critical: false,
         async check() {
-          return { ok: callRecordWorker.link.reachable !== false, ...(await callRecords.stats()), ...callRecordWorker.link };
+          return {
+            ok: callRecordWorker.link.reachable !== false,
+            ...(await callRecords.stats()),
+            ...callRecordWorker.link,
+          };
         },
       },
     ];
@@ -225,7 +302,7 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
         intakeStatusRoutes(outbox),
         ...channels.routes,
         adminRoutes({ token: config.admin.token, limits, audit }),
-        ...(config.telephony.simulated.devRoutes ? [devSimRoutes(simulated)] : []),
+        ...(simulated && config.telephony.simulated.devRoutes ? [devSimRoutes(simulated)] : []),
         operationsRoutes({
           checks,
           registry: metrics.registry,
@@ -233,13 +310,20 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
           info: () => ({
             redis: embeddedRedis ? `embedded redis-server (pid ${embeddedRedis.pid})` : 'external',
             core: devCore ? 'development work-order core (in-process)' : coreAddress,
-            telephony: {
-              mode: 'simulated',
-              switch: simulated.id,
-              note: 'SIMULATED telephony: no FreeSWITCH is configured, no real phone can reach this gateway',
-              activeCalls: runner.activeCalls,
-              devRoutes: config.telephony.simulated.devRoutes ? '/v1/dev/sim/calls' : undefined,
-            },
+            telephony: simulated
+              ? {
+                  mode: 'simulated',
+                  switch: simulated.id,
+                  note: 'SIMULATED telephony: no FreeSWITCH is configured, no real phone can reach this gateway',
+                  activeCalls: runners[0]!.activeCalls,
+                  devRoutes: config.telephony.simulated.devRoutes ? '/v1/dev/sim/calls' : undefined,
+                }
+              : {
+                  mode: 'freeswitch',
+                  instance: freeswitch!.instanceId,
+                  activeCalls: runners.reduce((n, r) => n + r.activeCalls, 0),
+                  servers: freeswitch!.status(),
+                },
             sip: sipFront ? sipFront.describe() : 'off (no drachtio-server configured)',
           }),
         }),
@@ -249,7 +333,7 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
     stack.push(() => closeHttpServer(http));
     worker.start();
     callRecordWorker.start();
-    runner.start();
+    for (const r of runners) r.start();
 
     const stop = async () => {
       draining = true;
@@ -259,10 +343,14 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
       const closeHttp = stack.pop()!;
       await closeHttp();
       log.info('drain: HTTP closed, requests in flight finished');
-      runner.stop();
-      for (const c of await simulated.liveCalls()) await simulated.hangup(c.callId, 'MANAGER_REQUEST');
-      await simulated.flush();
-      await runner.drain();
+      for (const r of runners) r.stop();
+      if (simulated) {
+        for (const c of await simulated.liveCalls()) await simulated.hangup(c.callId, 'MANAGER_REQUEST');
+        await simulated.flush();
+        await Promise.all(runners.map((r) => r.drain()));
+      }
+      // On FreeSWITCH, calls in progress go on: their ownership leases lapse and another gateway
+      // instance takes them over (reconciling with show channels); nothing is hung up by a restart.
       await worker.stop();
       await callRecordWorker.stop();
       log.info('drain: calls ended, delivery batches in flight settled');
@@ -276,7 +364,10 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
       embeddedRedis,
       devCore,
       sipFront,
-      telephony: { mode: 'simulated', simulated, runner, callRecords },
+      ...(freeswitch ? { freeswitch } : {}),
+      telephony: simulated
+        ? { mode: 'simulated', simulated, runners, callRecords }
+        : { mode: 'freeswitch', freeswitch: freeswitch!, runners, callRecords },
       stop,
     };
   } catch (err) {

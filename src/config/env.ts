@@ -46,6 +46,9 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   // SIP front (issue 4)
   { env: 'HOTLINE_DRACHTIO', path: ['sip', 'drachtio'], kind: 'hostport' },
   { env: 'HOTLINE_DRACHTIO_SECRET', path: ['sip', 'drachtio', 'secret'], kind: 'string' },
+  // FreeSWITCH Event Socket (issue 4)
+  { env: 'HOTLINE_FS_ESL', path: ['freeswitch', 'servers'], kind: 'list' },
+  { env: 'HOTLINE_FS_PASSWORD', path: ['freeswitch', 'password'], kind: 'string' },
 ];
 
 /** Variables that are not configuration keys but are read by the loader itself. */

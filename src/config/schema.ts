@@ -147,6 +147,20 @@ export const configSchema = z
     }),
     // SIP front (issue 4)
     sip,
+    // FreeSWITCH Event Socket (issue 4): one inbound connection per server; none = simulated telephony.
+    freeswitch: z.strictObject({
+      servers: z.array(
+        z.union([
+          z.string().regex(/^[^\s:,]+(:\d{1,5})?$/, 'must be host or host:port'),
+          z.strictObject({ host: z.string().min(1), port: port.default(8021), password: z.string().min(1).optional() }),
+        ]),
+      ),
+      password: z.string().min(1),
+      format: z.enum(['plain', 'json']),
+      reconnectMinMs: positiveInt,
+      reconnectMaxMs: positiveInt,
+      callLeaseMs: positiveInt.min(1000),
+    }),
   })
   .refine((c) => c.outbox.retryMinMs <= c.outbox.retryMaxMs, {
     message: 'must not be greater than outbox.retryMaxMs',

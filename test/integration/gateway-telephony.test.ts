@@ -44,6 +44,7 @@ describe('gateway with simulated telephony', () => {
     const res = await gw.http.inject({ method: 'POST', url: '/v1/dev/sim/calls', payload: { caller: '13800138000', keys: [{ atMs: 50, press: '4' }], hangupAfterMs: 600 } });
     expect(res.statusCode).toBe(201);
     const { callId } = res.json() as { callId: string };
+    if (gw.telephony.mode !== 'simulated') throw new Error('expected simulated telephony');
     await gw.telephony.simulated.caller(callId).ended;
     for (let i = 0; i < 200; i++) {
       let text = '';

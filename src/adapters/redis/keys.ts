@@ -133,4 +133,10 @@ export class RedisKeys {
   get sipActiveCalls(): string {
     return `${this.prefix}sip:active`;
   }
+
+  // ---- telephony (issue 4) ----
+  /** String: the gateway instance that owns a call (FreeSWITCH uuid), with a lease as its TTL. */
+  callOwner(callId: string): string {
+    return `${this.prefix}call:owner:${callId}`;
+  }
 }

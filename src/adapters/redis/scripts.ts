@@ -2,7 +2,17 @@ import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 
 // Each Lua script lives in lua/<operation>-<numKEYS>.lua with a KEYS/ARGV/Output header.
-const SCRIPTS = ['accept-4', 'lease-3', 'settle-4', 'limit-check-2', 'hold-enter-2', 'admit-call-1'] as const;
+const SCRIPTS = [
+  'accept-4',
+  'lease-3',
+  'settle-4',
+  'limit-check-2',
+  'hold-enter-2',
+  'admit-call-1',
+  'call-claim-1',
+  'call-renew-1',
+  'call-release-1',
+] as const;
 export type ScriptName = (typeof SCRIPTS)[number];
 
 type ScriptCommand = (...args: (string | number)[]) => Promise<unknown>;

@@ -1,0 +1,632 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../../log/logger.js';
+import {
+  SwitchError,
+  type CallId,
+  type CallInfo,
+  type CollectDigitsRequest,
+  type CollectDigitsResult,
+  type Endpoint,
+  type HangupCause,
+  type OriginateOutcome,
+  type OriginateRequest,
+  type Switch,
+  type SwitchEvent,
+  type SwitchEventListener,
+} from '../../core/ports/switch.js';
+import { EslConnection, type EslConnectionOptions, type EslServer } from './esl-connection.js';
+import type { EslEvent } from './esl-parser.js';
+import { callInfoFromEvent, callInfoFromRow, type ChannelRow } from './entry.js';
+
+/** Events the adapter needs; FreeSWITCH sends every subscribed socket every matching event. */
+export const SUBSCRIBED_EVENTS = [
+  'CHANNEL_PARK',
+  'CHANNEL_ANSWER',
+  'CHANNEL_HANGUP_COMPLETE',
+  'DTMF',
+  'CHANNEL_EXECUTE_COMPLETE',
+  'BACKGROUND_JOB',
+  'CHANNEL_BRIDGE',
+  'CHANNEL_UNBRIDGE',
+  'RECORD_STOP',
+] as const;
+export const SUBSCRIBED_CUSTOM = ['conference::maintenance'] as const;
+
+/** Hang-up cause we report for a call that ended while the socket was down (seen by reconciliation). */
+export const GONE_WHILE_DISCONNECTED = 'GONE_WHILE_DISCONNECTED';
+
+export interface FreeSwitchOptions {
+  server: EslServer;
+  log: Logger;
+  format?: 'plain' | 'json';
+  connection?: Partial<Omit<EslConnectionOptions, 'server' | 'log' | 'events' | 'customEvents' | 'format'>>;
+  /** After a (re)connect, reconcile again this much later (ms). */
+  reconcileAgainMs?: number;
+  /** Conference profile for conferenceJoin (FreeSWITCH's `default`). */
+  conferenceProfile?: string;
+}
+
+interface Exec {
+  callId: CallId;
+  resolve: (event: EslEvent | null) => void;
+  reject: (err: Error) => void;
+}
+
+interface CallState {
+  info: CallInfo;
+  /** Writes for this call, one after the other: the next is written once the previous is acknowledged. */
+  chain: Promise<void>;
+  dtmf: number;
+  breaks: number;
+  members: Map<string, string>;
+  joins: Map<string, { resolve: () => void; reject: (e: Error) => void }>;
+}
+
+const HANGING_UP: ReadonlySet<string> = new Set(['CS_HANGUP', 'CS_REPORTING', 'CS_DESTROY']);
+
+const NO_SUCH_CALL = /invalid session id|No such channel|Cannot locate session|^-ERROR|does not exist/i;
+
+function failure(text: string, what: string): SwitchError {
+  const t = text.trim();
+  return new SwitchError(
+    NO_SUCH_CALL.test(t) ? 'NO_SUCH_CALL' : 'COMMAND_FAILED',
+    `${what}: ${t || 'no answer'}`,
+  );
+}
+
+/** A value FreeSWITCH splits on: app arguments and originate parts must not carry whitespace. */
+function token(value: string, what: string): string {
+  if (!value || /\s/.test(value))
+    throw new SwitchError('COMMAND_FAILED', `${what} must be one word: "${value}"`);
+  return value;
+}
+
+function channelVar(value: string): string {
+  // {a=b,c=d}: a comma inside a value is escaped; a value with spaces is single-quoted.
+  const v = value.replace(/,/g, '\\,');
+  if (/['{}\r\n]/.test(v))
+    throw new SwitchError('COMMAND_FAILED', `channel variable value not allowed: "${value}"`);
+  return /\s/.test(v) ? `'${v}'` : v;
+}
+
+function dialString(endpoint: Endpoint): string {
+  switch (endpoint.kind) {
+    case 'gateway':
+      return `sofia/gateway/${token(endpoint.gateway, 'gateway')}/${token(endpoint.number, 'number')}`;
+    case 'user':
+      return `user/${token(endpoint.user, 'user')}`;
+    case 'uri':
+      return `sofia/external/${token(endpoint.uri.replace(/^sips?:/, ''), 'uri')}`;
+  }
+}
+
+const ORIGINATE_OUTCOMES: Record<string, OriginateOutcome> = {
+  USER_BUSY: 'busy',
+  NO_ANSWER: 'no-answer',
+  NO_USER_RESPONSE: 'no-answer',
+  ORIGINATOR_CANCEL: 'no-answer',
+  PROGRESS_TIMEOUT: 'no-answer',
+  UNALLOCATED_NUMBER: 'invalid-number',
+  INVALID_NUMBER_FORMAT: 'invalid-number',
+  NO_ROUTE_DESTINATION: 'invalid-number',
+  CALL_REJECTED: 'refused',
+  USER_NOT_REGISTERED: 'refused',
+};
+
+function usecIso(v: string | undefined): string {
+  const n = v ? Number(v) : NaN;
+  return Number.isFinite(n) && n > 0
+    ? new Date(Math.floor(n / 1000)).toISOString()
+    : new Date().toISOString();
+}
+
+/**
+ * The Switch port over one FreeSWITCH server's Event Socket (inbound mode).
+ *
+ * Dialplan apps run with `sendmsg … execute` carrying our own Event-UUID; FreeSWITCH reports the end
+ * with CHANNEL_EXECUTE_COMPLETE whose Application-UUID is that id, so completions are matched by id,
+ * never by order. API commands all go through bgapi (Job-UUID): nothing blocks the shared socket.
+ */
+export class FreeSwitchSwitch implements Switch {
+  readonly id: string;
+  readonly connection: EslConnection;
+  private readonly log: Logger;
+  private readonly listeners = new Set<SwitchEventListener>();
+  private readonly calls = new Map<CallId, CallState>();
+  private readonly execs = new Map<string, Exec>();
+  /** Legs we originated: their park is ours, not an arrival. */
+  private readonly originated = new Set<CallId>();
+  private digitsVar = 0;
+  private secondPass: NodeJS.Timeout | undefined;
+  private readonly reconcileAgainMs: number;
+  private readonly conferenceProfile: string;
+
+  constructor(opts: FreeSwitchOptions) {
+    this.connection = new EslConnection({
+      ...opts.connection,
+      server: opts.server,
+      log: opts.log,
+      events: SUBSCRIBED_EVENTS,
+      customEvents: SUBSCRIBED_CUSTOM,
+      format: opts.format ?? 'plain',
+    });
+    this.id = this.connection.id;
+    this.log = opts.log.child({ freeswitch: this.id });
+    this.conferenceProfile = opts.conferenceProfile ?? 'default';
+    this.reconcileAgainMs = opts.reconcileAgainMs ?? 2000;
+    this.connection.onEvent((e) => this.onEvent(e));
+    this.connection.onState((s) => {
+      if (s.up) {
+        this.emit({ type: 'switch.connected', switchId: this.id });
+        const reconcile = (): void => {
+          this.reconcile().catch((err: unknown) =>
+            this.log.warn({ err: (err as Error).message }, 'reconciliation failed'),
+          );
+        };
+        reconcile();
+        // Once more a little later: a channel that was hanging up while we reconnected is still
+        // listed by show channels for a moment, and its HANGUP_COMPLETE went to the dead socket
+        // (seen on FreeSWITCH 1.10.12).
+        clearTimeout(this.secondPass);
+        this.secondPass = setTimeout(() => this.connection.connected && reconcile(), this.reconcileAgainMs);
+        this.secondPass.unref?.();
+      } else {
+        this.failExecs(new SwitchError('DISCONNECTED', `FreeSWITCH ${this.id} connection lost`));
+        this.emit({ type: 'switch.disconnected', switchId: this.id, ...(s.error ? { error: s.error } : {}) });
+      }
+    });
+  }
+
+  start(): void {
+    this.connection.start();
+  }
+
+  stop(): Promise<void> {
+    clearTimeout(this.secondPass);
+    return this.connection.stop();
+  }
+
+  /** The calls this adapter tracks now (for tests and health). */
+  knownCalls(): CallInfo[] {
+    return [...this.calls.values()].map((s) => s.info);
+  }
+
+  on(listener: SwitchEventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: SwitchEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch (err) {
+        this.log.error({ err, event: event.type }, 'switch event listener threw');
+      }
+    }
+  }
+
+  // ---- events ------------------------------------------------------------------------------
+
+  private track(info: CallInfo): CallState {
+    const st: CallState = {
+      info,
+      chain: Promise.resolve(),
+      dtmf: 0,
+      breaks: 0,
+      members: new Map(),
+      joins: new Map(),
+    };
+    this.calls.set(info.callId, st);
+    return st;
+  }
+
+  private onEvent(e: EslEvent): void {
+    switch (e.name) {
+      case 'CHANNEL_EXECUTE_COMPLETE': {
+        if (this.execs.size === 0) return; // Application-UUID is the last header: skip the scan
+        const appId = e.get('Application-UUID');
+        const exec = appId ? this.execs.get(appId) : undefined;
+        if (exec && appId) {
+          this.execs.delete(appId);
+          exec.resolve(e);
+        }
+        return;
+      }
+      case 'CHANNEL_PARK': {
+        const callId = e.get('Unique-ID');
+        if (!callId || this.calls.has(callId)) return; // a re-park (after a transfer or a kick) of a call we hold
+        // An outbound leg we did not place is another gateway instance's (or another program's).
+        if (e.get('Call-Direction') === 'outbound' && !this.originated.has(callId)) return;
+        // The entry variables sit among ~50 others: read them in one pass, the rest by name.
+        const vars = e.withPrefix('variable_hotline_');
+        const info = callInfoFromEvent(
+          (h) => (h.startsWith('variable_hotline_') ? vars[h] : e.get(h)),
+          this.id,
+        );
+        this.track(info);
+        if (this.originated.has(callId)) return;
+        this.emit({ type: 'call.arrived', call: info });
+        return;
+      }
+      case 'CHANNEL_ANSWER': {
+        const st = this.calls.get(e.get('Unique-ID') ?? '');
+        if (!st || st.info.answered) return;
+        st.info.answered = true;
+        this.emit({ type: 'call.answered', callId: st.info.callId });
+        return;
+      }
+      case 'DTMF': {
+        const st = this.calls.get(e.get('Unique-ID') ?? '');
+        const digit = e.get('DTMF-Digit');
+        if (!st || !digit) return;
+        st.dtmf++;
+        this.emit({ type: 'dtmf', callId: st.info.callId, digit });
+        return;
+      }
+      case 'CHANNEL_BRIDGE':
+      case 'CHANNEL_UNBRIDGE': {
+        const a = e.get('Bridge-A-Unique-ID');
+        const b = e.get('Bridge-B-Unique-ID');
+        if (!a || !b) return;
+        for (const [self, other] of [
+          [a, b],
+          [b, a],
+        ] as const) {
+          if (!this.calls.has(self)) continue;
+          this.emit(
+            e.name === 'CHANNEL_BRIDGE'
+              ? { type: 'call.bridged', callId: self, otherCallId: other }
+              : { type: 'call.unbridged', callId: self, otherCallId: other },
+          );
+        }
+        return;
+      }
+      case 'RECORD_STOP': {
+        const callId = e.get('Unique-ID');
+        const path = e.get('Record-File-Path');
+        if (callId && path && this.calls.has(callId)) this.emit({ type: 'recording.finished', callId, path });
+        return;
+      }
+      case 'CHANNEL_HANGUP_COMPLETE': {
+        const callId = e.get('Unique-ID') ?? '';
+        if (!this.calls.has(callId)) return;
+        this.ended(
+          callId,
+          e.get('Hangup-Cause') ?? e.get('variable_hangup_cause') ?? 'NORMAL_CLEARING',
+          usecIso(e.get('Event-Date-Timestamp')),
+        );
+        return;
+      }
+      case 'CUSTOM': {
+        if (e.get('Event-Subclass') !== 'conference::maintenance') return;
+        const action = e.get('Action');
+        const st = this.calls.get(e.get('Unique-ID') ?? '');
+        const conference = e.get('Conference-Name');
+        if (!st || !conference) return;
+        if (action === 'add-member') {
+          st.members.set(conference, e.get('Member-ID') ?? '');
+          st.joins.get(conference)?.resolve();
+          st.joins.delete(conference);
+          this.emit({ type: 'conference.joined', callId: st.info.callId, conference });
+        } else if (action === 'del-member') {
+          st.members.delete(conference);
+          this.emit({ type: 'conference.left', callId: st.info.callId, conference });
+        }
+        return;
+      }
+    }
+  }
+
+  private ended(callId: CallId, cause: HangupCause, at: string): void {
+    const st = this.calls.get(callId);
+    if (!st) return;
+    this.calls.delete(callId);
+    this.originated.delete(callId);
+    // Apps queued behind the one running never report completion once the channel is gone.
+    for (const [appId, exec] of this.execs) {
+      if (exec.callId !== callId) continue;
+      this.execs.delete(appId);
+      exec.resolve(null);
+    }
+    for (const join of st.joins.values())
+      join.reject(new SwitchError('NO_SUCH_CALL', `call ${callId} hung up`));
+    this.emit({ type: 'call.hungup', callId, cause, at });
+  }
+
+  private failExecs(err: SwitchError): void {
+    for (const [appId, exec] of this.execs) {
+      this.execs.delete(appId);
+      exec.reject(err);
+    }
+    for (const st of this.calls.values()) {
+      for (const join of st.joins.values()) join.reject(err);
+      st.joins.clear();
+    }
+  }
+
+  /**
+   * After (re)connecting: calls we knew that FreeSWITCH no longer has ended while we were away;
+   * parked inbound calls we did not know (they parked while no socket was up) are taken over.
+   */
+  async reconcile(): Promise<void> {
+    // Only calls known before the snapshot was asked for can be judged by it: a leg originated
+    // meanwhile is not in it yet and is not gone.
+    const before = new Set(this.calls.keys());
+    // A channel in its hang-up states is listed a little longer but is gone for us.
+    const rows = (await this.showChannels()).filter((r) => !HANGING_UP.has(r.state ?? ''));
+    const live = new Map(rows.map((r) => [r.uuid, r]));
+    for (const [callId, st] of [...this.calls]) {
+      if (!before.has(callId)) continue;
+      const row = live.get(callId);
+      if (!row) {
+        this.ended(callId, GONE_WHILE_DISCONNECTED, new Date().toISOString());
+      } else if (!st.info.answered && callInfoFromRow(row, this.id).answered) {
+        st.info.answered = true;
+        this.emit({ type: 'call.answered', callId });
+      }
+    }
+    for (const row of rows) {
+      if (this.calls.has(row.uuid) || this.originated.has(row.uuid)) continue;
+      if (row.direction !== 'inbound' || row.application !== 'park') continue;
+      const info = await this.describe(row);
+      if (this.calls.has(row.uuid)) continue; // its CHANNEL_PARK came in meanwhile
+      this.track(info);
+      this.log.info({ callId: info.callId }, 'took over a parked call found by reconciliation');
+      this.emit({ type: 'call.arrived', call: info });
+    }
+  }
+
+  private async describe(row: ChannelRow): Promise<CallInfo> {
+    try {
+      const dump = await this.connection.bgapi(`uuid_dump ${row.uuid} json`, 10_000);
+      const vars = JSON.parse(dump) as Record<string, string>;
+      const info = callInfoFromEvent((h) => (typeof vars[h] === 'string' ? vars[h] : undefined), this.id);
+      if (info.callId === row.uuid) return info;
+    } catch (err) {
+      this.log.warn(
+        { callId: row.uuid, err: (err as Error).message },
+        'uuid_dump failed; entry taken from show channels',
+      );
+    }
+    return callInfoFromRow(row, this.id);
+  }
+
+  private async showChannels(): Promise<ChannelRow[]> {
+    const body = await this.connection.bgapi('show channels as json', 30_000);
+    let parsed: { rows?: ChannelRow[] };
+    try {
+      parsed = JSON.parse(body) as { rows?: ChannelRow[] };
+    } catch {
+      throw new SwitchError('COMMAND_FAILED', `show channels: ${body.slice(0, 80)}`);
+    }
+    // FreeSWITCH omits `rows` when there are none: {"row_count": 0}.
+    return Array.isArray(parsed.rows) ? parsed.rows : [];
+  }
+
+  // ---- commands ----------------------------------------------------------------------------
+
+  private inOrder<T>(callId: CallId, step: () => Promise<T>): Promise<T> {
+    const st = this.calls.get(callId);
+    if (!st) return step();
+    const run = st.chain.then(step, step);
+    st.chain = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  /** A bgapi whose output must start with +OK (the FreeSWITCH convention). */
+  private async api(callId: CallId, command: string): Promise<string> {
+    const body = await this.inOrder(callId, () => this.connection.bgapi(command));
+    if (!body.startsWith('+OK')) throw failure(body, command.split(' ')[0]!);
+    return body;
+  }
+
+  /** Writes an execute in this call's order; resolves with its CHANNEL_EXECUTE_COMPLETE (null: hung up first). */
+  private execute(
+    callId: CallId,
+    app: string,
+    arg?: string,
+  ): { written: Promise<void>; done: Promise<EslEvent | null> } {
+    const appId = randomUUID();
+    const done = new Promise<EslEvent | null>((resolve, reject) =>
+      this.execs.set(appId, { callId, resolve, reject }),
+    );
+    done.catch(() => undefined);
+    const written = this.inOrder(callId, async () => {
+      try {
+        const reply = await this.connection.send(`sendmsg ${callId}`, {
+          'call-command': 'execute',
+          'execute-app-name': app,
+          ...(arg ? { 'execute-app-arg': arg } : {}),
+          'Event-UUID': appId,
+        });
+        const text = reply.headers['Reply-Text'] ?? '';
+        if (!text.startsWith('+OK')) throw failure(text, app);
+      } catch (err) {
+        this.execs.delete(appId);
+        throw err;
+      }
+    });
+    return { written, done };
+  }
+
+  private async run(callId: CallId, app: string, arg?: string): Promise<EslEvent | null> {
+    const { written, done } = this.execute(callId, app, arg);
+    await written;
+    return done;
+  }
+
+  async answer(callId: CallId): Promise<void> {
+    const done = await this.run(callId, 'answer');
+    if (!done) throw new SwitchError('NO_SUCH_CALL', `call ${callId} hung up before it was answered`);
+  }
+
+  async play(callId: CallId, media: string): Promise<{ interrupted: boolean }> {
+    const breaks = this.calls.get(callId)?.breaks ?? 0;
+    const done = await this.run(callId, 'playback', token(media, 'media'));
+    // A hang-up completes the running app too; the completion then says Answer-State: hangup.
+    if (!done || done.get('Answer-State') === 'hangup') return { interrupted: true };
+    return { interrupted: (this.calls.get(callId)?.breaks ?? 0) !== breaks };
+  }
+
+  async stopPlayback(callId: CallId): Promise<void> {
+    const st = this.calls.get(callId);
+    if (st) st.breaks++;
+    await this.api(callId, `uuid_break ${callId} all`);
+  }
+
+  async collectDigits(callId: CallId, r: CollectDigitsRequest): Promise<CollectDigitsResult> {
+    // A fresh variable per request: FreeSWITCH leaves the previous run's result on the channel
+    // and does not clear it on a timeout, so a reused name would return stale digits.
+    const variable = `hg_digits_${++this.digitsVar}`;
+    const pattern = r.pattern ?? '^[0-9*#]+$';
+    const arg = [
+      r.min,
+      r.max,
+      r.tries ?? 1,
+      r.timeoutMs,
+      token(r.terminators ?? '#', 'terminators'),
+      token(r.media, 'media'),
+      token(r.invalidMedia ?? 'silence_stream://250', 'invalidMedia'),
+      variable,
+      token(pattern, 'pattern'),
+      r.interDigitTimeoutMs ?? r.timeoutMs,
+    ].join(' ');
+    const dtmfBefore = this.calls.get(callId)?.dtmf ?? 0;
+    const done = await this.run(callId, 'play_and_get_digits', arg);
+    if (!done || done.get('Answer-State') === 'hangup') return { digits: '', outcome: 'hangup' };
+    const digits = done.get(`variable_${variable}`);
+    if (digits) return { digits, outcome: 'ok' };
+    // No result: keys were pressed but never matched (invalid), or none came (timeout).
+    const pressed = (this.calls.get(callId)?.dtmf ?? 0) > dtmfBefore;
+    return { digits: '', outcome: pressed ? 'invalid' : 'timeout' };
+  }
+
+  async hold(callId: CallId, musicMedia?: string): Promise<void> {
+    // The caller is parked, not bridged: music loops until uuid_break (unhold) or a bridge.
+    const { written, done } = this.execute(
+      callId,
+      'endless_playback',
+      token(musicMedia ?? 'local_stream://moh', 'media'),
+    );
+    void done.catch(() => undefined);
+    await written;
+  }
+
+  async unhold(callId: CallId): Promise<void> {
+    await this.api(callId, `uuid_break ${callId} all`);
+  }
+
+  async bridge(callId: CallId, otherCallId: CallId): Promise<void> {
+    await this.api(callId, `uuid_bridge ${callId} ${otherCallId}`);
+  }
+
+  async startRecording(callId: CallId, path: string): Promise<void> {
+    // Stereo (caller and centre on their own channels), and kept across transfers: without the
+    // follow_* variables a recording stops at a transfer (seed 002 art. 18: every call recorded).
+    await this.api(
+      callId,
+      `uuid_setvar_multi ${callId} RECORD_STEREO=true;recording_follow_transfer=true;recording_follow_attxfer=true`,
+    );
+    await this.api(callId, `uuid_record ${callId} start ${token(path, 'path')}`);
+  }
+
+  async stopRecording(callId: CallId, path: string): Promise<void> {
+    await this.api(callId, `uuid_record ${callId} stop ${token(path, 'path')}`);
+  }
+
+  async conferenceJoin(callId: CallId, conference: string, flags?: string[]): Promise<void> {
+    const st = this.calls.get(callId);
+    if (!st) throw new SwitchError('NO_SUCH_CALL', `call ${callId} is not known`);
+    const name = token(conference, 'conference');
+    const joined = new Promise<void>((resolve, reject) => st.joins.set(name, { resolve, reject }));
+    joined.catch(() => undefined);
+    const f = flags?.length ? `+flags{${flags.map((x) => token(x, 'flag')).join('|')}}` : '';
+    const { written, done } = this.execute(callId, 'conference', `${name}@${this.conferenceProfile}${f}`);
+    // The app only completes when the member leaves; a completion before add-member is a failure.
+    void done.then(
+      () => st.joins.get(name)?.reject(new SwitchError('COMMAND_FAILED', `conference ${name}: not joined`)),
+      () => undefined,
+    );
+    try {
+      await written;
+    } catch (err) {
+      st.joins.delete(name);
+      throw err;
+    }
+    await joined;
+  }
+
+  async conferenceLeave(callId: CallId, conference: string): Promise<void> {
+    const member = this.calls.get(callId)?.members.get(conference);
+    if (!member) throw new SwitchError('NO_SUCH_CALL', `call ${callId} is not in conference ${conference}`);
+    // A kicked member goes back to park and stays up (seen on FreeSWITCH 1.10.12).
+    await this.api(callId, `conference ${token(conference, 'conference')} kick ${member}`);
+  }
+
+  async originate(
+    req: OriginateRequest,
+  ): Promise<{ callId?: CallId; outcome: OriginateOutcome; cause?: string }> {
+    const callId = randomUUID();
+    const vars: Record<string, string> = {
+      ...req.variables,
+      origination_uuid: callId,
+      origination_caller_id_number: req.callerIdNumber,
+      originate_timeout: String(req.timeoutSec),
+      ...(req.callerIdName ? { origination_caller_id_name: req.callerIdName } : {}),
+    };
+    const prefix = Object.entries(vars)
+      .map(([k, v]) => `${token(k, 'variable name')}=${channelVar(v)}`)
+      .join(',');
+    const command = `originate {${prefix}}${dialString(req.endpoint)} &park()`;
+    this.originated.add(callId);
+    this.track({
+      callId,
+      switchId: this.id,
+      direction: 'outbound',
+      caller: req.callerIdNumber,
+      dialled:
+        req.endpoint.kind === 'gateway'
+          ? req.endpoint.number
+          : req.endpoint.kind === 'user'
+            ? req.endpoint.user
+            : req.endpoint.uri,
+      entry: { kind: 'other' },
+      answered: false,
+      createdAt: new Date().toISOString(),
+    });
+    let body: string;
+    try {
+      body = await this.connection.bgapi(command, req.timeoutSec * 1000 + 30_000);
+    } catch (err) {
+      this.calls.delete(callId);
+      this.originated.delete(callId);
+      throw err;
+    }
+    if (body.startsWith('+OK')) {
+      const st = this.calls.get(callId);
+      if (st) st.info.answered = true;
+      return { callId, outcome: 'answered' };
+    }
+    this.calls.delete(callId);
+    this.originated.delete(callId);
+    const cause = body.replace(/^-ERR\s*/, '').trim();
+    return { outcome: ORIGINATE_OUTCOMES[cause] ?? 'failed', cause };
+  }
+
+  async transfer(callId: CallId, endpoint: Endpoint): Promise<void> {
+    await this.api(callId, `uuid_transfer ${callId} bridge:${dialString(endpoint)} inline`);
+  }
+
+  async hangup(callId: CallId, cause: HangupCause = 'NORMAL_CLEARING'): Promise<void> {
+    await this.api(callId, `uuid_kill ${callId} ${token(cause, 'cause')}`);
+  }
+
+  async liveCalls(): Promise<CallInfo[]> {
+    const rows = await this.showChannels();
+    return rows.map((row) => this.calls.get(row.uuid)?.info ?? callInfoFromRow(row, this.id));
+  }
+}

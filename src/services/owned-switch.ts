@@ -1,0 +1,221 @@
+import type { Logger } from '../log/logger.js';
+import type { CallOwnership } from '../core/ports/call-ownership.js';
+import type {
+  CallId,
+  CallInfo,
+  CollectDigitsRequest,
+  Endpoint,
+  HangupCause,
+  OriginateRequest,
+  Switch,
+  SwitchEvent,
+  SwitchEventListener,
+} from '../core/ports/switch.js';
+
+export interface OwnedSwitchOptions {
+  /** How often leases are renewed and lapsed calls looked for (a third of the lease). */
+  renewEveryMs: number;
+  log: Logger;
+}
+
+function callOf(event: SwitchEvent): CallId | undefined {
+  switch (event.type) {
+    case 'call.arrived':
+      return event.call.callId;
+    case 'switch.connected':
+    case 'switch.disconnected':
+      return undefined;
+    default:
+      return event.callId;
+  }
+}
+
+/**
+ * A Switch that passes on only the calls this instance owns. Every instance watching a FreeSWITCH
+ * sees every call arrive; each races to claim it in Redis, the winner drives it and the others
+ * keep it under watch. When the owner's lease lapses (it died), a watcher claims the call, checks
+ * with the switch that it is still live, and takes it over as an arrival of its own.
+ * Commands pass straight through (routing an agent's command to the owner comes with the ACD).
+ */
+export class OwnedSwitch implements Switch {
+  readonly id: string;
+  private readonly listeners = new Set<SwitchEventListener>();
+  private readonly owned = new Set<CallId>();
+  private readonly watched = new Map<CallId, CallInfo>();
+  /** Events of a call that came while its claim was still in flight, replayed once it is ours. */
+  private readonly claiming = new Map<CallId, SwitchEvent[]>();
+  private timer: NodeJS.Timeout | undefined;
+  private ticking = false;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly inner: Switch,
+    private readonly ownership: CallOwnership,
+    private readonly opts: OwnedSwitchOptions,
+  ) {
+    this.id = inner.id;
+    this.unsubscribe = inner.on((e) => this.onEvent(e));
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), this.opts.renewEveryMs);
+    this.timer.unref?.();
+  }
+
+  /** Stops renewing; the leases lapse and other instances take the calls over. */
+  stop(): void {
+    clearInterval(this.timer);
+    this.unsubscribe();
+  }
+
+  ownedCalls(): CallId[] {
+    return [...this.owned];
+  }
+
+  on(listener: SwitchEventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: SwitchEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch (err) {
+        this.opts.log.error({ err, event: event.type }, 'switch event listener threw');
+      }
+    }
+  }
+
+  private onEvent(event: SwitchEvent): void {
+    const callId = callOf(event);
+    if (callId === undefined) {
+      this.emit(event);
+      return;
+    }
+    if (event.type === 'call.arrived') {
+      this.claiming.set(callId, []);
+      this.ownership.claim(callId).then(
+        (mine) => {
+          const held = this.claiming.get(callId) ?? [];
+          this.claiming.delete(callId);
+          if (!mine) {
+            if (!held.some((e) => e.type === 'call.hungup')) this.watched.set(callId, event.call);
+            return;
+          }
+          this.owned.add(callId);
+          this.emit(event);
+          for (const e of held) this.onEvent(e);
+        },
+        (err: unknown) => {
+          // Redis unreachable: nobody can be sure of owning it; the lease sweep retries.
+          this.claiming.delete(callId);
+          this.watched.set(callId, event.call);
+          this.opts.log.warn({ callId, err: (err as Error).message }, 'could not claim call');
+        },
+      );
+      return;
+    }
+    const held = this.claiming.get(callId);
+    if (held) {
+      held.push(event);
+      return;
+    }
+    if (event.type === 'call.hungup') {
+      this.watched.delete(callId);
+      if (this.owned.delete(callId)) {
+        this.emit(event);
+        this.ownership.release(callId).catch(() => undefined); // the lease lapses anyway
+      }
+      return;
+    }
+    if (this.owned.has(callId)) this.emit(event);
+  }
+
+  /** Renews our leases, then claims watched calls whose owner's lease lapsed. */
+  async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      const lost = await this.ownership.renew([...this.owned]);
+      for (const callId of lost) {
+        this.owned.delete(callId);
+        this.opts.log.warn({ callId }, 'lost the lease of a call; another instance drives it now');
+      }
+      const candidates: CallInfo[] = [];
+      for (const [callId, info] of this.watched) {
+        if (await this.ownership.claim(callId)) candidates.push(info);
+      }
+      if (candidates.length === 0) return;
+      // Reconcile with the switch before driving: the call may have ended unseen.
+      const live = new Map((await this.inner.liveCalls()).map((c) => [c.callId, c]));
+      for (const info of candidates) {
+        this.watched.delete(info.callId);
+        const now = live.get(info.callId);
+        if (!now) {
+          await this.ownership.release(info.callId);
+          continue;
+        }
+        this.owned.add(info.callId);
+        this.opts.log.info(
+          { callId: info.callId },
+          'took over a call whose owner stopped renewing its lease',
+        );
+        this.emit({ type: 'call.arrived', call: { ...info, answered: now.answered } });
+      }
+    } catch (err) {
+      this.opts.log.warn({ err: (err as Error).message }, 'call lease sweep failed');
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  answer(callId: CallId): Promise<void> {
+    return this.inner.answer(callId);
+  }
+  play(callId: CallId, media: string): Promise<{ interrupted: boolean }> {
+    return this.inner.play(callId, media);
+  }
+  stopPlayback(callId: CallId): Promise<void> {
+    return this.inner.stopPlayback(callId);
+  }
+  collectDigits(callId: CallId, request: CollectDigitsRequest): ReturnType<Switch['collectDigits']> {
+    return this.inner.collectDigits(callId, request);
+  }
+  hold(callId: CallId, musicMedia?: string): Promise<void> {
+    return this.inner.hold(callId, musicMedia);
+  }
+  unhold(callId: CallId): Promise<void> {
+    return this.inner.unhold(callId);
+  }
+  bridge(callId: CallId, otherCallId: CallId): Promise<void> {
+    return this.inner.bridge(callId, otherCallId);
+  }
+  startRecording(callId: CallId, path: string): Promise<void> {
+    return this.inner.startRecording(callId, path);
+  }
+  stopRecording(callId: CallId, path: string): Promise<void> {
+    return this.inner.stopRecording(callId, path);
+  }
+  conferenceJoin(callId: CallId, conference: string, flags?: string[]): Promise<void> {
+    return this.inner.conferenceJoin(callId, conference, flags);
+  }
+  conferenceLeave(callId: CallId, conference: string): Promise<void> {
+    return this.inner.conferenceLeave(callId, conference);
+  }
+  async originate(request: OriginateRequest): ReturnType<Switch['originate']> {
+    const result = await this.inner.originate(request);
+    // A leg this instance placed is this instance's to drive.
+    if (result.callId && (await this.ownership.claim(result.callId))) this.owned.add(result.callId);
+    return result;
+  }
+  transfer(callId: CallId, endpoint: Endpoint): Promise<void> {
+    return this.inner.transfer(callId, endpoint);
+  }
+  hangup(callId: CallId, cause?: HangupCause): Promise<void> {
+    return this.inner.hangup(callId, cause);
+  }
+  liveCalls(): Promise<CallInfo[]> {
+    return this.inner.liveCalls();
+  }
+}

@@ -1,0 +1,32 @@
+// The ESL double in a process of its own for the concurrent-calls benchmark (esl.bench.ts):
+// it listens, reports its port, then parks the calls it is asked for, spread over a time span;
+// each caller keys "1" when the digit prompt has played.
+import { EslDouble } from '../doubles/esl-double.js';
+
+const fs = new EslDouble();
+const port = await fs.listen();
+process.send!({ port });
+process.on('message', (m: { place: number; overMs: number; mediaMs: number }) => {
+  if (!m.place) return;
+  fs.mediaMs = m.mediaMs;
+  const every = m.overMs / m.place;
+  let placed = 0;
+  const start = Date.now();
+  const tick = (): void => {
+    const due = Math.min(m.place, Math.floor((Date.now() - start) / every) + 1);
+    while (placed < due) {
+      const uuid = fs.placeCall({
+        caller: `1390000${String(placed).padStart(4, '0')}`,
+        variables: { hotline_entry: 'citizen' },
+      });
+      fs.scriptDigits(uuid, '1');
+      placed++;
+    }
+    if (placed < m.place) setTimeout(tick, 5);
+  };
+  tick();
+});
+process.on('message', (m: { report?: boolean }) => {
+  if (m.report) process.send!({ cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000 });
+});
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RedisKeys } from '../../../src/adapters/redis/keys.js';
+import { RedisCallOwnership } from '../../../src/adapters/redis/redis-call-ownership.js';
+import { FreeSwitchSwitch } from '../../../src/adapters/freeswitch/freeswitch-switch.js';
+import { OwnedSwitch } from '../../../src/services/owned-switch.js';
+import type { SwitchEvent } from '../../../src/core/ports/switch.js';
+import { startRedis, type TestRedis } from '../../helpers/redis-server.js';
+import { silentLogger } from '../../helpers/logger.js';
+import { EslDouble } from '../../doubles/esl-double.js';
+
+let redis: TestRedis;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis.stop();
+});
+
+async function until(check: () => boolean, timeoutMs = 3000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await sleep(10);
+  }
+}
+
+describe('call ownership in Redis', () => {
+  it('gives each call to exactly one of two instances claiming it at the same moment', async () => {
+    const keys = new RedisKeys('race1:');
+    const a = new RedisCallOwnership(redis.client(), keys, 'gw-a', 10_000);
+    const b = new RedisCallOwnership(redis.client(), keys, 'gw-b', 10_000);
+    const ids = Array.from({ length: 200 }, (_, i) => `call-${i}`);
+    const [wonA, wonB] = await Promise.all([
+      Promise.all(ids.map((id) => a.claim(id))),
+      Promise.all(ids.map((id) => b.claim(id))),
+    ]);
+    for (let i = 0; i < ids.length; i++) expect(wonA[i] !== wonB[i]).toBe(true);
+    expect(wonA.filter(Boolean).length + wonB.filter(Boolean).length).toBe(200);
+    const first = ids[wonA.indexOf(true)] ?? ids[0]!;
+    expect(await a.owner(first)).toBe(wonA.includes(true) ? 'gw-a' : 'gw-b');
+    // Claiming again is idempotent for the owner and refused to the other.
+    const ownerOf0 = wonA[0] ? a : b;
+    const otherOf0 = wonA[0] ? b : a;
+    expect(await ownerOf0.claim('call-0')).toBe(true);
+    expect(await otherOf0.claim('call-0')).toBe(false);
+  });
+
+  it('renews only for the owner, and lets another instance take a call once the lease lapses', async () => {
+    const keys = new RedisKeys('race2:');
+    const a = new RedisCallOwnership(redis.client(), keys, 'gw-a', 500);
+    const b = new RedisCallOwnership(redis.client(), keys, 'gw-b', 500);
+    expect(await a.claim('c1')).toBe(true);
+    expect(await b.renew(['c1'])).toEqual(['c1']);
+    await sleep(300);
+    expect(await a.renew(['c1'])).toEqual([]);
+    await sleep(300);
+    expect(await b.claim('c1')).toBe(false); // renewed 300 ms ago, 600 ms after the claim: still a's
+    await sleep(500);
+    expect(await b.claim('c1')).toBe(true); // a stopped renewing
+    expect(await a.renew(['c1'])).toEqual(['c1']);
+    await a.release('c1'); // not a's any more: no effect
+    expect(await b.owner('c1')).toBe('gw-b');
+    await b.release('c1');
+    expect(await b.owner('c1')).toBeUndefined();
+  });
+});
+
+describe('two gateway instances on one FreeSWITCH (ESL double)', () => {
+  it('drive every call exactly once, and the survivor takes over the calls of an instance that died', async () => {
+    const fs = new EslDouble({ mediaMs: 5 });
+    const port = await fs.listen();
+    const keys = new RedisKeys('race3:');
+    const leaseMs = 600;
+    const make = (name: string): { sw: FreeSwitchSwitch; owned: OwnedSwitch; events: SwitchEvent[] } => {
+      const sw = new FreeSwitchSwitch({
+        server: { host: '127.0.0.1', port, password: 'ClueCon' },
+        log: silentLogger(),
+      });
+      const owned = new OwnedSwitch(sw, new RedisCallOwnership(redis.client(), keys, name, leaseMs), {
+        renewEveryMs: leaseMs / 3,
+        log: silentLogger(),
+      });
+      const events: SwitchEvent[] = [];
+      owned.on((e) => events.push(e));
+      sw.start();
+      owned.start();
+      return { sw, owned, events };
+    };
+    const a = make('gw-a');
+    const b = make('gw-b');
+    await until(() => fs.connectedClients === 2);
+    await sleep(50); // both have reconciled their (empty) view
+
+    const calls = Array.from({ length: 30 }, (_, i) =>
+      fs.placeCall({ caller: `1380000${String(i).padStart(4, '0')}` }),
+    );
+    const arrivals = (s: { events: SwitchEvent[] }): string[] =>
+      s.events.flatMap((e) => (e.type === 'call.arrived' ? [e.call.callId] : []));
+    await until(() => arrivals(a).length + arrivals(b).length === 30);
+    await sleep(50);
+    expect([...arrivals(a), ...arrivals(b)].sort()).toEqual([...calls].sort());
+
+    // Only the owner hears a call's later events.
+    const one = calls[0]!;
+    const ownerOfOne = arrivals(a).includes(one) ? a : b;
+    const otherOfOne = ownerOfOne === a ? b : a;
+    fs.pressDigits(one, '5');
+    await until(() => ownerOfOne.events.some((e) => e.type === 'dtmf' && e.callId === one));
+    expect(otherOfOne.events.some((e) => e.type === 'dtmf' && e.callId === one)).toBe(false);
+
+    // One instance dies (the one holding more calls): no more renewals, no more socket.
+    // One of its calls ends meanwhile.
+    const [dead, survivor] = arrivals(a).length >= arrivals(b).length ? [a, b] : [b, a];
+    const deadCalls = arrivals(dead);
+    dead.owned.stop();
+    await dead.sw.stop();
+    const endedMeanwhile = deadCalls[0]!;
+    fs.hangup(endedMeanwhile);
+    const before = arrivals(survivor).length;
+    await until(() => arrivals(survivor).length === before + deadCalls.length - 1, 3000);
+    expect(arrivals(survivor).slice(before).sort()).toEqual(
+      deadCalls.filter((c) => c !== endedMeanwhile).sort(),
+    );
+    expect(survivor.owned.ownedCalls().sort()).toEqual(calls.filter((c) => c !== endedMeanwhile).sort());
+
+    // The survivor now drives a taken-over call.
+    const taken = deadCalls.find((c) => c !== endedMeanwhile)!;
+    await survivor.owned.answer(taken);
+    await until(() => survivor.events.some((e) => e.type === 'call.answered' && e.callId === taken));
+
+    survivor.owned.stop();
+    await survivor.sw.stop();
+    await fs.close();
+  });
+});

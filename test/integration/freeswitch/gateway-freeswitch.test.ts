@@ -1,0 +1,67 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGateway, type RunningGateway } from '../../../src/app/gateway.js';
+import { loadConfig } from '../../../src/config/load.js';
+import { freePort } from '../../../src/adapters/redis/embedded-redis.js';
+import type { SwitchEvent } from '../../../src/core/ports/switch.js';
+import { startRedis, type TestRedis } from '../../helpers/redis-server.js';
+import { silentLogger } from '../../helpers/logger.js';
+import { EslDouble } from '../../doubles/esl-double.js';
+
+describe('gateway with HOTLINE_FS_ESL set', () => {
+  let redis: TestRedis;
+  let fs: EslDouble;
+  let gw: RunningGateway;
+  let dir: string;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    fs = new EslDouble({ password: 'hotline-test', mediaMs: 5 });
+    const port = await fs.listen();
+    dir = mkdtempSync(join(tmpdir(), 'hg-gw-fs-'));
+    const { config } = loadConfig({
+      HOTLINE_REDIS_URL: redis.url,
+      HOTLINE_HTTP_PORT: String(await freePort()),
+      HOTLINE_DATA_DIR: dir,
+      HOTLINE_LOG_LEVEL: 'silent',
+      HOTLINE_FS_ESL: `127.0.0.1:${port}`,
+      HOTLINE_FS_PASSWORD: 'hotline-test',
+    });
+    gw = await startGateway(config, silentLogger());
+  });
+
+  afterAll(async () => {
+    await gw?.stop();
+    await fs.close();
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('drives the configured FreeSWITCH, owns its calls in Redis and reports the link in /healthz', async () => {
+    expect(gw.freeswitch).toBeDefined();
+    const sw = gw.freeswitch!.switches[0]!;
+    const events: SwitchEvent[] = [];
+    sw.on((e) => events.push(e));
+    for (let i = 0; i < 100 && fs.connectedClients === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    const uuid = fs.placeCall({
+      caller: '13800138000',
+      variables: { hotline_entry: 'emergency-transfer', hotline_from_line: '119' },
+    });
+    for (let i = 0; i < 100 && !events.some((e) => e.type === 'call.arrived'); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    const arrived = events.find((e) => e.type === 'call.arrived');
+    expect(arrived).toMatchObject({
+      call: { callId: uuid, entry: { kind: 'emergency-transfer', fromLine: '119' } },
+    });
+    expect(await redis.client().get(`hg:call:owner:${uuid}`)).toBe(gw.freeswitch!.instanceId);
+
+    const res = await gw.http.inject({ method: 'GET', url: '/healthz' });
+    const body = res.json() as {
+      checks: Record<string, { ok: boolean; servers: { connected: boolean; calls: number }[] }>;
+    };
+    expect(body.checks.freeswitch).toMatchObject({ ok: true, servers: [{ connected: true, calls: 1 }] });
+    await sw.hangup(uuid);
+  });
+});
