@@ -4,6 +4,9 @@
 // DTMF, play_and_get_digits, record, bridge, originate, conference, hang-up, bgapi jobs.
 
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { renderCallWav } from '../../src/adapters/simulated/wav.js';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { encodeEslValue } from '../../src/adapters/freeswitch/esl-parser.js';
 
@@ -45,6 +48,8 @@ export interface EslDoubleOptions {
   mediaMs?: number;
   /** How an originate to a dial string ends: 'answer' or a hang-up cause (USER_BUSY …). */
   originate?: (dialString: string) => string;
+  /** Write a WAV file where a recording stops, as FreeSWITCH does (off: events only). */
+  writeRecordings?: boolean;
 }
 
 interface Client {
@@ -89,12 +94,14 @@ export class EslDouble {
   readonly password: string;
   mediaMs: number;
   originateOutcome: (dial: string) => string;
+  readonly writeRecordings: boolean;
   port = 0;
 
   constructor(opts: EslDoubleOptions = {}) {
     this.password = opts.password ?? 'ClueCon';
     this.mediaMs = opts.mediaMs ?? 20;
     this.originateOutcome = opts.originate ?? (() => 'answer');
+    this.writeRecordings = opts.writeRecordings ?? false;
   }
 
   async listen(port = 0): Promise<number> {
@@ -739,6 +746,10 @@ export class EslDouble {
 
   private stopRecord(ch: DoubleChannel, path: string): void {
     if (!ch.recordings.delete(path)) return;
+    if (this.writeRecordings) {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, renderCallWav(2500, []));
+    }
     ch.vars.set('record_seconds', '2');
     ch.vars.set('record_ms', '2500');
     ch.vars.set('record_completion_cause', 'success-silence');
