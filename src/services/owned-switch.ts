@@ -11,6 +11,7 @@ import type {
   SwitchEvent,
   SwitchEventListener,
 } from '../core/ports/switch.js';
+import { SwitchListeners } from '../core/ports/switch.js';
 
 export interface OwnedSwitchOptions {
   /** How often leases are renewed and lapsed calls looked for (a third of the lease). */
@@ -39,7 +40,7 @@ function callOf(event: SwitchEvent): CallId | undefined {
  */
 export class OwnedSwitch implements Switch {
   readonly id: string;
-  private readonly listeners = new Set<SwitchEventListener>();
+  private readonly listeners: SwitchListeners;
   private readonly owned = new Set<CallId>();
   private readonly watched = new Map<CallId, CallInfo>();
   /** Events of a call that came while its claim was still in flight, replayed once it is ours. */
@@ -54,6 +55,7 @@ export class OwnedSwitch implements Switch {
     private readonly opts: OwnedSwitchOptions,
   ) {
     this.id = inner.id;
+    this.listeners = new SwitchListeners((err, event) => opts.log.error({ err, event: event.type }, 'switch event listener threw'));
     this.unsubscribe = inner.on((e) => this.onEvent(e));
   }
 
@@ -73,18 +75,11 @@ export class OwnedSwitch implements Switch {
   }
 
   on(listener: SwitchEventListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   private emit(event: SwitchEvent): void {
-    for (const l of this.listeners) {
-      try {
-        l(event);
-      } catch (err) {
-        this.opts.log.error({ err, event: event.type }, 'switch event listener threw');
-      }
-    }
+    this.listeners.emit(event);
   }
 
   private onEvent(event: SwitchEvent): void {

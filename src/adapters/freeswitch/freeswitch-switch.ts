@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../log/logger.js';
 import {
   SwitchError,
+  SwitchListeners,
   type CallId,
   type CallInfo,
   type CollectDigitsRequest,
@@ -131,7 +132,7 @@ export class FreeSwitchSwitch implements Switch {
   readonly id: string;
   readonly connection: EslConnection;
   private readonly log: Logger;
-  private readonly listeners = new Set<SwitchEventListener>();
+  private readonly listeners: SwitchListeners;
   private readonly calls = new Map<CallId, CallState>();
   private readonly execs = new Map<string, Exec>();
   /** Legs we originated: their park is ours, not an arrival. */
@@ -152,6 +153,7 @@ export class FreeSwitchSwitch implements Switch {
     });
     this.id = this.connection.id;
     this.log = opts.log.child({ freeswitch: this.id });
+    this.listeners = new SwitchListeners((err, event) => this.log.error({ err, event: event.type }, 'switch event listener threw'));
     this.conferenceProfile = opts.conferenceProfile ?? 'default';
     this.reconcileAgainMs = opts.reconcileAgainMs ?? 2000;
     this.connection.onEvent((e) => this.onEvent(e));
@@ -192,18 +194,11 @@ export class FreeSwitchSwitch implements Switch {
   }
 
   on(listener: SwitchEventListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   private emit(event: SwitchEvent): void {
-    for (const l of this.listeners) {
-      try {
-        l(event);
-      } catch (err) {
-        this.log.error({ err, event: event.type }, 'switch event listener threw');
-      }
-    }
+    this.listeners.emit(event);
   }
 
   // ---- events ------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   SwitchError,
+  SwitchListeners,
   type CallEntry,
   type CallId,
   type CallInfo,
@@ -134,13 +135,15 @@ export class VirtualCaller {
  */
 export class SimulatedSwitch implements Switch {
   readonly id: string;
-  private readonly listeners = new Set<SwitchEventListener>();
+  private readonly listeners: SwitchListeners;
   private readonly calls = new Map<CallId, SimCall>();
   private readonly endpoints = new Map<string, EndpointBehaviour>();
   private readonly writes = new Set<Promise<void>>();
 
   constructor(private readonly options: SimulatedSwitchOptions = {}) {
     this.id = options.id ?? 'simulated';
+    // No logger here: a listener that throws is reported on stderr and the others still run.
+    this.listeners = new SwitchListeners((err, event) => process.stderr.write(`simulated switch: listener threw on ${event.type}: ${String(err)}\n`));
   }
 
   // --- the virtual world ---
@@ -236,8 +239,7 @@ export class SimulatedSwitch implements Switch {
   // --- Switch ---
 
   on(listener: SwitchEventListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   async answer(callId: CallId): Promise<void> {
@@ -509,8 +511,6 @@ export class SimulatedSwitch implements Switch {
 
   private emit(event: SwitchEvent): void {
     // Asynchronous and in order, like events read off a socket.
-    queueMicrotask(() => {
-      for (const l of this.listeners) l(event);
-    });
+    queueMicrotask(() => this.listeners.emit(event));
   }
 }

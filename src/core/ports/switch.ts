@@ -141,3 +141,30 @@ export class SwitchError extends Error {
     this.name = 'SwitchError';
   }
 }
+
+/**
+ * The listeners of a Switch implementation: every event goes to every listener, and one that
+ * throws neither stops the others nor the switch (the error goes to onError).
+ */
+export class SwitchListeners {
+  private readonly listeners = new Set<SwitchEventListener>();
+
+  constructor(private readonly onError: (err: unknown, event: SwitchEvent) => void) {}
+
+  add(listener: SwitchEventListener): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  emit(event: SwitchEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch (err) {
+        this.onError(err, event);
+      }
+    }
+  }
+}
