@@ -7,7 +7,7 @@
 //   (HMAC-SHA1 over "POST&%2F&" + percent-encoded sorted query, key = AccessKeySecret + "&").
 import { createHmac, randomUUID } from 'node:crypto';
 import { invalidField } from '../../core/errors.js';
-import type { SmsAck, SmsProvider, SmsSendResult, SmsUplink } from '../../core/ports/sms-provider.js';
+import { SMS_TEMPLATE_OF, type SmsAck, type SmsProvider, type SmsSendResult, type SmsTemplates, type SmsUplink } from '../../core/ports/sms-provider.js';
 import { chinaLocalTimeToIso, postToProvider } from './http-send.js';
 
 export interface AliyunSmsOptions {
@@ -16,7 +16,7 @@ export interface AliyunSmsOptions {
   accessKeySecret: string;
   regionId: string;
   signName: string;
-  templates: Record<'accepted' | 'emergency' | 'outOfScope' | 'restricted', string>;
+  templates: SmsTemplates;
   timeoutMs: number;
 }
 
@@ -33,13 +33,6 @@ export function aliyunRpcSignature(params: Record<string, string>, accessKeySecr
   const stringToSign = `${method}&${aliyunPercentEncode('/')}&${aliyunPercentEncode(canonical)}`;
   return createHmac('sha1', `${accessKeySecret}&`).update(stringToSign).digest('base64');
 }
-
-const TEMPLATE_OF: Record<SmsAck['kind'], keyof AliyunSmsOptions['templates']> = {
-  accepted: 'accepted',
-  emergency: 'emergency',
-  'out-of-scope': 'outOfScope',
-  restricted: 'restricted',
-};
 
 export class AliyunSmsProvider implements SmsProvider {
   readonly id = 'aliyun' as const;
@@ -70,9 +63,9 @@ export class AliyunSmsProvider implements SmsProvider {
 
   async send(phone: string, ack: SmsAck): Promise<SmsSendResult> {
     const o = this.options;
-    const template = o.templates[TEMPLATE_OF[ack.kind]];
+    const template = o.templates[SMS_TEMPLATE_OF[ack.kind]];
     if (!o.accessKeyId || !o.accessKeySecret || !o.signName || !template) {
-      return { ok: false, retryable: false, error: `aliyun send not configured (access key, signName or template ${TEMPLATE_OF[ack.kind]})` };
+      return { ok: false, retryable: false, error: `aliyun send not configured (access key, signName or template ${SMS_TEMPLATE_OF[ack.kind]})` };
     }
     const params: Record<string, string> = {
       AccessKeyId: o.accessKeyId,

@@ -8,7 +8,7 @@
 //   key = HMAC(HMAC(HMAC("TC3"+SecretKey, date), "sms"), "tc3_request").
 import { createHash, createHmac } from 'node:crypto';
 import { invalidField } from '../../core/errors.js';
-import type { SmsAck, SmsProvider, SmsSendResult, SmsUplink } from '../../core/ports/sms-provider.js';
+import { SMS_TEMPLATE_OF, type SmsAck, type SmsProvider, type SmsSendResult, type SmsTemplates, type SmsUplink } from '../../core/ports/sms-provider.js';
 import { postToProvider } from './http-send.js';
 
 export interface TencentSmsOptions {
@@ -18,7 +18,7 @@ export interface TencentSmsOptions {
   region: string;
   sdkAppId: string;
   signName: string;
-  templates: Record<'accepted' | 'emergency' | 'outOfScope' | 'restricted', string>;
+  templates: SmsTemplates;
   timeoutMs: number;
 }
 
@@ -42,13 +42,6 @@ export function tc3Authorization(input: {
   const signature = createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex');
   return `TC3-HMAC-SHA256 Credential=${input.secretId}/${scope}, SignedHeaders=content-type;host, Signature=${signature}`;
 }
-
-const TEMPLATE_OF: Record<SmsAck['kind'], keyof TencentSmsOptions['templates']> = {
-  accepted: 'accepted',
-  emergency: 'emergency',
-  'out-of-scope': 'outOfScope',
-  restricted: 'restricted',
-};
 
 export class TencentSmsProvider implements SmsProvider {
   readonly id = 'tencent' as const;
@@ -88,9 +81,9 @@ export class TencentSmsProvider implements SmsProvider {
 
   async send(phone: string, ack: SmsAck): Promise<SmsSendResult> {
     const o = this.options;
-    const template = o.templates[TEMPLATE_OF[ack.kind]];
+    const template = o.templates[SMS_TEMPLATE_OF[ack.kind]];
     if (!o.secretId || !o.secretKey || !o.sdkAppId || !o.signName || !template) {
-      return { ok: false, retryable: false, error: `tencent send not configured (secret, sdkAppId, signName or template ${TEMPLATE_OF[ack.kind]})` };
+      return { ok: false, retryable: false, error: `tencent send not configured (secret, sdkAppId, signName or template ${SMS_TEMPLATE_OF[ack.kind]})` };
     }
     const payload = JSON.stringify({
       PhoneNumberSet: [phone],

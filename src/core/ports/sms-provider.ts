@@ -22,6 +22,17 @@ export interface SmsAck {
   params: Record<string, string>;
 }
 
+/** The approved templates a provider is configured with, one per acknowledgement kind. */
+export type SmsTemplates = Record<'accepted' | 'emergency' | 'outOfScope' | 'restricted', string>;
+
+/** Which configured template carries an acknowledgement of each kind (the same for every provider). */
+export const SMS_TEMPLATE_OF: Readonly<Record<SmsAck['kind'], keyof SmsTemplates>> = {
+  accepted: 'accepted',
+  emergency: 'emergency',
+  'out-of-scope': 'outOfScope',
+  restricted: 'restricted',
+};
+
 export type SmsSendResult = { ok: true; providerMessageId?: string } | { ok: false; retryable: boolean; error: string };
 
 export interface SmsProvider {
