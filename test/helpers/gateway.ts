@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,12 +44,55 @@ export function readCoreFile(file: string): CoreLine[] {
     .map((l) => JSON.parse(l) as CoreLine);
 }
 
-export async function eventually<T>(probe: () => Promise<T> | T, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T> | T,
+  ok: (v: T) => boolean,
+  timeoutMs = 20_000,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
     if (ok(v)) return v;
-    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(v)?.slice(0, 500)}`);
+    if (Date.now() > until)
+      throw new Error(
+        `condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(v)?.slice(0, 500)}`,
+      );
     await sleep(25);
   }
+}
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+export interface GatewayProcess {
+  child: ChildProcess;
+  /** Everything it printed so far (stdout and stderr), for assertion messages. */
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+/** The gateway as its own process, run from source, configured by HOTLINE_* variables. */
+export function spawnGateway(env: Record<string, string>): GatewayProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', r));
+  return { child, output: () => out, exited };
+}
+
+/** Until /readyz answers 200 (connection refused counts as not yet). */
+export async function waitReady(url: string, timeoutMs = 30_000): Promise<void> {
+  await eventually(
+    () =>
+      fetch(`${url}/readyz`).then(
+        (r) => r.status,
+        () => 0,
+      ),
+    (s) => s === 200,
+    timeoutMs,
+  );
 }

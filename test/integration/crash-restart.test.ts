@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -6,9 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/adapters/redis/embedded-redis.js';
 import { DevCore } from '../../src/dev-core/dev-core.js';
 import { silentLogger } from '../helpers/logger.js';
-import { eventually, readCoreFile, testConfig } from '../helpers/gateway.js';
+import { eventually, readCoreFile, spawnGateway, testConfig, waitReady } from '../helpers/gateway.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 const children: ChildProcess[] = [];
 let redisPidFile: string | undefined;
 
@@ -24,27 +23,9 @@ afterAll(() => {
 });
 
 function startChild(env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const { child } = spawnGateway(env);
   children.push(child);
   return child;
-}
-
-async function waitReady(url: string): Promise<void> {
-  await eventually(
-    async () => {
-      try {
-        return (await fetch(`${url}/readyz`)).status;
-      } catch {
-        return 0;
-      }
-    },
-    (s) => s === 200,
-    30_000,
-  );
 }
 
 describe('the gateway is killed with SIGKILL in the middle of a burst', () => {
@@ -79,7 +60,11 @@ describe('the gateway is killed with SIGKILL in the middle of a burst', () => {
         const res = await fetch(`${url}/v1/intake/web`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ content: `突发测试 ${rid}：楼道灯不亮`, phone: `139${String(Number(rid.slice(2)) % 500).padStart(8, '0')}`, clientRequestId: rid }),
+          body: JSON.stringify({
+            content: `突发测试 ${rid}：楼道灯不亮`,
+            phone: `139${String(Number(rid.slice(2)) % 500).padStart(8, '0')}`,
+            clientRequestId: rid,
+          }),
         });
         if (res.status === 202) accepted.set(rid, ((await res.json()) as { intakeId: string }).intakeId);
         else unanswered.push(rid);
@@ -91,7 +76,11 @@ describe('the gateway is killed with SIGKILL in the middle of a burst', () => {
       while (next < TOTAL && !killed) await send(`r-${next++}`);
     };
     const burst = Promise.all(Array.from({ length: 50 }, worker));
-    await eventually(() => accepted.size, (n) => n >= 600, 60_000);
+    await eventually(
+      () => accepted.size,
+      (n) => n >= 600,
+      60_000,
+    );
     gateway.kill('SIGKILL');
     killed = true;
     await burst;
@@ -115,7 +104,11 @@ describe('the gateway is killed with SIGKILL in the middle of a burst', () => {
     expect(accepted.size).toBe(TOTAL);
     for (const [rid, id] of acceptedBeforeKill) expect(accepted.get(rid), rid).toBe(id); // a retry never made a second intake
 
-    await eventually(() => readCoreFile(base.devCore.file).length, (n) => n >= TOTAL, 60_000);
+    await eventually(
+      () => readCoreFile(base.devCore.file).length,
+      (n) => n >= TOTAL,
+      60_000,
+    );
     await sleep(300); // anything delivered twice would show up now
     const lines = readCoreFile(base.devCore.file);
     const count = new Map<string, number>();

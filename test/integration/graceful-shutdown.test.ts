@@ -1,12 +1,10 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/adapters/redis/embedded-redis.js';
 import { DevCore } from '../../src/dev-core/dev-core.js';
 import { silentLogger } from '../helpers/logger.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { eventually, readCoreFile, testConfig } from '../helpers/gateway.js';
+import { eventually, readCoreFile, spawnGateway, testConfig, waitReady } from '../helpers/gateway.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 let redis: TestRedis;
 
 beforeAll(async () => {
@@ -22,25 +20,16 @@ describe('SIGTERM', () => {
     await core.start('127.0.0.1', corePort);
     const httpPort = await freePort();
     const url = `http://127.0.0.1:${httpPort}`;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        HOTLINE_DATA_DIR: base.dataDir,
-        HOTLINE_REDIS_URL: redis.url,
-        HOTLINE_REDIS_PREFIX: base.redis.keyPrefix,
-        HOTLINE_CORE_ADDRESS: `127.0.0.1:${corePort}`,
-        HOTLINE_HTTP_HOST: '127.0.0.1',
-        HOTLINE_HTTP_PORT: String(httpPort),
-        HOTLINE_LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { child, output, exited } = spawnGateway({
+      HOTLINE_DATA_DIR: base.dataDir,
+      HOTLINE_REDIS_URL: redis.url,
+      HOTLINE_REDIS_PREFIX: base.redis.keyPrefix,
+      HOTLINE_CORE_ADDRESS: `127.0.0.1:${corePort}`,
+      HOTLINE_HTTP_HOST: '127.0.0.1',
+      HOTLINE_HTTP_PORT: String(httpPort),
+      HOTLINE_LOG_LEVEL: 'info',
     });
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdout!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((r) => child.once('exit', r));
-    await eventually(() => fetch(`${url}/readyz`).then((r) => r.status, () => 0), (s) => s === 200, 30_000);
+    await waitReady(url);
 
     const results: (number | string)[] = [];
     let answered = 0;
@@ -62,10 +51,13 @@ describe('SIGTERM', () => {
         },
       ),
     );
-    await eventually(() => answered, (n) => n >= 10);
+    await eventually(
+      () => answered,
+      (n) => n >= 10,
+    );
     child.kill('SIGTERM');
     const ids = (await Promise.all(requests)).filter((x): x is string => !!x);
-    expect(await exited, stderr).toBe(0);
+    expect(await exited, output()).toBe(0);
 
     // Each request was accepted (202), or refused as a whole: 503 UNAVAILABLE once draining began,
     // or no connection at all once the listener closed. None failed half-way.
