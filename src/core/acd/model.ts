@@ -1,0 +1,105 @@
+// The call queues (ACD) in domain terms: queues, agents, skills, states and reservations.
+// Issue 5; seeds/002 art. 8 (7×24 human service), 13 (answer rate ≥ 95 %, callbacks), 19 (the
+// business-environment special seat); seeds/003 art. 11 (counselling line), 13 (leader duty).
+// Plain types, no I/O: the Redis store (src/adapters/redis) and the desk service build on these.
+
+/** What kind of line a queue is; the names agents and supervisors see are in `QueueDef.name`. */
+export type QueueKind =
+  | 'general' // 综合
+  | 'enterprise' // 营商环境/企业服务专席
+  | 'counselling' // 心理服务专线
+  | 'expert' // 专家座席 (one per handling unit that stations experts)
+  | 'sub-centre' // 12348, 12366, 12315 … (双号并行 when local)
+  | 'leader'; // 领导接听 (seeds/003 art. 13)
+
+/** Waiting time widens the skill levels a call may reach: after `afterSec`, levels 1..maxLevel. */
+export interface Tier {
+  afterSec: number;
+  maxLevel: number;
+}
+
+export interface QueueDef {
+  id: string;
+  /** Shown to agents and supervisors (Chinese). */
+  name: string;
+  kind: QueueKind;
+  /** The skill an agent needs to take this queue's calls. */
+  skill: string;
+  /** Sorted by afterSec; the first tier has afterSec 0. */
+  tiers: Tier[];
+  /** After this many seconds unanswered the call moves to `overflow.to` (keeping its arrival time). */
+  overflow?: { afterSec: number; to: string };
+  /** A sub-centre that runs its own agents: calls go out to this number instead of queueing. */
+  externalNumber?: string;
+  /** Position and estimated wait are announced every `everySec` seconds while waiting. */
+  announceEverySec: number;
+  /** Past this wait the caller is offered a callback (issue 6 places it). */
+  callbackOfferAfterSec: number;
+}
+
+/**
+ * Caller priority, highest first: calls transferred from 110/119/120/122 and other emergency
+ * lines (seeds/003 art. 2), critical matters (art. 18), everyone else.
+ */
+export const CALL_PRIORITIES = ['emergency-transfer', 'critical', 'normal'] as const;
+export type CallPriority = (typeof CALL_PRIORITIES)[number];
+
+/** skill → level; level 1 is the best match, larger numbers are weaker (1..9). */
+export type AgentSkills = Record<string, number>;
+
+export const AGENT_STATES = ['logged-out', 'available', 'reserved', 'on-call', 'wrap-up', 'not-ready'] as const;
+export type AgentState = (typeof AGENT_STATES)[number];
+
+/** Codes an agent picks when going not ready; `missed-offer` is set by the ACD itself. */
+export const NOT_READY_REASONS = ['break', 'training', 'meeting', 'missed-offer'] as const;
+export type NotReadyReason = (typeof NOT_READY_REASONS)[number];
+
+export const NOT_READY_REASON_TEXT: Record<NotReadyReason, string> = {
+  break: '小休',
+  training: '培训',
+  meeting: '会议',
+  'missed-offer': '未接来电',
+};
+
+export const AGENT_STATE_TEXT: Record<AgentState, string> = {
+  'logged-out': '未登录',
+  available: '空闲',
+  reserved: '振铃',
+  'on-call': '通话中',
+  'wrap-up': '话后整理',
+  'not-ready': '示忙',
+};
+
+export interface AgentStatus {
+  agentId: string;
+  state: AgentState;
+  reason?: NotReadyReason;
+  /** The call the agent is reserved for or talking on. */
+  callId?: string;
+  /** Since when (ms since epoch) the agent is in this state; for `available`, the idle-since time routing orders by. */
+  sinceMs: number;
+}
+
+/** A call waiting in a queue, as the ACD keeps it. */
+export interface WaitingCall {
+  callId: string;
+  queue: string;
+  priority: CallPriority;
+  /** When the call first entered any queue (ms); kept across overflow and requeue, so no one loses their place. */
+  enqueuedAtMs: number;
+  /** The gateway instance that owns the call (call ownership, DESIGN.md); offers go there. */
+  owner: string;
+}
+
+/** One atomic match of a waiting call with an agent, made by the dispatch script. */
+export interface Reservation {
+  callId: string;
+  agentId: string;
+  queue: string;
+  /** Owner instance of the call: the only one that bridges it. */
+  owner: string;
+  /** Unanswered by then, the offer lapses and the call goes back to the head of its queue. */
+  offerExpiresAtMs: number;
+  /** Ms the call had waited when reserved. */
+  waitedMs: number;
+}

@@ -1,0 +1,55 @@
+// The ACD store (issue 5): queue places and agent states shared by every gateway instance. The
+// Redis implementation makes every state change and every reservation one Lua script, so two
+// instances on one Redis never give one agent two calls or one call two agents.
+
+import type {
+  AgentSkills,
+  AgentStatus,
+  CallPriority,
+  NotReadyReason,
+  Reservation,
+  WaitingCall,
+} from '../acd/model.js';
+
+export interface Acd {
+  // --- calls ---
+  /** Takes (or keeps) a place; returns the 1-based position in the queue's order. */
+  enqueue(call: WaitingCall): Promise<{ position: number }>;
+  /**
+   * The call left (caller hung up, transferred away, emergency): its place is freed, and an agent
+   * reserved for it is released at once (back to available, keeping their idle-since time).
+   */
+  remove(callId: string): Promise<{ releasedAgent?: string }>;
+  /** Moves a waiting call to another queue keeping its arrival time (overflow, transfer to a queue). */
+  move(callId: string, toQueue: string, priority?: CallPriority): Promise<{ position: number }>;
+  position(callId: string): Promise<{ queue: string; position: number } | undefined>;
+  /** Call ids in queue order. */
+  waiting(queue: string): Promise<WaitingCall[]>;
+
+  // --- agents ---
+  login(agentId: string, skills: AgentSkills, nowMs: number): Promise<AgentStatus>;
+  logout(agentId: string, nowMs: number): Promise<AgentStatus>;
+  /** Agent-chosen states only; fails (returns the unchanged status) while reserved or on a call. */
+  setState(agentId: string, state: 'available' | 'not-ready' | 'wrap-up', nowMs: number, reason?: NotReadyReason): Promise<AgentStatus>;
+  status(agentId: string): Promise<AgentStatus>;
+  agents(): Promise<AgentStatus[]>;
+
+  // --- matching ---
+  /**
+   * Matches waiting calls of these queues with available agents, atomically, following the
+   * routing policy (priority, then arrival; best skill level within the call's tier reach;
+   * longest idle agent at that level). Returns the reservations made (possibly none).
+   */
+  dispatch(queues: string[], nowMs: number): Promise<Reservation[]>;
+  /** reserved → on-call. False when the offer lapsed or the call is gone (the agent is told). */
+  accept(agentId: string, callId: string, nowMs: number): Promise<boolean>;
+  /**
+   * The offer was declined or lapsed: the call returns to the head of its queue, the agent goes to
+   * `then` (not ready with reason missed-offer, by default).
+   */
+  release(agentId: string, callId: string, nowMs: number, then: { state: 'available' } | { state: 'not-ready'; reason: NotReadyReason }): Promise<void>;
+  /** Reservations past their expiry (any instance sweeps them: the owner may have died). */
+  lapsed(nowMs: number): Promise<Reservation[]>;
+  /** The call ended or left the agent: on-call → wrap-up (or available when wrap-up is 0). */
+  endCall(agentId: string, nowMs: number): Promise<AgentStatus>;
+}
