@@ -82,6 +82,7 @@ export interface CallControlOptions {
   holdMusic: string;
   log: Logger;
   hooks?: CallControlHooks;
+  /** The time fixed-line hours and consent are judged by (tests inject one). */
   clock?: () => Date;
   /** Caller id on three-way legs (the fixed lines see the centre). Default 12345. */
   centreNumber?: string;
@@ -649,7 +650,8 @@ export class CallControl {
 
   /** Every step is a fact of the call, so the call-detail record shows transfers and conferences. */
   private async fact(t: Tracked, type: string, detail: Record<string, string>): Promise<void> {
-    const f: CallFact = { at: this.clock().toISOString(), type, detail: { agentId: t.state.agentId, ...detail } };
+    // Real time, not the injected clock (that one judges the fixed-line hours): facts sort with the IVR's.
+    const f: CallFact = { at: new Date().toISOString(), type, detail: { agentId: t.state.agentId, ...detail } };
     await this.o.calls.appendFact(t.call.callId, f).catch((err: unknown) => t.log.warn({ err, type }, 'call fact not saved'));
   }
 
