@@ -191,9 +191,7 @@ export class CallControl {
 
   /** The caller goes to a directory line (sub-centre 12348 …); busy or no answer → back with the agent. */
   async blindExternal(callId: string, number: string): Promise<DeskResult> {
-    const t = this.calls.get(callId);
-    if (!t) return refusal('UNKNOWN_CALL');
-    return this.guard(t, 'blind', async () => {
+    return this.guard(callId, 'blind', async (t) => {
       const s = t.state;
       const line = findLine(this.o.directory, number);
       if (!line) return refusal('NOT_IN_DIRECTORY');
@@ -221,9 +219,7 @@ export class CallControl {
 
   /** Caller on hold with music; a consult leg to the target, talking with the agent. */
   async consult(callId: string, to: TransferTarget): Promise<DeskResult> {
-    const t = this.calls.get(callId);
-    if (!t) return refusal('UNKNOWN_CALL');
-    return this.guard(t, 'consult', async () => {
+    return this.guard(callId, 'consult', async (t) => {
       const s = t.state;
       let endpoint: Endpoint;
       let label: string;
@@ -274,9 +270,7 @@ export class CallControl {
 
   /** The caller is bridged to the consult target; the agent's leg is released. */
   async complete(callId: string): Promise<DeskResult> {
-    const t = this.calls.get(callId);
-    if (!t) return refusal('UNKNOWN_CALL');
-    return this.guard(t, 'complete', async () => {
+    return this.guard(callId, 'complete', async (t) => {
       const s = t.state;
       const consult = s.consult!;
       const target = consult.leg!;
@@ -315,9 +309,7 @@ export class CallControl {
 
   /** The consult leg is hung up; the caller comes off hold, back with the agent. */
   async cancel(callId: string): Promise<DeskResult> {
-    const t = this.calls.get(callId);
-    if (!t) return refusal('UNKNOWN_CALL');
-    return this.guard(t, 'cancel', async () => {
+    return this.guard(callId, 'cancel', async (t) => {
       const s = t.state;
       const consult = s.consult!;
       s.epoch++; // a consult still ringing hangs its leg up when it answers
@@ -346,9 +338,7 @@ export class CallControl {
 
   /** Caller, agent and an expert seat or a unit's fixed line in one conference; only with consent. */
   async startThreeWay(callId: string, party: ThreeWayParty): Promise<DeskResult> {
-    const t = this.calls.get(callId);
-    if (!t) return refusal('UNKNOWN_CALL');
-    return this.guard(t, 'threeway', async () => {
+    return this.guard(callId, 'threeway', async (t) => {
       const s = t.state;
       let endpoint: Endpoint;
       let label: string;
@@ -392,9 +382,7 @@ export class CallControl {
 
   /** The agent leaves the conference; the caller and the third party (or emergency operator) stay. */
   async leave(callId: string): Promise<DeskResult> {
-    const t = this.calls.get(callId);
-    if (!t) return refusal('UNKNOWN_CALL');
-    return this.guard(t, 'leave', async () => {
+    return this.guard(callId, 'leave', async (t) => {
       const s = t.state;
       const conf = s.conference!;
       s.phase = 'switching';
@@ -413,11 +401,9 @@ export class CallControl {
    * stays on until the operator answers. The call's context goes as an intake marked for the line.
    */
   async emergencyHandoff(callId: string, request: { line: EmergencyLineNumber; summary: string; location?: string }): Promise<DeskResult> {
-    const t = this.calls.get(callId);
-    if (!t) return refusal('UNKNOWN_CALL');
     if (!(EMERGENCY_LINE_NUMBERS as readonly string[]).includes(request.line)) return refusal('UNSUPPORTED');
     if (!request.summary.trim()) return refusal('SUMMARY_REQUIRED');
-    return this.guard(t, 'emergency', async () => {
+    return this.guard(callId, 'emergency', async (t) => {
       const s = t.state;
       const { line } = request;
       s.phase = 'emergency-dialing';
@@ -558,11 +544,13 @@ export class CallControl {
   // --- steps ---
 
   /** Checks the action, runs it, and keeps the caller with the agent if the switch fails under it. */
-  private async guard(t: Tracked, action: CallControlAction, work: () => Promise<DeskResult>): Promise<DeskResult> {
+  private async guard(callId: string, action: CallControlAction, work: (t: Tracked) => Promise<DeskResult>): Promise<DeskResult> {
+    const t = this.calls.get(callId);
+    if (!t) return refusal('UNKNOWN_CALL');
     const no = checkAction(t.state, action);
     if (no) return no;
     try {
-      return await work();
+      return await work(t);
     } catch (err) {
       t.log.error({ err, action }, 'call control step failed');
       const s = t.state;
