@@ -200,7 +200,7 @@ export class CallControl {
       await this.fact(t, 'transfer.blind.started', { to: line.number, name: line.name });
       await this.sw.hold(s.callerLeg, this.o.holdMusic);
       // Transfers both ways (art. 8): the sub-centre sees the citizen's own number.
-      const leg = await this.originate(t, { endpoint: gateway(line.trunk, line.number), callerIdNumber: t.call.caller });
+      const leg = await this.originate(t, { endpoint: gateway(line.trunk, line.number), callerIdNumber: this.citizenId(t) });
       if (changed(s, epoch)) return this.abandonLeg(leg.callId, refusal('CALL_ENDED'));
       if (leg.outcome !== 'answered' || !leg.callId) {
         await this.backToAgent(t);
@@ -223,7 +223,7 @@ export class CallControl {
       const s = t.state;
       let endpoint: Endpoint;
       let label: string;
-      let callerIdNumber = t.call.caller;
+      let callerIdNumber = this.citizenId(t);
       if (to.kind === 'external') {
         const line = findLine(this.o.directory, to.number);
         if (!line) return refusal('NOT_IN_DIRECTORY');
@@ -234,7 +234,7 @@ export class CallControl {
         if (!seat) return refusal('NO_AGENT');
         endpoint = seat.endpoint;
         label = seat.name;
-        callerIdNumber = this.o.centreNumber ?? '12345';
+        callerIdNumber = this.centreNumber;
       } else {
         return refusal('UNSUPPORTED');
       }
@@ -367,7 +367,7 @@ export class CallControl {
       const epoch = s.epoch;
       await this.fact(t, 'threeway.dialing', { ...detail, name: label });
       // The caller stays with the agent while the third party rings.
-      const leg = await this.originate(t, { endpoint, callerIdNumber: this.o.centreNumber ?? '12345' });
+      const leg = await this.originate(t, { endpoint, callerIdNumber: this.centreNumber });
       if (changed(s, epoch)) return this.abandonLeg(leg.callId, refusal('CALL_ENDED'));
       if (leg.outcome !== 'answered' || !leg.callId) {
         s.phase = 'connected';
@@ -420,7 +420,7 @@ export class CallControl {
       const leg = await this.originate(t, {
         endpoint: gateway(this.o.emergency.trunk, this.o.emergency.numbers[line]),
         // The citizen's number, so the operator can call back (the SIP front may show a fixed one).
-        callerIdNumber: t.call.caller,
+        callerIdNumber: this.citizenId(t),
         variables: { hotline_priority: 'emergency', hotline_call_id: callId },
       });
       const record = await intake;
@@ -579,6 +579,15 @@ export class CallControl {
     const no = checkAction(t.state, action);
     if (no) return no;
     return work();
+  }
+
+  private get centreNumber(): string {
+    return this.o.centreNumber ?? '12345';
+  }
+
+  /** The citizen's number to show the far end; a withheld or malformed one shows the centre's instead. */
+  private citizenId(t: Tracked): string {
+    return /^\+?\d{3,20}$/.test(t.call.caller) ? t.call.caller : this.centreNumber;
   }
 
   private async originate(t: Tracked, request: Omit<OriginateRequest, 'timeoutSec'>): ReturnType<Switch['originate']> {
