@@ -378,6 +378,37 @@ describe('call control for the agent', () => {
     });
   });
 
+  it('an agent who puts the phone down mid-consult completes the transfer instead of dropping the caller', async () => {
+    const { caller, agent, callId } = await connect();
+    await cc.handle('1001', { type: 'transfer.consult', callId, to: { kind: 'external', number: '12348' } });
+    const target = legTo('gateway:carrier/12348')!;
+    await agent.hangup();
+    await caller.waitUntil(() => caller.bridgedWith === target.callId, 'the caller bridged to the consult target');
+    expect(caller.state).toBe('answered');
+    expect(caller.hearing).toBeUndefined();
+  });
+
+  it('the caller hanging up while 110 rings: the emergency leg is hung up when it answers, the intake is kept', async () => {
+    h.sim.endpoint('gateway:emergency/110', { answer: 'answer', answerAfterMs: 300 });
+    const { caller, callId } = await connect();
+    const handoff = cc.handle('1001', { type: 'emergency.handoff', callId, line: '110', summary: '有人打架' });
+    await new Promise((r) => setTimeout(r, 50));
+    await caller.hangup();
+    expect(await handoff).toMatchObject({ ok: false, code: 'CALL_ENDED' });
+    await legTo('gateway:emergency/110')!.ended;
+    expect((await outbox.stats()).depth).toBe(1);
+  });
+
+  it('a withheld caller number is not passed on: the line sees the centre number', async () => {
+    const caller = h.sim.placeCall({ caller: 'anonymous' });
+    await caller.waitUntil(() => caller.hearing?.kind === 'hold', 'waiting');
+    const leg = await h.sim.originate({ endpoint: { kind: 'user', user: '1001' }, callerIdNumber: '12345', timeoutSec: 5 });
+    await h.sim.bridge(caller.callId, leg.callId!);
+    cc.attach({ callId: caller.callId, agentLeg: leg.callId!, agentId: '1001', caller: 'anonymous' });
+    expect(await cc.handle('1001', { type: 'transfer.blind', callId: caller.callId, to: { kind: 'external', number: '12348' } })).toMatchObject({ ok: true });
+    expect(h.sim.allCalls().find((c) => c.dialled === 'gateway:carrier/12348')?.caller).toBe('12345');
+  });
+
   it('the caller hanging up during a consult ends the consult leg too', async () => {
     const { caller, callId } = await connect();
     await cc.handle('1001', { type: 'transfer.consult', callId, to: { kind: 'external', number: '12348' } });
