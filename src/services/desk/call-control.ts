@@ -261,6 +261,7 @@ export class CallControl {
       this.track(leg.callId, callId, 'consult');
       await this.sw.conferenceJoin(s.agentLeg, conference);
       await this.sw.conferenceJoin(leg.callId, conference);
+      if (ended(s)) return refusal('CALL_ENDED');
       if (s.epoch !== epoch) return refusal('CONSULT_TARGET_GONE'); // the hang-up handler brought the caller back
       s.phase = 'consulting';
       await this.fact(t, 'transfer.consult.answered', { to: target, leg: leg.callId });
@@ -280,6 +281,7 @@ export class CallControl {
       } catch (err) {
         // The target hung up in the same instant: the hang-up handler brings the caller back.
         t.log.warn({ err }, 'consult target gone at completion');
+        delete s.consult;
         if (s.phase === 'switching') await this.backToAgent(t);
         return refusal('CONSULT_TARGET_GONE');
       }
