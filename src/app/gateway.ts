@@ -29,7 +29,6 @@ import { textChannelRoutes } from './text-channels.js';
 // Telephony (issue 4)
 import { loadIvrConfig, promptFile } from '../config/ivr.js';
 import { IvrMachine } from '../core/ivr/machine.js';
-import type { AbuseLimits } from '../core/ports/abuse-limits.js';
 import type { Switch } from '../core/ports/switch.js';
 import { SimulatedSwitch } from '../adapters/simulated/simulated-switch.js';
 import { wavDurationMs } from '../adapters/simulated/wav.js';
@@ -78,16 +77,7 @@ export interface RunningGateway {
  * The composition root: the only place adapters are constructed. Everything is wired through
  * constructors; nothing reaches for a singleton.
  */
-export interface GatewayParts {
-  /** The abuse-limit store (art. 34); defaults to an in-memory one until the Redis store is merged. */
-  abuseLimits?: AbuseLimits;
-}
-
-export async function startGateway(
-  config: Config,
-  log: Logger,
-  parts: GatewayParts = {},
-): Promise<RunningGateway> {
+export async function startGateway(config: Config, log: Logger): Promise<RunningGateway> {
   const stack: Array<() => Promise<void>> = [];
   // Checked before anything starts: a bad rules file stops start-up naming the key.
   const rules = compileIntakeRules(loadIntakeRules(config.rules.file));
@@ -208,7 +198,7 @@ export async function startGateway(
         new IvrRunner({
           switch: sw,
           machine,
-          abuseLimits: parts.abuseLimits ?? limits,
+          abuseLimits: limits,
           holding: new RedisHoldingQueue(redis, keys),
           callbacks: new RedisCallbackRequests(redis, keys),
           query: workOrderQuery,
