@@ -287,6 +287,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
       log,
       isDraining: () => draining,
       bodyLimitBytes: config.http.bodyLimitBytes,
+      trustProxy: config.http.trustProxy,
       routes: [
         webIntakeRoutes({ acceptor, maxContentChars: config.web.maxContentChars }),
         intakeStatusRoutes(outbox),

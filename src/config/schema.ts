@@ -87,6 +87,7 @@ export const configSchema = z
       host: z.string().min(1),
       port,
       bodyLimitBytes: positiveInt,
+      trustProxy: z.array(z.string().min(1)),
     }),
     dataDir: z.string().min(1),
     redis: z.strictObject({
