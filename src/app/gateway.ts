@@ -42,6 +42,12 @@ import { IvrRunner } from '../services/ivr-runner.js';
 import { CallRecordWorker } from '../services/call-record-worker.js';
 import { composeSipFront, type ComposedSipFront } from './sip-front.js';
 import { createFreeSwitchTelephony, type FreeSwitchTelephony } from '../adapters/freeswitch/telephony.js';
+// Live figures (issue 5)
+import type { CallCenterFigures, FiguresFeed } from '../core/ports/figures.js';
+import { AnswerRateAlarms } from '../core/figures/alarms.js';
+import { RedisCallCenterFigures } from '../adapters/redis/redis-call-center-figures.js';
+import { registerFigureGauges } from '../adapters/metrics/figure-gauges.js';
+import { FiguresFeedService } from '../services/figures-feed.js';
 
 export interface RunningGateway {
   http: FastifyInstance;
@@ -69,6 +75,8 @@ export interface RunningGateway {
   sipFront?: ComposedSipFront;
   /** FreeSWITCH telephony, when freeswitch.servers names any (else telephony is simulated). */
   freeswitch?: FreeSwitchTelephony;
+  /** Live figures (issue 5): the desk records call events in `store`; supervisors are pushed `feed`. */
+  figures: { store: CallCenterFigures; feed: FiguresFeed };
   /** Drain and stop: no new requests, in-flight requests and delivery batches finish. */
   stop(): Promise<void>;
 }
@@ -215,6 +223,22 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
         }),
     );
 
+    // --- Live figures (issue 5): counters shared in Redis, read every few seconds for supervisors
+    // and at each /metrics scrape. Queue names for alarm texts come with the ACD configuration.
+    const figureStore = new RedisCallCenterFigures(redis, keys, {
+      shortAbandonMs: config.figures.shortAbandonSec * 1000,
+      serviceLevelMs: config.figures.serviceLevelSec * 1000,
+      dayRetentionDays: config.figures.dayRetentionDays,
+    });
+    const figuresFeed = new FiguresFeedService({
+      figures: figureStore,
+      alarms: new AnswerRateAlarms(config.figures.alarms),
+      intervalMs: config.figures.feedIntervalMs,
+      log: log.child({ component: 'figures' }),
+    });
+    stack.push(() => figuresFeed.stop());
+    registerFigureGauges(metrics.registry, () => figureStore.snapshot(Date.now()));
+
     // SIP front: on when a drachtio-server is configured (sip.drachtio.host / HOTLINE_DRACHTIO).
     let sipFront: ComposedSipFront | undefined;
     if (config.sip.drachtio.host) {
@@ -325,6 +349,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     worker.start();
     callRecordWorker.start();
     for (const r of runners) r.start();
+    figuresFeed.start();
 
     const stop = async () => {
       draining = true;
@@ -356,6 +381,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
       devCore,
       sipFront,
       ...(freeswitch ? { freeswitch } : {}),
+      figures: { store: figureStore, feed: figuresFeed },
       telephony: simulated
         ? { mode: 'simulated', simulated, runners, callRecords }
         : { mode: 'freeswitch', freeswitch: freeswitch!, runners, callRecords },
