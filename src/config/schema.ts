@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { acdSchema } from './acd.js';
 
 const port = z.number().int().min(1).max(65535);
 const positiveInt = z.number().int().positive();
@@ -161,6 +162,8 @@ export const configSchema = z
       reconnectMaxMs: positiveInt,
       callLeaseMs: positiveInt.min(1000),
     }),
+    // Call queues (ACD, issue 5): the schema and its cross-checks are in src/config/acd.ts.
+    acd: acdSchema,
   })
   .refine((c) => c.outbox.retryMinMs <= c.outbox.retryMaxMs, {
     message: 'must not be greater than outbox.retryMaxMs',
