@@ -139,4 +139,47 @@ export class RedisKeys {
   callOwner(callId: string): string {
     return `${this.prefix}call:owner:${callId}`;
   }
+
+  // --- Call queues (ACD, issue 5) ---
+  // The Lua scripts build these from acdPrefix (lua/acd-lib.lua lists the same shapes); keep both in step.
+  /** Prefix of every ACD key (ARGV[1] of the acd-*.lua scripts). */
+  get acdPrefix(): string {
+    return `${this.prefix}acd:`;
+  }
+  /** HASH: an agent's state, reason, call, queue, since, idle-since, skills ("skill=level,…"). */
+  acdAgent(agentId: string): string {
+    return `${this.acdPrefix}agent:${agentId}`;
+  }
+  /** SET of logged-in agent ids. */
+  get acdAgents(): string {
+    return `${this.acdPrefix}agents`;
+  }
+  /** ZSET agent id → idle-since ms: available agents with this skill at this level. */
+  acdAvailable(skill: string, level: number): string {
+    return `${this.acdPrefix}avail:${skill}:${level}`;
+  }
+  /** SET of agent ids logged in with this skill (the estimated wait). */
+  acdStaffed(skill: string): string {
+    return `${this.acdPrefix}staffed:${skill}`;
+  }
+  /** ZSET call id → priority rank × 10^13 + first enqueue ms: the calls waiting in a queue. */
+  acdQueue(queue: string): string {
+    return `${this.acdPrefix}queue:${queue}`;
+  }
+  /** HASH: a queued call's queue, skill, priority, score, first enqueue, owner, state, agent, expiry. */
+  acdCall(callId: string): string {
+    return `${this.acdPrefix}call:${callId}`;
+  }
+  /** ZSET call id → offer expiry ms: the offers ringing now. */
+  get acdReservations(): string {
+    return `${this.acdPrefix}reservations`;
+  }
+  /** ZSET agent id → wrap-up end ms. */
+  get acdWrapUp(): string {
+    return `${this.acdPrefix}wrapup`;
+  }
+  /** LIST of a queue's recent talk times (ms), newest first. */
+  acdHandleTimes(queue: string): string {
+    return `${this.acdPrefix}handle:${queue}`;
+  }
 }

@@ -119,6 +119,26 @@ export interface WaitingCall {
   owner: string;
 }
 
+/** Where a queued call stands, with its estimated wait (what the IVR announces). */
+export interface CallStanding {
+  queue: string;
+  /** waiting in the queue; reserved: an agent is being offered it; answered: an agent took it. */
+  state: 'waiting' | 'reserved' | 'answered';
+  /** 1-based, in serving order; 0 unless waiting. */
+  position: number;
+  /** When the call first entered any queue (ms). */
+  enqueuedAtMs: number;
+  /** When it entered this queue (ms): overflow counts from here. */
+  inQueueSinceMs: number;
+  /** Agents logged in / available with the queue's skill. */
+  staffed: number;
+  available: number;
+  /** Mean handle time of the queue's recent calls (talk + wrap-up), or the configured default. */
+  meanHandleSec: number;
+  /** src/core/acd/announcement.ts estimateWaitSec; undefined when nobody with the skill is logged in. */
+  estimatedWaitSec?: number;
+}
+
 /** One atomic match of a waiting call with an agent, made by the dispatch script. */
 export interface Reservation {
   callId: string;
