@@ -90,15 +90,8 @@ export class RedisKeys {
     };
   }
 
-  // --- Telephony: IVR holding queues, callbacks, recordings, call-detail records (issue 4) ---
+  // --- Telephony: callbacks, recordings, call-detail records (issue 4; the queues are the ACD's below) ---
 
-  /** ZSET call id → priority rank × 10^15 + sequence: the holding step of a queue (until the ACD). */
-  holdingQueue(queue: string): string {
-    return `${this.prefix}hold:${queue}`;
-  }
-  get holdingSequence(): string {
-    return `${this.prefix}hold:seq`;
-  }
   /** HASH citizen key → pending callback request (JSON): one per number. */
   get callbackPending(): string {
     return `${this.prefix}callback:pending`;

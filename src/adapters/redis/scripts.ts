@@ -7,7 +7,6 @@ const SCRIPTS = [
   'lease-3',
   'settle-4',
   'limit-check-2',
-  'hold-enter-2',
   'admit-call-1',
   'call-claim-1',
   'call-renew-1',
