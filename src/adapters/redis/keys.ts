@@ -147,9 +147,9 @@ export class RedisKeys {
   get acdAgents(): string {
     return `${this.acdPrefix}agents`;
   }
-  /** ZSET agent id → idle-since ms: available agents with this skill at this level. */
-  acdAvailable(skill: string, level: number): string {
-    return `${this.acdPrefix}avail:${skill}:${level}`;
+  /** ZSET agent id → level × 10^13 + idle-since ms: available agents with this skill, best level then longest idle first. */
+  acdAvailable(skill: string): string {
+    return `${this.acdPrefix}avail:${skill}`;
   }
   /** SET of agent ids logged in with this skill (the estimated wait). */
   acdStaffed(skill: string): string {

@@ -41,7 +41,24 @@ local function load_head(q)
   local h = redis.call('ZRANGEBYSCORE', q.key, q.from, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
   if h[1] then q.call = h[1]; q.score = tonumber(h[2]) else q.call = nil end
 end
-for _, q in ipairs(queues) do load_head(q) end
+
+-- The best level free per skill (false: nobody free), read once and again only after a reservation
+-- (agents only leave the available sets during a run).
+local best_level = {}
+local function free_level(skill)
+  local v = best_level[skill]
+  if v == nil then
+    local a = redis.call('ZRANGE', avail_key(skill), 0, 0, 'WITHSCORES')
+    v = a[1] and math.floor(tonumber(a[2]) / BAND) or false
+    best_level[skill] = v
+  end
+  return v
+end
+
+-- A queue whose skill has nobody free is not looked at (the busy hour: one read per queue).
+for _, q in ipairs(queues) do
+  if free_level(q.skill) then load_head(q) end
+end
 
 local out = {}
 while #out < max * 6 do
@@ -56,24 +73,33 @@ while #out < max * 6 do
   local reach = 1
   for _, t in ipairs(best.tiers) do if waited >= t[1] and t[2] > reach then reach = t[2] end end
   local agent = nil
-  for level = 1, reach do
-    local a = redis.call('ZRANGE', avail_key(best.skill, level), 0, 0)
-    if a[1] then agent = a[1]; break end
-  end
-  if agent then
-    local call = best.call
-    leave_available(agent)
-    redis.call('HSET', agent_key(agent), 'state', 'reserved', 'since', int(now), 'call', call, 'queue', best.id)
-    redis.call('ZREM', best.key, call)
-    redis.call('HSET', call_key(call), 'state', 'reserved', 'agent', agent, 'expires', int(expires))
-    redis.call('ZADD', KEYS[1], int(expires), call)
-    local owner = redis.call('HGET', call_key(call), 'owner')
-    table.insert(out, call); table.insert(out, agent); table.insert(out, best.id); table.insert(out, owner)
-    table.insert(out, int(expires)); table.insert(out, int(waited))
+  local level = free_level(best.skill)
+  if not level then
+    -- Nobody with this skill is free: no call of this queue can be matched in this run.
+    best.call = nil
   else
-    -- Nobody within reach for this band of this queue: try its next band.
-    best.from = int((band + 1) * BAND)
+    if level <= reach then
+      -- The best level within reach, and the longest idle at it: the lowest score below reach + 1.
+      local a = redis.call('ZRANGEBYSCORE', avail_key(best.skill), '-inf', '(' .. int((reach + 1) * BAND), 'LIMIT', 0, 1)
+      agent = a[1]
+    end
+    if agent then
+      local call = best.call
+      leave_available(agent)
+      best_level = {}
+      redis.call('HSET', agent_key(agent), 'state', 'reserved', 'since', int(now), 'call', call, 'queue', best.id)
+      redis.call('ZREM', best.key, call)
+      redis.call('HSET', call_key(call), 'state', 'reserved', 'agent', agent, 'expires', int(expires))
+      redis.call('ZADD', KEYS[1], int(expires), call)
+      local owner = redis.call('HGET', call_key(call), 'owner')
+      table.insert(out, call); table.insert(out, agent); table.insert(out, best.id); table.insert(out, owner)
+      table.insert(out, int(expires)); table.insert(out, int(waited))
+    else
+      -- Nobody within reach for this band of this queue (later calls of the band waited less and
+      -- reach no further): try its next band.
+      best.from = int((band + 1) * BAND)
+    end
+    load_head(best)
   end
-  load_head(best)
 end
 return out

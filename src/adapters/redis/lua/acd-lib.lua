@@ -4,7 +4,9 @@
   are the ones RedisKeys builds (src/adapters/redis/keys.ts, "Call queues (ACD)").
 
   agent:<id>          HASH state, reason, call, queue, since, idle, skills ("skill=level,…")
-  avail:<skill>:<lvl> ZSET agent id → idle-since ms (available agents of that skill and level)
+  avail:<skill>       ZSET agent id → level × 10^13 + idle-since ms: available agents of a skill,
+                      best level first and, within a level, longest idle first — so the agent a
+                      call gets is one ZRANGEBYSCORE bounded by its reach
   staffed:<skill>     SET agent ids logged in with that skill
   queue:<id>          ZSET call id → priority rank × 10^13 + first enqueue ms
   call:<id>           HASH queue, skill, priority, score, enq, owner, state, agent, expires, qsince
@@ -17,7 +19,7 @@ local P = ARGV[1]
 local function agent_key(id) return P .. 'agent:' .. id end
 local function call_key(id) return P .. 'call:' .. id end
 local function queue_key(id) return P .. 'queue:' .. id end
-local function avail_key(skill, level) return P .. 'avail:' .. skill .. ':' .. level end
+local function avail_key(skill) return P .. 'avail:' .. skill end
 local RESERVATIONS = P .. 'reservations'
 local WRAPUP = P .. 'wrapup'
 
@@ -37,7 +39,7 @@ end
 
 -- Out of every available set (reserved, on a call, not ready, logged out).
 local function leave_available(agent)
-  each_skill(agent, function(skill, level) redis.call('ZREM', avail_key(skill, level), agent) end)
+  each_skill(agent, function(skill) redis.call('ZREM', avail_key(skill), agent) end)
   redis.call('ZREM', WRAPUP, agent)
 end
 
@@ -46,7 +48,7 @@ local function make_available(agent, idle)
   redis.call('HSET', agent_key(agent), 'state', 'available', 'since', int(idle), 'idle', int(idle))
   redis.call('HDEL', agent_key(agent), 'reason', 'call', 'queue', 'wrapends')
   redis.call('ZREM', WRAPUP, agent)
-  each_skill(agent, function(skill, level) redis.call('ZADD', avail_key(skill, level), int(idle), agent) end)
+  each_skill(agent, function(skill, level) redis.call('ZADD', avail_key(skill), int(tonumber(level) * BAND + idle), agent) end)
 end
 
 local function make_not_ready(agent, reason, now)

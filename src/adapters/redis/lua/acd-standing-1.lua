@@ -13,8 +13,7 @@ local state, queue, skill, enq, qsince = unpack(redis.call('HMGET', KEYS[1], 'st
 if not state then return false end
 local position = 0
 if state == 'waiting' then position = redis.call('ZRANK', queue_key(queue), ARGV[2]) + 1 end
-local available = 0
-for level = 1, 9 do available = available + redis.call('ZCARD', avail_key(skill, level)) end
+local available = redis.call('ZCARD', avail_key(skill))
 local out = { queue, state, position, enq, qsince, redis.call('SCARD', P .. 'staffed:' .. skill), available }
 for _, t in ipairs(redis.call('LRANGE', P .. 'handle:' .. queue, 0, tonumber(ARGV[3]) - 1)) do table.insert(out, t) end
 return out
