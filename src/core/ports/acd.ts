@@ -21,7 +21,11 @@ export interface Acd {
    * reserved for it is released at once (back to available, keeping their idle-since time).
    */
   remove(callId: string): Promise<{ releasedAgent?: string }>;
-  /** Moves a waiting call to another queue keeping its arrival time (overflow, transfer to a queue). */
+  /**
+   * Moves a call to another queue keeping its arrival time (overflow, transfer to a queue); a call
+   * on offer keeps the offer and returns to the new queue if it is released. Position 0 when the
+   * call is not waiting (on offer, answered, or gone — an overflow may race an answer).
+   */
   move(callId: string, toQueue: string, priority?: CallPriority): Promise<{ position: number }>;
   position(callId: string): Promise<{ queue: string; position: number } | undefined>;
   /** Calls in queue order. */
