@@ -217,6 +217,7 @@ export async function startGateway(
           acdPolicy: acd.policy,
           instanceId,
           callbackOffer: acd.callbackOffer,
+          onQueue: (e) => acd.emitQueueEvent(e),
           callbacks: new RedisCallbackRequests(redis, keys),
           query: workOrderQuery,
           calls: new RedisCallStore(redis, keys, {

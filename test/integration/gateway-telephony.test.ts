@@ -70,6 +70,8 @@ describe('gateway with simulated telephony', () => {
 
   it('a virtual call waits in the ACD general queue while the welcome plays, and leaves it when it hangs up', async () => {
     if (gw.telephony.mode !== 'simulated') throw new Error('expected simulated telephony');
+    const events: string[] = [];
+    const off = gw.acd.onQueueEvent((e) => events.push(`${e.type}:${e.queue}`));
     const c = gw.telephony.simulated.placeCall({ caller: '13800138001' });
     await c.waitUntil(() => c.heard.some((m) => m.endsWith('welcome.wav')), 'the welcome');
     expect(await gw.acd.acd.position(c.callId)).toEqual({ queue: 'general', position: 1 });
@@ -77,6 +79,8 @@ describe('gateway with simulated telephony', () => {
     await c.hangup();
     await gw.telephony.runners[0]!.finished(c.callId);
     expect(await gw.acd.acd.position(c.callId)).toBeUndefined();
+    off();
+    expect(events).toEqual(['entered:general', 'left:general']);
   });
 
   it('refuses a bad virtual call naming the field, and an unknown call with 404', async () => {
