@@ -17,8 +17,10 @@ export interface Acd {
   /** Takes (or keeps) a place; returns the 1-based position in the queue's order. */
   enqueue(call: WaitingCall): Promise<{ position: number }>;
   /**
-   * The call left (caller hung up, transferred away, emergency): its place is freed, and an agent
-   * reserved for it is released at once (back to available, keeping their idle-since time).
+   * The call left (caller hung up, transferred away, emergency, bridged to its agent): its place is
+   * freed, and an agent reserved for it is released at once (back to available, keeping their
+   * idle-since time). An answered call's agent is not touched (endCall ends their call). Call
+   * `accept` before bridging: removing a call still on offer releases its agent.
    */
   remove(callId: string): Promise<{ releasedAgent?: string }>;
   /**
