@@ -32,7 +32,6 @@ import { IvrMachine } from '../core/ivr/machine.js';
 import type { Switch } from '../core/ports/switch.js';
 import { SimulatedSwitch } from '../adapters/simulated/simulated-switch.js';
 import { wavDurationMs } from '../adapters/simulated/wav.js';
-import { RedisHoldingQueue } from '../adapters/redis/redis-holding-queue.js';
 import { RedisCallbackRequests } from '../adapters/redis/redis-callback-requests.js';
 import { RedisCallStore } from '../adapters/redis/redis-call-store.js';
 import { RedisCallRecordOutbox } from '../adapters/redis/redis-call-record-outbox.js';
@@ -41,6 +40,7 @@ import { devSimRoutes } from '../adapters/http/routes/dev-sim.js';
 import { IvrRunner } from '../services/ivr-runner.js';
 import { CallRecordWorker } from '../services/call-record-worker.js';
 import { composeSipFront, type ComposedSipFront } from './sip-front.js';
+import { composeAcd, localInstanceId, type ComposedAcd } from './acd.js';
 import { createFreeSwitchTelephony, type FreeSwitchTelephony } from '../adapters/freeswitch/telephony.js';
 // Live figures (issue 5)
 import type { CallCenterFigures, FiguresFeed } from '../core/ports/figures.js';
@@ -75,6 +75,8 @@ export interface RunningGateway {
   sipFront?: ComposedSipFront;
   /** FreeSWITCH telephony, when freeswitch.servers names any (else telephony is simulated). */
   freeswitch?: FreeSwitchTelephony;
+  /** The call queues (issue 5). */
+  acd: ComposedAcd;
   /** Live figures (issue 5): the desk records call events in `store`; supervisors are pushed `feed`. */
   figures: { store: CallCenterFigures; feed: FiguresFeed };
   /** Drain and stop: no new requests, in-flight requests and delivery batches finish. */
@@ -201,13 +203,19 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     }
     const switches: Switch[] = freeswitch ? freeswitch.switches : [simulated!];
     const machine = new IvrMachine(ivr.flow);
+    const acd = composeAcd(config, ivr, redis, keys);
+    const instanceId = freeswitch?.instanceId ?? localInstanceId();
     const runners = switches.map(
       (sw) =>
         new IvrRunner({
           switch: sw,
           machine,
           abuseLimits: limits,
-          holding: new RedisHoldingQueue(redis, keys),
+          acd: acd.acd,
+          acdPolicy: acd.policy,
+          instanceId,
+          callbackOffer: acd.callbackOffer,
+          onQueue: (e) => acd.emitQueueEvent(e),
           callbacks: new RedisCallbackRequests(redis, keys),
           query: workOrderQuery,
           calls: new RedisCallStore(redis, keys, {
@@ -232,7 +240,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     });
     const figuresFeed = new FiguresFeedService({
       figures: figureStore,
-      alarms: new AnswerRateAlarms(config.figures.alarms),
+      alarms: new AnswerRateAlarms(config.figures.alarms, (q) => acd.policy.queues.get(q)?.name ?? q),
       intervalMs: config.figures.feedIntervalMs,
       log: log.child({ component: 'figures' }),
     });
@@ -381,6 +389,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
       devCore,
       sipFront,
       ...(freeswitch ? { freeswitch } : {}),
+      acd,
       figures: { store: figureStore, feed: figuresFeed },
       telephony: simulated
         ? { mode: 'simulated', simulated, runners, callRecords }

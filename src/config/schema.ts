@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseHoursRange, WEEKDAYS } from '../core/desk/directory.js';
+import { acdSchema } from './acd.js';
 
 const port = z.number().int().min(1).max(65535);
 const positiveInt = z.number().int().positive();
@@ -206,6 +207,8 @@ export const configSchema = z
       reconnectMaxMs: positiveInt,
       callLeaseMs: positiveInt.min(1000),
     }),
+    // Call queues (ACD, issue 5): the schema and its cross-checks are in src/config/acd.ts.
+    acd: acdSchema,
   })
   .refine((c) => c.outbox.retryMinMs <= c.outbox.retryMaxMs, {
     message: 'must not be greater than outbox.retryMaxMs',
