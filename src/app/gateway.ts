@@ -43,6 +43,9 @@ import { IvrRunner } from '../services/ivr-runner.js';
 import { CallRecordWorker } from '../services/call-record-worker.js';
 import { composeSipFront, type ComposedSipFront } from './sip-front.js';
 import { createFreeSwitchTelephony, type FreeSwitchTelephony } from '../adapters/freeswitch/telephony.js';
+// Callbacks, surveys and the control port (issue 6)
+import type { Clock } from '../core/ports/surveys.js';
+import { composeSurveys, type ComposedSurveys } from './surveys.js';
 
 export interface RunningGateway {
   http: FastifyInstance;
@@ -70,6 +73,8 @@ export interface RunningGateway {
   sipFront?: ComposedSipFront;
   /** FreeSWITCH telephony, when freeswitch.servers names any (else telephony is simulated). */
   freeswitch?: FreeSwitchTelephony;
+  /** Follow-up surveys and the control port (issue 6). */
+  surveys: ComposedSurveys;
   /** Drain and stop: no new requests, in-flight requests and delivery batches finish. */
   stop(): Promise<void>;
 }
@@ -81,6 +86,8 @@ export interface RunningGateway {
 export interface GatewayParts {
   /** The abuse-limit store (art. 34); defaults to an in-memory one until the Redis store is merged. */
   abuseLimits?: AbuseLimits;
+  /** The surveys' clock (tests start the day at a chosen local time). */
+  clock?: Clock;
 }
 
 export async function startGateway(
@@ -115,6 +122,7 @@ export async function startGateway(
       devCore = new DevCore({
         intakesFile: config.devCore.file,
         callsFile: config.devCore.callsFile,
+        surveysFile: config.devCore.surveysFile,
         token: config.devCore.token || undefined,
         log: log.child({ component: 'dev-core' }),
       });
@@ -156,7 +164,16 @@ export async function startGateway(
       onStored: judge.stored,
     });
 
-    const channels = await textChannelRoutes({ config, redis, redisUrl, keys, acceptor, log });
+    let surveys: ComposedSurveys | undefined;
+    const channels = await textChannelRoutes({
+      config,
+      redis,
+      redisUrl,
+      keys,
+      acceptor,
+      log,
+      surveySmsReply: (phone, text) => surveys?.service.smsReply(phone, text) ?? Promise.resolve(false),
+    });
     stack.push(() => channels.stop());
 
     // --- Telephony (issue 4). FreeSWITCH when freeswitch.servers names any; otherwise the switch is
@@ -237,6 +254,24 @@ export async function startGateway(
       stack.push(() => freeswitch.stop());
     }
 
+    // Follow-up surveys and the control port (issue 6).
+    const sv = (surveys = await composeSurveys({
+      config,
+      redis,
+      redisUrl,
+      keys,
+      switch: switches[0]!,
+      limits,
+      ivr,
+      core: coreClient,
+      smsProviders: channels.smsProviders,
+      developmentCore: !!devCore,
+      ...(parts.clock ? { clock: parts.clock } : {}),
+      log,
+    }));
+    stack.push(() => sv.stop());
+    if (devCore && sv.control) devCore.useGateway(sv.control.address, sv.control.token);
+
     let draining = false;
     const checks: HealthCheck[] = [
       {
@@ -280,6 +315,7 @@ export async function startGateway(
         },
       },
       ...channels.checks,
+      sv.check,
       {
         name: 'callRecords',
         critical: false,
@@ -325,6 +361,7 @@ export async function startGateway(
                   servers: freeswitch!.status(),
                 },
             sip: sipFront ? sipFront.describe() : 'off (no drachtio-server configured)',
+            surveys: sv.describe(),
           }),
         }),
       ],
@@ -349,6 +386,8 @@ export async function startGateway(
         await simulated.flush();
         await Promise.all(runners.map((r) => r.drain()));
       }
+      // Survey calls in progress end (on the simulated switch they were just hung up); no new one starts.
+      await sv.stop();
       // On FreeSWITCH, calls in progress go on: their ownership leases lapse and another gateway
       // instance takes them over (reconciling with show channels); nothing is hung up by a restart.
       await worker.stop();
@@ -364,6 +403,7 @@ export async function startGateway(
       embeddedRedis,
       devCore,
       sipFront,
+      surveys: sv,
       ...(freeswitch ? { freeswitch } : {}),
       telephony: simulated
         ? { mode: 'simulated', simulated, runners, callRecords }

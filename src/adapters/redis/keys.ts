@@ -139,4 +139,17 @@ export class RedisKeys {
   callOwner(callId: string): string {
     return `${this.prefix}call:owner:${callId}`;
   }
+
+  // --- Follow-up surveys (issue 6) ---
+  /**
+   * HASH of one survey: request, started (attempts begun), attempt:<n>, rating, reason, result
+   * (JSON each). Expires after the deadline plus surveys.retentionDays.
+   */
+  survey(workOrderId: string): string {
+    return `${this.prefix}survey:${workOrderId}`;
+  }
+  /** String: the work order an SMS reply from this number rates (SMS survey), expiring at its deadline. */
+  surveySmsReply(phone: string): string {
+    return `${this.prefix}survey:sms-reply:${phone}`;
+  }
 }
