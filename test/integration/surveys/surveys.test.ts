@@ -156,7 +156,7 @@ describe('the control port', () => {
     [{ workOrderId: 'WO-BAD-2', citizenPhone: 'call me', deadline: 'future' }, 'citizen_phone'],
     [{ workOrderId: 'WO-BAD-3', citizenPhone: '13812345678' }, 'deadline'],
     [{ workOrderId: 'WO-BAD-4', citizenPhone: '13812345678', deadline: '2020-01-01T00:00:00Z' }, 'deadline'],
-  ])('bad fields → INVALID_ARGUMENT naming the field: %o', async (req, field) => {
+  ])('bad fields → INVALID_ARGUMENT naming the field: %o', async (req: { workOrderId: string; citizenPhone: string; deadline?: string }, field) => {
     const c = new ControlClient({ address: gw.surveys.control!.address.replace('0.0.0.0', '127.0.0.1'), token: gw.surveys.control!.token });
     const body = { ...req, ...(req.deadline === 'future' ? { deadline: '2099-01-01T00:00:00Z' } : {}) };
     const err = (await c.raw(body).catch((e: unknown) => e)) as grpc.ServiceError;
