@@ -7,10 +7,19 @@ import type { SimulatedSwitch } from '../../src/adapters/simulated/simulated-swi
 import { silentLogger } from './logger.js';
 import { eventually, testConfig } from './gateway.js';
 
-/** A clock that reads `localTime` (RFC 3339 with offset) now and runs on at real speed from there. */
-export function clockAt(localTime: string): Clock & { offsetMs: number } {
-  const offsetMs = Date.parse(localTime) - Date.now();
-  return { offsetMs, now: () => Date.now() + offsetMs };
+/**
+ * A clock that reads `localTime` (RFC 3339 with offset) now and runs on at real speed from there;
+ * `set` moves it to another time (tests set it just before the step that depends on it).
+ */
+export function clockAt(localTime: string): Clock & { offsetMs: number; set(localTime: string): void } {
+  const clock = {
+    offsetMs: Date.parse(localTime) - Date.now(),
+    now: () => Date.now() + clock.offsetMs,
+    set(t: string) {
+      clock.offsetMs = Date.parse(t) - Date.now();
+    },
+  };
+  return clock;
 }
 
 export interface SurveyResultLine {
