@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HotlineError } from '../../../src/core/errors.js';
+import type { HotlineError } from '../../../src/core/errors.js';
 import { nextStep, parseSurveyRequest, type AttemptRecord, type SurveyPolicy, type SurveyRequest, type SurveyState } from '../../../src/core/surveys/survey.js';
 
 const at = (local: string) => Date.parse(`${local}+08:00`);
