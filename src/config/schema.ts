@@ -129,7 +129,7 @@ const issue6 = {
     deadlineHours: positiveInt,
     abandonedAfterSeconds: z.number().int().min(0),
     idle: z.strictObject({ maxWaiting: z.number().int().min(0), minFreeAgents: positiveInt }),
-    pacing: z.strictObject({ targetAnswerRate: z.number().min(0.5).max(1), windowMinutes: positiveInt, maxInFlightPerFreeAgent: z.number().min(0).max(1) }),
+    pacing: z.strictObject({ targetAnswerRate: z.number().min(0.5).max(1), windowMinutes: positiveInt, minOffered: z.number().int().min(0), maxInFlightPerFreeAgent: z.number().min(0).max(1) }),
   }),
 };
 
