@@ -71,13 +71,14 @@ export class SwitchSurveyCaller implements SurveyCaller {
     const ended = new Promise<void>((r) => (hangupSeen = r));
     let onKey: ((digit: string) => void) | undefined;
     let recordingDone: ((path: string) => void) | undefined;
-    this.perCall.set(callId, (e) => {
+    const handler = (e: SwitchEvent) => {
       if (e.type === 'call.hungup') {
         hungUp = true;
         hangupSeen();
       } else if (e.type === 'dtmf') onKey?.(e.digit);
       else if (e.type === 'recording.finished') recordingDone?.(e.path);
-    });
+    };
+    this.perCall.set(callId, handler);
     try {
       const placed = await sw.originate({
         endpoint: { kind: 'gateway', gateway: o.gateway, number: dialString(request.phone) },
@@ -89,7 +90,9 @@ export class SwitchSurveyCaller implements SurveyCaller {
         log.info({ outcome: placed.outcome, cause: placed.cause }, 'survey call not answered');
         return { outcome: ATTEMPT_OF[placed.outcome] };
       }
+      // A switch may name the leg itself (FreeSWITCH's adapter sets its own origination_uuid).
       const id = placed.callId ?? callId;
+      this.perCall.set(id, handler);
       const pattern = `^[${Object.keys(o.keys).join('').replace(/[\]\\^-]/g, '\\$&')}]$`;
       const collected = await sw
         .collectDigits(id, {
@@ -120,7 +123,7 @@ export class SwitchSurveyCaller implements SurveyCaller {
       }
       return { outcome: 'answered-rated', callId: id, rating, ...(reasonRecording ? { reasonRecording } : {}) };
     } finally {
-      this.perCall.delete(callId);
+      for (const [k, h] of this.perCall) if (h === handler) this.perCall.delete(k);
     }
   }
 

@@ -22,7 +22,8 @@ export function toGrpcError(err: unknown): Partial<grpc.StatusObject> {
   if (err instanceof HotlineError) {
     const metadata = new grpc.Metadata();
     if (err.field) metadata.set('hotline-field', err.field);
-    return { code: STATUS_OF[err.code], details: err.field ? `${err.field}: ${err.message}` : err.message, metadata };
+    const named = !err.field || err.message.startsWith(`${err.field} `) || err.message.startsWith(`${err.field}:`);
+    return { code: STATUS_OF[err.code], details: named ? err.message : `${err.field}: ${err.message}`, metadata };
   }
   return { code: grpc.status.UNAVAILABLE, details: 'temporarily unavailable; retry' };
 }

@@ -120,17 +120,17 @@ export interface SurveyRequestInput {
 export function parseSurveyRequest(input: SurveyRequestInput, now: number): SurveyRequest {
   const wo = input.workOrderId;
   if (typeof wo !== 'string' || !WORK_ORDER_ID.test(wo)) {
-    throw invalidField('work_order_id', 'work_order_id is required: 1–64 of A-Z a-z 0-9 . _ -');
+    throw invalidField('work_order_id', 'work_order_id: required, 1–64 of A-Z a-z 0-9 . _ -');
   }
   const phone = typeof input.citizenPhone === 'string' ? toE164(input.citizenPhone) : undefined;
   // A citizen's line has 10–11 digits after +86; service numbers (12345, 95xxx, 400/800) do not take surveys.
-  if (!phone || phone.length < 13 || /^\+86(400|800)/.test(phone)) throw invalidField('citizen_phone', 'citizen_phone must be a mainland mobile or landline number');
+  if (!phone || phone.length < 13 || /^\+86(400|800)/.test(phone)) throw invalidField('citizen_phone', 'citizen_phone: must be a mainland mobile or landline number');
   const deadline = typeof input.deadline === 'string' ? Date.parse(input.deadline) : NaN;
-  if (Number.isNaN(deadline)) throw invalidField('deadline', 'deadline is required (a timestamp)');
-  if (deadline <= now) throw invalidField('deadline', 'deadline must lie in the future');
+  if (Number.isNaN(deadline)) throw invalidField('deadline', 'deadline: required (a timestamp)');
+  if (deadline <= now) throw invalidField('deadline', 'deadline: must lie in the future');
   const pref = input.channelPreference === undefined ? 'phone' : CHANNEL_PREFERENCES[String(input.channelPreference)];
-  if (!pref) throw invalidField('channel_preference', `unknown channel_preference ${String(input.channelPreference)}`);
-  if (input.confidential !== undefined && typeof input.confidential !== 'boolean') throw invalidField('confidential', 'confidential must be a boolean');
+  if (!pref) throw invalidField('channel_preference', `channel_preference: unknown value ${String(input.channelPreference)}`);
+  if (input.confidential !== undefined && typeof input.confidential !== 'boolean') throw invalidField('confidential', 'confidential: must be a boolean');
   return { workOrderId: wo, phone, deadline, channelPreference: pref, confidential: input.confidential === true, requestedAt: now };
 }
 
