@@ -1,7 +1,8 @@
-import { Queue, Worker, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import type { SurveyResultQueue, SurveyResultSink } from '../../core/ports/surveys.js';
 import type { SurveyResult } from '../../core/surveys/survey.js';
 import type { Logger } from '../../log/logger.js';
+import { BullmqJobs } from './bullmq-jobs.js';
 
 export interface BullmqSurveyResultsOptions {
   redisUrl: string;
@@ -20,18 +21,14 @@ export interface BullmqSurveyResultsOptions {
  * core is idempotent on the work-order id, so a redelivery after a crash is harmless.
  */
 export class BullmqSurveyResults implements SurveyResultQueue {
-  private readonly queue: Queue<SurveyResult>;
-  private worker: Worker<SurveyResult> | undefined;
-  private readonly name: string;
+  private readonly jobs: BullmqJobs<SurveyResult>;
 
   constructor(private readonly o: BullmqSurveyResultsOptions) {
-    this.name = o.queueName ?? 'survey-results';
-    this.queue = new Queue<SurveyResult>(this.name, { connection: { url: o.redisUrl }, prefix: o.prefix });
-    this.queue.on('error', (err) => o.log.warn({ err }, 'survey result queue error'));
+    this.jobs = new BullmqJobs<SurveyResult>({ redisUrl: o.redisUrl, prefix: o.prefix, name: o.queueName ?? 'survey-results', what: 'survey result', log: o.log });
   }
 
   async enqueue(result: SurveyResult): Promise<void> {
-    await this.queue.add('result', result, {
+    await this.jobs.add('result', result, {
       jobId: `result-${result.workOrderId}`,
       // About a week of retries at the cap: the core's outage delays results, it does not lose them.
       attempts: 1000,
@@ -42,34 +39,22 @@ export class BullmqSurveyResults implements SurveyResultQueue {
   }
 
   start(): void {
-    if (this.worker) return;
     const o = this.o;
-    this.worker = new Worker<SurveyResult>(
-      this.name,
+    this.jobs.run(
       async (job: Job<SurveyResult>) => {
         const { duplicate } = await o.sink.report(job.data);
         o.log.info({ workOrderId: job.data.workOrderId, outcome: job.data.outcome, duplicate }, 'survey result reported');
       },
-      {
-        connection: { url: o.redisUrl },
-        prefix: o.prefix,
-        concurrency: 4,
-        settings: { backoffStrategy: (attemptsMade: number) => Math.min(o.maxBackoffMs, o.backoffMs * 2 ** Math.max(0, attemptsMade - 1)) },
-      },
+      { concurrency: 4, settings: { backoffStrategy: (attemptsMade: number) => Math.min(o.maxBackoffMs, o.backoffMs * 2 ** Math.max(0, attemptsMade - 1)) } },
+      (job, err) => o.log.warn({ workOrderId: job.data.workOrderId, attempts: job.attemptsMade, err: err.message }, 'survey result not delivered yet'),
     );
-    this.worker.on('error', (err) => o.log.warn({ err }, 'survey result worker error'));
-    this.worker.on('failed', (job, err) => {
-      if (job) o.log.warn({ workOrderId: job.data.workOrderId, attempts: job.attemptsMade, err: err.message }, 'survey result not delivered yet');
-    });
   }
 
-  async counts(): Promise<Record<string, number>> {
-    return this.queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
+  counts(): Promise<Record<string, number>> {
+    return this.jobs.counts();
   }
 
   async close(): Promise<void> {
-    await this.worker?.close();
-    this.worker = undefined;
-    await this.queue.close();
+    await this.jobs.close();
   }
 }

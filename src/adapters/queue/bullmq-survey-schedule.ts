@@ -1,6 +1,7 @@
-import { DelayedError, Queue, Worker, type Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import type { Clock, SurveySchedule } from '../../core/ports/surveys.js';
 import type { Logger } from '../../log/logger.js';
+import { BullmqJobs } from './bullmq-jobs.js';
 
 export interface BullmqSurveyScheduleOptions {
   redisUrl: string;
@@ -30,18 +31,14 @@ interface SurveyJob {
  * lapses (stalled-job check). Times come from the injected clock (tests compress the day).
  */
 export class BullmqSurveySchedule implements SurveySchedule {
-  private readonly queue: Queue<SurveyJob>;
-  private worker: Worker<SurveyJob> | undefined;
-  private readonly name: string;
+  private readonly jobs: BullmqJobs<SurveyJob>;
 
   constructor(private readonly o: BullmqSurveyScheduleOptions) {
-    this.name = o.queueName ?? 'surveys';
-    this.queue = new Queue<SurveyJob>(this.name, { connection: { url: o.redisUrl }, prefix: o.prefix });
-    this.queue.on('error', (err) => o.log.warn({ err }, 'survey queue error'));
+    this.jobs = new BullmqJobs<SurveyJob>({ redisUrl: o.redisUrl, prefix: o.prefix, name: o.queueName ?? 'surveys', what: 'survey', log: o.log });
   }
 
   async add(workOrderId: string, at: number): Promise<void> {
-    await this.queue.add(
+    await this.jobs.add(
       'survey',
       { workOrderId },
       {
@@ -58,17 +55,15 @@ export class BullmqSurveySchedule implements SurveySchedule {
   }
 
   async wake(workOrderId: string): Promise<void> {
-    const job = await this.queue.getJob(`survey-${workOrderId}`);
+    const job = await this.jobs.queue.getJob(`survey-${workOrderId}`);
     // Only a delayed job can be promoted; one that is running looks at the survey anyway, and one
     // about to be delayed again is looked at then (at the latest at the deadline).
     if (job && (await job.getState()) === 'delayed') await job.promote().catch(() => undefined);
   }
 
   start(): void {
-    if (this.worker) return;
     const o = this.o;
-    this.worker = new Worker<SurveyJob>(
-      this.name,
+    this.jobs.run(
       async (job: Job<SurveyJob>, token?: string) => {
         const { waitUntil } = await o.process(job.data.workOrderId);
         if (waitUntil === undefined) return;
@@ -77,29 +72,22 @@ export class BullmqSurveySchedule implements SurveySchedule {
         throw new DelayedError();
       },
       {
-        connection: { url: o.redisUrl },
-        prefix: o.prefix,
         concurrency: o.concurrency,
         ...(o.lockDurationMs ? { lockDuration: o.lockDurationMs } : {}),
         ...(o.stalledIntervalMs ? { stalledInterval: o.stalledIntervalMs } : {}),
         // A job taken over after a crash runs again (the survey store's attempt claim keeps it from dialling twice).
         maxStalledCount: 10,
       },
+      (job, err) => o.log.error({ workOrderId: job.data.workOrderId, attempts: job.attemptsMade, err: err.message }, 'survey job failed'),
     );
-    this.worker.on('error', (err) => o.log.warn({ err }, 'survey worker error'));
-    this.worker.on('failed', (job, err) => {
-      if (job) o.log.error({ workOrderId: job.data.workOrderId, attempts: job.attemptsMade, err: err.message }, 'survey job failed');
-    });
   }
 
-  async counts(): Promise<Record<string, number>> {
-    return this.queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
+  counts(): Promise<Record<string, number>> {
+    return this.jobs.counts();
   }
 
   /** force: stop at once, leaving active jobs to be taken over (tests of a crash). */
-  async close(force = false): Promise<void> {
-    await this.worker?.close(force);
-    this.worker = undefined;
-    await this.queue.close();
+  close(force = false): Promise<void> {
+    return this.jobs.close(force);
   }
 }
