@@ -33,6 +33,11 @@ export interface CoreLine {
 }
 
 export function readCoreFile(file: string): CoreLine[] {
+  return readJsonLines<CoreLine>(file);
+}
+
+/** The lines of a JSON-lines file (none when it does not exist yet). */
+export function readJsonLines<T>(file: string): T[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -42,7 +47,7 @@ export function readCoreFile(file: string): CoreLine[] {
   return text
     .split('\n')
     .filter(Boolean)
-    .map((l) => JSON.parse(l) as CoreLine);
+    .map((l) => JSON.parse(l) as T);
 }
 
 export async function eventually<T>(

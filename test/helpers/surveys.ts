@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../../src/config/schema.js';
 import type { Clock } from '../../src/core/ports/surveys.js';
 import { startGateway, type RunningGateway } from '../../src/app/gateway.js';
 import type { SimulatedSwitch } from '../../src/adapters/simulated/simulated-switch.js';
 import { silentLogger } from './logger.js';
-import { eventually, testConfig } from './gateway.js';
+import { eventually, readJsonLines, testConfig } from './gateway.js';
 
 /**
  * A clock that reads `localTime` (RFC 3339 with offset) now and runs on at real speed from there;
@@ -28,16 +27,7 @@ export interface SurveyResultLine {
 }
 
 export function surveyLines(config: Config): SurveyResultLine[] {
-  let text: string;
-  try {
-    text = readFileSync(config.devCore.surveysFile, 'utf8');
-  } catch {
-    return [];
-  }
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as SurveyResultLine);
+  return readJsonLines<SurveyResultLine>(config.devCore.surveysFile);
 }
 
 /** Waits for the dev core to hold this work order's result and returns it. */
