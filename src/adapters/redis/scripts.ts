@@ -13,6 +13,7 @@ const SCRIPTS = [
   'call-renew-1',
   'call-release-1',
   'survey-claim-1',
+  'figures-record-3',
 ] as const;
 export type ScriptName = (typeof SCRIPTS)[number];
 
