@@ -18,7 +18,7 @@ COPY proto ./proto
 COPY config ./config
 COPY dialplans ./dialplans
 USER node
-EXPOSE 8080
+EXPOSE 8080 50061
 # SIGTERM drains in-flight work (README "Operations").
 STOPSIGNAL SIGTERM
 CMD ["node", "dist/main.js"]

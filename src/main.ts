@@ -59,6 +59,7 @@ async function main(): Promise<void> {
         ]
       : []),
     `  SIP front: ${gateway.sipFront ? gateway.sipFront.describe() : 'off (set HOTLINE_DRACHTIO=host:port to enable)'}`,
+    `  surveys: ${gateway.surveys.describe()}`,
     `  try: curl -s -XPOST ${gateway.url.replace('0.0.0.0', '127.0.0.1')}/v1/intake/web -H 'content-type: application/json' -d '{"content":"小区路灯坏了"}'`,
   ];
   process.stdout.write(banner.join('\n') + '\n');

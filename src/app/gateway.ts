@@ -42,6 +42,9 @@ import { CallRecordWorker } from '../services/call-record-worker.js';
 import { composeSipFront, type ComposedSipFront } from './sip-front.js';
 import { composeAcd, localInstanceId, type ComposedAcd } from './acd.js';
 import { createFreeSwitchTelephony, type FreeSwitchTelephony } from '../adapters/freeswitch/telephony.js';
+// Callbacks, surveys and the control port (issue 6)
+import type { Clock } from '../core/ports/surveys.js';
+import { composeSurveys, type ComposedSurveys } from './surveys.js';
 // Live figures (issue 5)
 import type { CallCenterFigures, FiguresFeed } from '../core/ports/figures.js';
 import { AnswerRateAlarms } from '../core/figures/alarms.js';
@@ -77,6 +80,8 @@ export interface RunningGateway {
   freeswitch?: FreeSwitchTelephony;
   /** The call queues (issue 5). */
   acd: ComposedAcd;
+  /** Follow-up surveys and the control port (issue 6). */
+  surveys: ComposedSurveys;
   /** Live figures (issue 5): the desk records call events in `store`; supervisors are pushed `feed`. */
   figures: { store: CallCenterFigures; feed: FiguresFeed };
   /** Drain and stop: no new requests, in-flight requests and delivery batches finish. */
@@ -87,7 +92,12 @@ export interface RunningGateway {
  * The composition root: the only place adapters are constructed. Everything is wired through
  * constructors; nothing reaches for a singleton.
  */
-export async function startGateway(config: Config, log: Logger): Promise<RunningGateway> {
+export interface GatewayParts {
+  /** The surveys' clock (tests start the day at a chosen local time). */
+  clock?: Clock;
+}
+
+export async function startGateway(config: Config, log: Logger, parts: GatewayParts = {}): Promise<RunningGateway> {
   const stack: Array<() => Promise<void>> = [];
   // Checked before anything starts: a bad rules file stops start-up naming the key.
   const rules = compileIntakeRules(loadIntakeRules(config.rules.file));
@@ -115,6 +125,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
       devCore = new DevCore({
         intakesFile: config.devCore.file,
         callsFile: config.devCore.callsFile,
+        surveysFile: config.devCore.surveysFile,
         token: config.devCore.token || undefined,
         log: log.child({ component: 'dev-core' }),
       });
@@ -156,7 +167,16 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
       onStored: judge.stored,
     });
 
-    const channels = await textChannelRoutes({ config, redis, redisUrl, keys, acceptor, log });
+    let surveys: ComposedSurveys | undefined;
+    const channels = await textChannelRoutes({
+      config,
+      redis,
+      redisUrl,
+      keys,
+      acceptor,
+      log,
+      surveySmsReply: (phone, text) => surveys?.service.smsReply(phone, text) ?? Promise.resolve(false),
+    });
     stack.push(() => channels.stop());
 
     // --- Telephony (issue 4). FreeSWITCH when freeswitch.servers names any; otherwise the switch is
@@ -259,6 +279,24 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
       stack.push(() => freeswitch.stop());
     }
 
+    // Follow-up surveys and the control port (issue 6).
+    const sv = (surveys = await composeSurveys({
+      config,
+      redis,
+      redisUrl,
+      keys,
+      switch: switches[0]!,
+      limits,
+      ivr,
+      core: coreClient,
+      smsProviders: channels.smsProviders,
+      developmentCore: !!devCore,
+      ...(parts.clock ? { clock: parts.clock } : {}),
+      log,
+    }));
+    stack.push(() => sv.stop());
+    if (devCore && sv.control) devCore.useGateway(sv.control.address, sv.control.token);
+
     let draining = false;
     const checks: HealthCheck[] = [
       {
@@ -302,6 +340,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
         },
       },
       ...channels.checks,
+      sv.check,
       {
         name: 'callRecords',
         critical: false,
@@ -348,6 +387,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
                   servers: freeswitch!.status(),
                 },
             sip: sipFront ? sipFront.describe() : 'off (no drachtio-server configured)',
+            surveys: sv.describe(),
           }),
         }),
       ],
@@ -373,6 +413,8 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
         await simulated.flush();
         await Promise.all(runners.map((r) => r.drain()));
       }
+      // Survey calls in progress end (on the simulated switch they were just hung up); no new one starts.
+      await sv.stop();
       // On FreeSWITCH, calls in progress go on: their ownership leases lapse and another gateway
       // instance takes them over (reconciling with show channels); nothing is hung up by a restart.
       await worker.stop();
@@ -388,6 +430,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
       embeddedRedis,
       devCore,
       sipFront,
+      surveys: sv,
       ...(freeswitch ? { freeswitch } : {}),
       acd,
       figures: { store: figureStore, feed: figuresFeed },

@@ -27,6 +27,8 @@ export interface TextChannelDeps {
   keys: RedisKeys;
   acceptor: IntakeAcceptor;
   log: Logger;
+  /** An SMS that answers an SMS survey (a rating digit) is taken by the survey, not made an intake. */
+  surveySmsReply?: (phone: string, text: string) => Promise<boolean>;
 }
 
 export interface TextChannels {
@@ -34,6 +36,8 @@ export interface TextChannels {
   /** For /healthz: acknowledgement SMS waiting, delayed for a retry, or failed for good. */
   checks: HealthCheck[];
   smsAcks?: BullmqSmsAckQueue;
+  /** The SMS providers (send clients), for the SMS survey (issue 6). */
+  smsProviders: ReadonlyMap<SmsProvider['id'], SmsProvider>;
   stop(): Promise<void>;
 }
 
@@ -63,7 +67,7 @@ export async function textChannelRoutes(deps: TextChannelDeps): Promise<TextChan
     smsAcks.start();
     const noticeSeconds = sms.ack.restrictedNoticeHours * 3600;
     const gate = async (phone: string) => (await redis.set(keys.smsNotice(phone), '1', 'EX', noticeSeconds, 'NX')) === 'OK';
-    routes.push(smsUplinkRoutes({ endpoints, inbox: new SmsInbox(acceptor, smsAcks, gate, log), maxBodyBytes: sms.maxBodyBytes }));
+    routes.push(smsUplinkRoutes({ endpoints, inbox: new SmsInbox(acceptor, smsAcks, gate, log, deps.surveySmsReply), maxBodyBytes: sms.maxBodyBytes }));
   }
 
   const partnerKeys = parsePartnerKeys(config.partner.keys);
@@ -97,6 +101,7 @@ export async function textChannelRoutes(deps: TextChannelDeps): Promise<TextChan
     routes,
     checks,
     ...(smsAcks ? { smsAcks } : {}),
+    smsProviders: providers,
     async stop() {
       await smsAcks?.close();
     },

@@ -50,6 +50,11 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   // FreeSWITCH Event Socket (issue 4)
   { env: 'HOTLINE_FS_ESL', path: ['freeswitch', 'servers'], kind: 'list' },
   { env: 'HOTLINE_FS_PASSWORD', path: ['freeswitch', 'password'], kind: 'string' },
+  // Callbacks, surveys and the control port (issue 6)
+  { env: 'HOTLINE_GRPC_PORT', path: ['control', 'port'], kind: 'int' },
+  { env: 'HOTLINE_CONTROL_TOKEN', path: ['control', 'token'], kind: 'string' },
+  { env: 'HOTLINE_DEV_CORE_SURVEYS_FILE', path: ['devCore', 'surveysFile'], kind: 'string' },
+  { env: 'HOTLINE_SURVEY_SMS_PROVIDER', path: ['surveys', 'sms', 'provider'], kind: 'string' },
 ];
 
 /** Variables that are not configuration keys but are read by the loader itself. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseHoursRange, WEEKDAYS } from '../core/desk/directory.js';
 import { acdSchema } from './acd.js';
+import { checkCallingWindow } from '../core/schedule/calling-window.js';
 
 const port = z.number().int().min(1).max(65535);
 const positiveInt = z.number().int().positive();
@@ -55,7 +56,8 @@ const directory = z
   .refine((d) => new Set(d.units.map((u) => u.id)).size === d.units.length, { message: 'unit ids must be unique', path: ['units'] });
 
 // --- Text channels (WeChat, SMS, partner API) ---
-const smsTemplates = z.strictObject({ accepted: z.string(), emergency: z.string(), outOfScope: z.string(), restricted: z.string() });
+// survey: the SMS follow-up survey (issue 6); optional so operator files written before it still load.
+const smsTemplates = z.strictObject({ accepted: z.string(), emergency: z.string(), outOfScope: z.string(), restricted: z.string(), survey: z.string().default('') });
 const cidr = z.string().refine((v) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(v), 'must be an IP address or CIDR (10.0.0.0/8, ::1/128)');
 const textChannels = {
   wechat: z.strictObject({
@@ -102,6 +104,56 @@ const textChannels = {
     keys: z.string().refine((v) => v.trim() === '' || v.split(',').every((p) => /^[A-Za-z0-9_-]{1,64}:.{16,}$/.test(p.trim())), 'must be "partnerId:secret,…" with secrets of at least 16 characters'),
     maxSkewSeconds: positiveInt.max(3600),
     maxBodyBytes: positiveInt,
+  }),
+};
+
+// --- Callbacks, surveys and the control port (issue 6) ---
+// The window's rules live with the window (src/core/schedule); a broken one names its key.
+const callingWindow = z.strictObject({ start: z.string(), end: z.string(), timeZone: z.string() }).superRefine((w, ctx) => {
+  try {
+    checkCallingWindow(w);
+  } catch (err) {
+    const [key, ...rest] = (err as Error).message.split(': ');
+    ctx.addIssue({ code: 'custom', message: rest.join(': '), path: [key!] });
+  }
+});
+const retryPolicy = z.strictObject({ maxAttempts: positiveInt.max(20), firstDelayMs: positiveInt, factor: z.number().min(1).max(10), maxDelayMs: positiveInt });
+const rating = z.enum(['very-satisfied', 'satisfied', 'dissatisfied']);
+const issue6 = {
+  control: z.strictObject({
+    host: z.string().min(1),
+    // 0 picks a free port (tests); the banner and log say which.
+    port: z.number().int().min(0).max(65535),
+    token: z.string().refine((v) => v === '' || v.length >= 16, 'must be empty (generated) or at least 16 characters'),
+  }),
+  surveys: z.strictObject({
+    window: callingWindow,
+    retry: retryPolicy,
+    call: z.strictObject({
+      gateway: z.string().min(1),
+      callerId: phoneDigits,
+      ringTimeoutSec: positiveInt.max(120),
+      keyTimeoutMs: positiveInt,
+      keys: z
+        .record(z.string().regex(/^[0-9*#]$/, 'must be one DTMF key: 0–9, * or #'), rating)
+        .refine((k) => new Set(Object.values(k)).size === 3 && Object.keys(k).length === 3, 'must map three keys, one to each rating'),
+      reason: z.strictObject({ record: z.boolean(), maxSeconds: positiveInt.max(300) }),
+      prompts: z.strictObject({ question: z.string().min(1), invalid: z.string().min(1), reason: z.string().min(1), thanks: z.string().min(1) }),
+    }),
+    sms: z.strictObject({ provider: z.enum(['', 'aliyun', 'tencent']) }),
+    confidential: z.enum(['as-usual', 'phone-only', 'sms-only', 'skip']),
+    restricted: z.enum(['as-usual', 'sms-only', 'skip']),
+    concurrency: positiveInt.max(1000),
+    lockMs: positiveInt.min(500),
+    retentionDays: positiveInt,
+  }),
+  callbacks: z.strictObject({
+    window: callingWindow,
+    retry: retryPolicy,
+    deadlineHours: positiveInt,
+    abandonedAfterSeconds: z.number().int().min(0),
+    idle: z.strictObject({ maxWaiting: z.number().int().min(0), minFreeAgents: positiveInt }),
+    pacing: z.strictObject({ targetAnswerRate: z.number().min(0.5).max(1), windowMinutes: positiveInt, minOffered: z.number().int().min(0), maxInFlightPerFreeAgent: z.number().min(0).max(1) }),
   }),
 };
 
@@ -156,6 +208,7 @@ export const configSchema = z
       port,
       token: z.string(),
       callsFile: z.string().min(1),
+      surveysFile: z.string().min(1),
     }),
     outbox: z.strictObject({
       batchSize: positiveInt.max(1000),
@@ -193,6 +246,7 @@ export const configSchema = z
     // SIP front (issue 4)
     sip,
     directory,
+    ...issue6,
     // FreeSWITCH Event Socket (issue 4): one inbound connection per server; none = simulated telephony.
     freeswitch: z.strictObject({
       servers: z.array(

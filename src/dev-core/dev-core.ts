@@ -1,8 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../log/logger.js';
-import { CALL_RECORDS, CORE_QUERY, INTAKE_SINK, serviceDefinition } from '../adapters/grpc/proto.js';
+import { CALL_RECORDS, CORE_QUERY, INTAKE_SINK, SURVEY_RESULTS, serviceDefinition } from '../adapters/grpc/proto.js';
 import type {
   GetWorkOrderProgressRequest,
+  ReportAckMessage,
+  SurveyResultWire,
   SubmitAckMessage,
   SubmitCallRecordsRequest,
   SubmitCallRecordsResponse,
@@ -10,11 +12,14 @@ import type {
   WorkOrderProgressMessage,
 } from '../adapters/grpc/messages.js';
 import { JsonlStore } from './jsonl-store.js';
+import { ControlClient, type SurveyAsk } from './control-client.js';
 
 export interface DevCoreOptions {
   intakesFile: string;
   /** Call-detail records, one JSON line each, once per call id (HOTLINE_DEV_CORE_CALLS_FILE). */
   callsFile?: string;
+  /** Survey results (hotline.survey.v1), one JSON line each, once per work order (HOTLINE_DEV_CORE_SURVEYS_FILE). */
+  surveysFile?: string;
   token?: string;
   log: Logger;
 }
@@ -34,7 +39,9 @@ export class DevCore {
   private readonly server = new grpc.Server();
   readonly intakes: JsonlStore<StoredIntake>;
   readonly calls: JsonlStore<true> | undefined;
+  readonly surveys: JsonlStore<true> | undefined;
   private port = 0;
+  private control: ControlClient | undefined;
 
   constructor(private readonly options: DevCoreOptions) {
     this.intakes = new JsonlStore<StoredIntake>(
@@ -49,6 +56,28 @@ export class DevCore {
     this.calls = options.callsFile
       ? new JsonlStore<true>(options.callsFile, (line) => (line.record as { callId?: string } | undefined)?.callId, () => true)
       : undefined;
+    this.surveys = options.surveysFile
+      ? new JsonlStore<true>(options.surveysFile, (line) => (line.result as { workOrderId?: string } | undefined)?.workOrderId, () => true)
+      : undefined;
+    this.server.addService(serviceDefinition(SURVEY_RESULTS), {
+      Report: (call: grpc.ServerUnaryCall<SurveyResultWire, ReportAckMessage>, cb: grpc.sendUnaryData<ReportAckMessage>) => {
+        if (!this.authorised(call.metadata)) return cb({ code: grpc.status.UNAUTHENTICATED, details: 'bad or missing token' });
+        const store = this.surveys;
+        if (!store) return cb({ code: grpc.status.UNIMPLEMENTED, details: 'this dev core keeps no survey results' });
+        const r = call.request;
+        if (!r.workOrderId) return cb({ code: grpc.status.INVALID_ARGUMENT, details: 'work_order_id: required' });
+        store
+          .appendNew(
+            [r],
+            (x) => x.workOrderId,
+            (x) => ({ line: { storedTime: new Date().toISOString(), result: x }, value: true }),
+          )
+          .then(
+            ([s]) => cb(null, { workOrderId: r.workOrderId, duplicate: s!.duplicate }),
+            (err: Error) => cb({ code: grpc.status.UNAVAILABLE, details: err.message }),
+          );
+      },
+    });
     this.server.addService(serviceDefinition(INTAKE_SINK), {
       Submit: (call: grpc.ServerUnaryCall<SubmitRequest, SubmitAckMessage>, cb: grpc.sendUnaryData<SubmitAckMessage>) => {
         if (!this.authorised(call.metadata)) return cb({ code: grpc.status.UNAUTHENTICATED, details: 'bad or missing token' });
@@ -119,9 +148,22 @@ export class DevCore {
     );
   }
 
+  /** The gateway's control port and its token (the in-process gateway hands them over). */
+  useGateway(controlAddress: string, token: string): void {
+    this.control?.close();
+    this.control = new ControlClient({ address: controlAddress.replace(/^0\.0\.0\.0:/, '127.0.0.1:'), token });
+  }
+
+  /** Asks the gateway for a follow-up survey, as the real core does when a work order is done. */
+  requestSurvey(ask: SurveyAsk): Promise<'accepted' | 'duplicate'> {
+    if (!this.control) return Promise.reject(new Error('dev core: no gateway control port known (useGateway)'));
+    return this.control.requestSurvey(ask);
+  }
+
   async start(host = '127.0.0.1', port = 0): Promise<string> {
     await this.intakes.open();
     await this.calls?.open();
+    await this.surveys?.open();
     this.port = await new Promise<number>((res, rej) =>
       this.server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? rej(err) : res(p))),
     );
@@ -130,9 +172,11 @@ export class DevCore {
   }
 
   async stop(): Promise<void> {
+    this.control?.close();
     await new Promise<void>((res) => this.server.tryShutdown(() => res()));
     await this.intakes.close();
     await this.calls?.close();
+    await this.surveys?.close();
   }
 
   private authorised(metadata: grpc.Metadata): boolean {

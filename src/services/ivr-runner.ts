@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
+import { sha256Of } from './file-checksum.js';
 import type { CallDetailRecord, CallDisposition, CallFact, RecordingMetadata } from '../core/calls/call-record.js';
 import type { EmergencyRoutes } from '../core/ivr/flow.js';
 import type { IvrMachine} from '../core/ivr/machine.js';
@@ -519,14 +518,4 @@ async function retry<T>(work: () => Promise<T>, log: Logger, attempts = 5): Prom
 
 function round(n: number): number {
   return Math.round(n * 1000) / 1000;
-}
-
-function sha256Of(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash('sha256');
-    createReadStream(file)
-      .on('data', (chunk) => h.update(chunk))
-      .on('error', reject)
-      .on('end', () => resolve(h.digest('hex')));
-  });
 }

@@ -18,6 +18,8 @@ export class SmsInbox {
     private readonly acks: SmsAckQueue,
     private readonly noticeGate: NoticeGate,
     private readonly log: Logger,
+    /** Takes a rating digit answering an SMS survey (issue 6); true when it did. */
+    private readonly surveyReply?: (phone: string, text: string) => Promise<boolean>,
   ) {}
 
   async receive(provider: SmsProvider['id'], uplinks: SmsUplink[]): Promise<void> {
@@ -29,6 +31,7 @@ export class SmsInbox {
     });
     for (const { uplink, phone } of items) {
       if (!uplink.text.trim()) continue;
+      if (this.surveyReply && (await this.surveyReply(phone, uplink.text))) continue;
       try {
         const { intake, duplicate } = await this.acceptor.accept({
           channel: 'CHANNEL_SMS',

@@ -19,6 +19,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
     ...env,
   });
   config.http.port = 0;
+  config.control.port = 0; // the control port (issue 6): a free one, as tests run side by side
   config.outbox.idlePollMs = 20;
   config.outbox.retryMinMs = 50;
   config.outbox.retryMaxMs = 400;
@@ -32,6 +33,11 @@ export interface CoreLine {
 }
 
 export function readCoreFile(file: string): CoreLine[] {
+  return readJsonLines<CoreLine>(file);
+}
+
+/** The lines of a JSON-lines file (none when it does not exist yet). */
+export function readJsonLines<T>(file: string): T[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -41,7 +47,7 @@ export function readCoreFile(file: string): CoreLine[] {
   return text
     .split('\n')
     .filter(Boolean)
-    .map((l) => JSON.parse(l) as CoreLine);
+    .map((l) => JSON.parse(l) as T);
 }
 
 export async function eventually<T>(
@@ -74,7 +80,8 @@ export interface GatewayProcess {
 export function spawnGateway(env: Record<string, string>): GatewayProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    // A free control port (issue 6) unless the test names one: test gateways run side by side.
+    env: { ...process.env, HOTLINE_GRPC_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -24,6 +24,7 @@ describe('gateway with intake rules and abuse limits', () => {
     HOTLINE_DATA_DIR: dir,
     HOTLINE_DEV_CORE_FILE: join(dir, 'intakes.jsonl'),
     HOTLINE_ADMIN_TOKEN: TOKEN,
+    HOTLINE_GRPC_PORT: '0', // a free control port (issue 6): test gateways run side by side
     ...extra,
   });
 

@@ -15,6 +15,7 @@ beforeAll(async () => {
   redis = await startRedis();
   dir = mkdtempSync(join(tmpdir(), 'hg-gw-'));
   const { config } = loadConfig({
+    HOTLINE_GRPC_PORT: '0', // a free control port (issue 6): test gateways run side by side
     HOTLINE_HTTP_PORT: '1',
     HOTLINE_REDIS_URL: redis.url,
     HOTLINE_DATA_DIR: dir,
@@ -96,7 +97,7 @@ describe('IVR file validation at start-up', () => {
   it('stops start-up naming the key', async () => {
     const broken = join(dir, 'ivr-broken.yaml');
     writeFileSync(broken, readFileSync('config/ivr.yaml', 'utf8').replace('"9": emergency', '"9": fire-brigade').replace('  invalidKey:\n', '  notInvalidKey:\n'));
-    const { config } = loadConfig({ HOTLINE_REDIS_URL: redis.url, HOTLINE_IVR_FILE: broken, HOTLINE_LOG_LEVEL: 'silent' });
+    const { config } = loadConfig({ HOTLINE_GRPC_PORT: '0', HOTLINE_REDIS_URL: redis.url, HOTLINE_IVR_FILE: broken, HOTLINE_LOG_LEVEL: 'silent' });
     await expect(startGateway(config, silentLogger())).rejects.toThrow(/keys\.9/);
   });
 

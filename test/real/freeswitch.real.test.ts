@@ -73,6 +73,7 @@ describe.skipIf(!FS)(`${skipMessage.replace('set ', 'needs ')}`, () => {
     const prompts = join(dir, 'prompts');
     mkdirSync(prompts, { recursive: true });
     const { config } = loadConfig({
+      HOTLINE_GRPC_PORT: '0', // a free control port (issue 6): test gateways run side by side
       HOTLINE_REDIS_URL: redis.url,
       HOTLINE_HTTP_HOST: '127.0.0.1',
       HOTLINE_HTTP_PORT: String(await freePort()),

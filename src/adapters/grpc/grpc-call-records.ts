@@ -1,9 +1,11 @@
-import { readFileSync } from 'node:fs';
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import type { CallDetailRecord } from '../../core/calls/call-record.js';
 import type { CallRecordAck, CallRecordSink } from '../../core/ports/call-records.js';
 import type { WorkOrderProgress, WorkOrderQuery } from '../../core/ports/work-order-query.js';
-import { CALL_RECORDS, CORE_QUERY, serviceDefinition } from './proto.js';
+import { CALL_RECORDS, CORE_QUERY } from './proto.js';
+import { client, unary, type GrpcCoreClientOptions } from './client.js';
+
+export type { GrpcCoreClientOptions } from './client.js';
 import type {
   CallRecordWire,
   GetWorkOrderProgressRequest,
@@ -11,33 +13,6 @@ import type {
   SubmitCallRecordsResponse,
   WorkOrderProgressMessage,
 } from './messages.js';
-
-export interface GrpcCoreClientOptions {
-  address: string;
-  token?: string;
-  tlsCaFile?: string;
-  deadlineMs: number;
-}
-
-type Unary<Q, R> = (req: Q, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: R) => void) => void;
-
-function client(fullName: string, options: GrpcCoreClientOptions): grpc.Client & Record<string, unknown> {
-  const Client = grpc.makeGenericClientConstructor(serviceDefinition(fullName), fullName);
-  const creds = options.tlsCaFile ? grpc.credentials.createSsl(readFileSync(options.tlsCaFile)) : grpc.credentials.createInsecure();
-  return new Client(options.address, creds, {
-    'grpc.keepalive_time_ms': 30_000,
-    'grpc.initial_reconnect_backoff_ms': 200,
-    'grpc.max_reconnect_backoff_ms': 5_000,
-  }) as grpc.Client & Record<string, unknown>;
-}
-
-function unary<Q, R>(c: grpc.Client & Record<string, unknown>, method: string, options: GrpcCoreClientOptions, req: Q, deadlineMs = options.deadlineMs): Promise<R> {
-  const md = new grpc.Metadata();
-  if (options.token) md.set('authorization', `Bearer ${options.token}`);
-  return new Promise((resolve, reject) =>
-    (c[method] as Unary<Q, R>).call(c, req, md, { deadline: Date.now() + deadlineMs }, (err, res) => (err ? reject(err) : resolve(res!))),
-  );
-}
 
 /** A CDR in the proto3 JSON mapping of hotline.calls.v1.CallRecord. */
 export function callRecordToWire(record: CallDetailRecord): CallRecordWire {

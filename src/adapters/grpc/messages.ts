@@ -39,3 +39,27 @@ export interface WorkOrderProgressMessage {
   statusText?: string;
   updatedTime?: string;
 }
+
+// hotline.control.v1 and hotline.survey.v1 (survey requests from the core, results back to it).
+export interface RequestSurveyMessage {
+  workOrderId?: string;
+  citizenPhone?: string;
+  deadline?: string;
+  channelPreference?: string;
+  confidential?: boolean;
+}
+
+export interface RequestSurveyResponseMessage {
+  status?: 'STATUS_ACCEPTED' | 'STATUS_DUPLICATE';
+  workOrderId?: string;
+}
+
+export interface SurveyResultWire extends Record<string, unknown> {
+  workOrderId: string;
+  outcome: string;
+}
+
+export interface ReportAckMessage {
+  workOrderId?: string;
+  duplicate?: boolean;
+}

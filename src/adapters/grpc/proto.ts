@@ -89,7 +89,13 @@ function projectRoot(): string {
 
 export const PROTO_DIR = join(projectRoot(), 'proto');
 
-const PROTO_FILES = ['hotline/intake/v1/intake.proto', 'hotline/calls/v1/calls.proto', 'hotline/query/v1/query.proto'];
+const PROTO_FILES = [
+  'hotline/intake/v1/intake.proto',
+  'hotline/calls/v1/calls.proto',
+  'hotline/query/v1/query.proto',
+  'hotline/control/v1/control.proto',
+  'hotline/survey/v1/survey.proto',
+];
 
 let root: protobuf.Root | undefined;
 
@@ -137,3 +143,5 @@ export function serviceDefinition(fullName: string): ServiceDefinition {
 export const INTAKE_SINK = 'hotline.intake.v1.IntakeSink';
 export const CALL_RECORDS = 'hotline.calls.v1.CallRecords';
 export const CORE_QUERY = 'hotline.query.v1.CoreQuery';
+export const GATEWAY_CONTROL = 'hotline.control.v1.GatewayControl';
+export const SURVEY_RESULTS = 'hotline.survey.v1.SurveyResults';

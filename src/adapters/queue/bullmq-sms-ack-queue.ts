@@ -1,6 +1,7 @@
-import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
 import type { SmsAckJob, SmsAckQueue, SmsProvider } from '../../core/ports/sms-provider.js';
 import type { Logger } from '../../log/logger.js';
+import { BullmqJobs } from './bullmq-jobs.js';
 
 export interface BullmqSmsAckQueueOptions {
   redisUrl: string;
@@ -21,18 +22,14 @@ export interface BullmqSmsAckQueueOptions {
  * and jobs left by a stopped gateway are picked up by the next worker (BullMQ's stalled-job check).
  */
 export class BullmqSmsAckQueue implements SmsAckQueue {
-  private readonly queue: Queue<SmsAckJob>;
-  private worker: Worker<SmsAckJob> | undefined;
-  private readonly name: string;
+  private readonly jobs: BullmqJobs<SmsAckJob>;
 
   constructor(private readonly options: BullmqSmsAckQueueOptions) {
-    this.name = options.queueName ?? 'sms-ack';
-    this.queue = new Queue<SmsAckJob>(this.name, { connection: { url: options.redisUrl }, prefix: options.prefix });
-    this.queue.on('error', (err) => options.log.warn({ err }, 'sms ack queue error'));
+    this.jobs = new BullmqJobs<SmsAckJob>({ redisUrl: options.redisUrl, prefix: options.prefix, name: options.queueName ?? 'sms-ack', what: 'sms ack', log: options.log });
   }
 
   async enqueue(job: SmsAckJob): Promise<void> {
-    await this.queue.add('ack', job, {
+    await this.jobs.add('ack', job, {
       // BullMQ ignores an add whose job id exists: one SMS per id.
       jobId: job.id.replace(/:/g, '-'),
       attempts: this.options.attempts,
@@ -43,10 +40,8 @@ export class BullmqSmsAckQueue implements SmsAckQueue {
   }
 
   start(): void {
-    if (this.worker) return;
     const log = this.options.log;
-    this.worker = new Worker<SmsAckJob>(
-      this.name,
+    this.jobs.run(
       async (job: Job<SmsAckJob>) => {
         const provider = this.options.providers.get(job.data.provider);
         if (!provider) throw new UnrecoverableError(`no sms provider ${job.data.provider}`);
@@ -55,24 +50,20 @@ export class BullmqSmsAckQueue implements SmsAckQueue {
         if (!result.retryable) throw new UnrecoverableError(result.error);
         throw new Error(result.error);
       },
-      { connection: { url: this.options.redisUrl }, prefix: this.options.prefix, concurrency: this.options.concurrency ?? 8 },
+      { concurrency: this.options.concurrency ?? 8 },
+      (job, err) => {
+        const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err instanceof UnrecoverableError || err.name === 'UnrecoverableError';
+        log[final ? 'error' : 'warn']({ jobId: job.id, provider: job.data.provider, attempts: job.attemptsMade, err: err.message, final }, 'acknowledgement sms failed');
+      },
     );
-    this.worker.on('error', (err) => log.warn({ err }, 'sms ack worker error'));
-    this.worker.on('failed', (job, err) => {
-      if (!job) return;
-      const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err instanceof UnrecoverableError || err.name === 'UnrecoverableError';
-      log[final ? 'error' : 'warn']({ jobId: job.id, provider: job.data.provider, attempts: job.attemptsMade, err: err.message, final }, 'acknowledgement sms failed');
-    });
   }
 
   /** For tests and /healthz: job counts by state. */
-  async counts(): Promise<Record<string, number>> {
-    return this.queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
+  counts(): Promise<Record<string, number>> {
+    return this.jobs.counts();
   }
 
   async close(): Promise<void> {
-    await this.worker?.close();
-    this.worker = undefined;
-    await this.queue.close();
+    await this.jobs.close();
   }
 }

@@ -180,6 +180,19 @@ export class RedisKeys {
     return `${this.acdPrefix}handle:${queue}`;
   }
 
+  // --- Follow-up surveys (issue 6) ---
+  /**
+   * HASH of one survey: request, started (attempts begun), attempt:<n>, rating, reason, result
+   * (JSON each). Expires after the deadline plus surveys.retentionDays.
+   */
+  survey(workOrderId: string): string {
+    return `${this.prefix}survey:${workOrderId}`;
+  }
+  /** String: the work order an SMS reply from this number rates (SMS survey), expiring at its deadline. */
+  surveySmsReply(phone: string): string {
+    return `${this.prefix}survey:sms-reply:${phone}`;
+  }
+
   // --- Live figures (issue 5): counters in per-minute and per-day hashes, fields "<queue>|<counter>" ---
   /** HASH: the counters of one minute (minutes since the epoch); the rolling 15 minutes sums the last 15. */
   figuresMinute(minute: number): string {

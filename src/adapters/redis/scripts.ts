@@ -24,6 +24,7 @@ const SCRIPTS = [
   'acd-lapsed-1',
   'acd-end-call-2',
   'acd-standing-1',
+  'survey-claim-1',
   'figures-record-3',
 ] as const;
 export type ScriptName = (typeof SCRIPTS)[number];

@@ -24,7 +24,12 @@ export interface EndpointBehaviour {
   answer: 'answer' | 'busy' | 'no-answer' | 'reject';
   /** Ringing time before it answers. */
   answerAfterMs?: number;
+  /** What the person who answers an outbound leg does (keys, hang-up), timed from the answer. */
+  script?: CallScript;
 }
+
+/** Scripted actions of a virtual person on a call, timed from the moment the call is answered. */
+export type CallScript = Array<{ atMs: number; press: string } | { atMs: number; hangup: true }>;
 
 export interface SimulatedSwitchOptions {
   id?: string;
@@ -42,7 +47,7 @@ export interface PlaceCallRequest {
   callerName?: string;
   entry?: CallEntry;
   /** Scripted actions, timed from the moment the call is answered. */
-  script?: Array<{ atMs: number; press: string } | { atMs: number; hangup: true }>;
+  script?: CallScript;
 }
 
 type Media =
@@ -178,16 +183,7 @@ export class SimulatedSwitch implements Switch {
     if (request.script?.length) {
       const script = request.script;
       void this.waitUntil(callId, () => call.state !== 'ringing', 'answer', 60_000).then(
-        () => {
-          for (const step of script) {
-            call.timers.push(
-              setTimeout(() => {
-                if ('press' in step) void new VirtualCaller(this, callId).press(step.press);
-                else void this.hangup(callId, 'NORMAL_CLEARING');
-              }, step.atMs),
-            );
-          }
-        },
+        () => this.runScript(call, script),
         () => undefined,
       );
     }
@@ -424,6 +420,7 @@ export class SimulatedSwitch implements Switch {
         call.state = 'answered';
         this.emit({ type: 'call.arrived', call: { ...call.info } });
         this.emit({ type: 'call.answered', callId });
+        if (behaviour.script?.length) this.runScript(call, behaviour.script);
         return { callId, outcome: 'answered' };
       }
     }
@@ -465,6 +462,18 @@ export class SimulatedSwitch implements Switch {
   }
 
   // --- internals ---
+
+  private runScript(call: SimCall, script: CallScript): void {
+    const callId = call.info.callId;
+    for (const step of script) {
+      call.timers.push(
+        setTimeout(() => {
+          if ('press' in step) void new VirtualCaller(this, callId).press(step.press);
+          else void this.hangup(callId, 'NORMAL_CLEARING');
+        }, step.atMs),
+      );
+    }
+  }
 
   private newCall(info: CallInfo): SimCall {
     let resolveEnded!: (cause: HangupCause) => void;

@@ -90,8 +90,8 @@ export class TencentSmsProvider implements SmsProvider {
       SmsSdkAppId: o.sdkAppId,
       SignName: o.signName,
       TemplateId: template,
-      // Each template has one variable: the emergency number, else the intake number.
-      TemplateParamSet: [ack.params.line ?? ack.params.intakeId ?? ''].filter(Boolean),
+      // Each template has one variable: the emergency number, else the intake (or work-order) number.
+      TemplateParamSet: [ack.params.line ?? ack.params.intakeId ?? ack.params.workOrderId ?? ''].filter(Boolean),
     });
     const contentType = 'application/json; charset=utf-8';
     const timestamp = Math.floor(Date.now() / 1000);

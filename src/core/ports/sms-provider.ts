@@ -15,15 +15,16 @@ export interface SmsUplink {
 
 /** What the acknowledgement says; providers with approved templates fill one from `params`. */
 export interface SmsAck {
-  kind: 'accepted' | 'emergency' | 'out-of-scope' | 'restricted';
+  /** survey: the SMS follow-up survey (回访, art. 16), asking for a rating digit in reply. */
+  kind: 'accepted' | 'emergency' | 'out-of-scope' | 'restricted' | 'survey';
   /** The full Chinese text (for providers and logs that take free text). */
   text: string;
-  /** Template variables: intakeId, line … */
+  /** Template variables: intakeId, line, workOrderId … */
   params: Record<string, string>;
 }
 
 /** The approved templates a provider is configured with, one per acknowledgement kind. */
-export type SmsTemplates = Record<'accepted' | 'emergency' | 'outOfScope' | 'restricted', string>;
+export type SmsTemplates = Record<'accepted' | 'emergency' | 'outOfScope' | 'restricted', string> & { survey?: string };
 
 /** Which configured template carries an acknowledgement of each kind (the same for every provider). */
 export const SMS_TEMPLATE_OF: Readonly<Record<SmsAck['kind'], keyof SmsTemplates>> = {
@@ -31,6 +32,7 @@ export const SMS_TEMPLATE_OF: Readonly<Record<SmsAck['kind'], keyof SmsTemplates
   emergency: 'emergency',
   'out-of-scope': 'outOfScope',
   restricted: 'restricted',
+  survey: 'survey',
 };
 
 export type SmsSendResult = { ok: true; providerMessageId?: string } | { ok: false; retryable: boolean; error: string };

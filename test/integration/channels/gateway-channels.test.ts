@@ -25,6 +25,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hg-gw-'));
   const port = await freePort();
   const { config, unknownVariables } = loadConfig({
+    HOTLINE_GRPC_PORT: '0', // a free control port (issue 6): test gateways run side by side
     HOTLINE_HTTP_HOST: '127.0.0.1',
     HOTLINE_HTTP_PORT: String(port),
     HOTLINE_DATA_DIR: dir,

@@ -22,6 +22,7 @@ describe('gateway with HOTLINE_FS_ESL set', () => {
     const port = await fs.listen();
     dir = mkdtempSync(join(tmpdir(), 'hg-gw-fs-'));
     const { config } = loadConfig({
+      HOTLINE_GRPC_PORT: '0', // a free control port (issue 6): test gateways run side by side
       HOTLINE_REDIS_URL: redis.url,
       HOTLINE_HTTP_PORT: String(await freePort()),
       HOTLINE_DATA_DIR: dir,

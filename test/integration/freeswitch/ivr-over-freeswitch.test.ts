@@ -31,6 +31,7 @@ describe('IVR over the FreeSWITCH adapter (ESL double)', () => {
     dir = mkdtempSync(join(tmpdir(), 'hg-ivr-fs-'));
     callsFile = join(dir, 'calls.jsonl');
     const { config } = loadConfig({
+      HOTLINE_GRPC_PORT: '0', // a free control port (issue 6): test gateways run side by side
       HOTLINE_REDIS_URL: redis.url,
       HOTLINE_HTTP_PORT: String(await freePort()),
       HOTLINE_DATA_DIR: dir,

@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../log/logger.js';
+import { sha256Of } from './file-checksum.js';
+import type { SurveyCallOutcome, SurveyCaller } from '../core/ports/surveys.js';
+import type { CallId, OriginateOutcome, Switch, SwitchEvent } from '../core/ports/switch.js';
+import type { AttemptOutcome, Rating, SurveyRequest } from '../core/surveys/survey.js';
+
+export interface SurveyCallOptions {
+  switch: Switch;
+  /** The switch gateway (trunk) survey calls leave by. */
+  gateway: string;
+  /** Shown to the citizen (art. 16: the survey comes from 12345). */
+  callerIdNumber: string;
+  ringTimeoutSec: number;
+  /** Waiting for the rating key after the question. */
+  keyTimeoutMs: number;
+  /** DTMF key → rating (default 1/2/3 → very satisfied/satisfied/dissatisfied, seeds/004). */
+  keys: Readonly<Record<string, Rating>>;
+  reason: { record: boolean; maxSeconds: number };
+  /** Prompt ids, resolved by `media`. */
+  prompts: { question: string; invalid: string; reason: string; thanks: string };
+  media: (promptId: string) => string;
+  recordingsDir: string;
+  log: Logger;
+}
+
+const ATTEMPT_OF: Record<Exclude<OriginateOutcome, 'answered'>, AttemptOutcome> = {
+  'no-answer': 'no-answer',
+  busy: 'busy',
+  'invalid-number': 'invalid-number',
+  refused: 'refused',
+  failed: 'failed',
+};
+
+/** The number as the trunk dials it: mobiles as 1xxxxxxxxxx, landlines with their trunk 0. */
+export function dialString(e164: string): string {
+  const national = e164.replace(/^\+86/, '');
+  return national.startsWith('1') ? national : `0${national}`;
+}
+
+/**
+ * One survey call on a Switch (originated with caller id 12345 and entry kind 'survey'): the
+ * question, the rating key (invalid or none → the question once more, then no answer for this
+ * attempt), after a dissatisfied rating an optional short spoken reason (recorded, checksummed
+ * like every call recording, art. 17), then thanks and hang-up.
+ */
+export class SwitchSurveyCaller implements SurveyCaller {
+  private readonly perCall = new Map<CallId, (e: SwitchEvent) => void>();
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly o: SurveyCallOptions) {
+    this.unsubscribe = o.switch.on((e) => {
+      if ('callId' in e) this.perCall.get(e.callId)?.(e);
+    });
+  }
+
+  close(): void {
+    this.unsubscribe();
+  }
+
+  async call(request: SurveyRequest, attempt: number, onRated: (rating: Rating) => Promise<void>): Promise<SurveyCallOutcome> {
+    const o = this.o;
+    const sw = o.switch;
+    const callId = randomUUID();
+    const log = o.log.child({ callId, workOrderId: request.workOrderId, attempt });
+    // Events of this call (hang-up, keys) are watched from before it exists.
+    let hungUp = false;
+    let hangupSeen!: () => void;
+    const ended = new Promise<void>((r) => (hangupSeen = r));
+    let onKey: ((digit: string) => void) | undefined;
+    let recordingDone: ((path: string) => void) | undefined;
+    const handler = (e: SwitchEvent) => {
+      if (e.type === 'call.hungup') {
+        hungUp = true;
+        hangupSeen();
+      } else if (e.type === 'dtmf') onKey?.(e.digit);
+      else if (e.type === 'recording.finished') recordingDone?.(e.path);
+    };
+    this.perCall.set(callId, handler);
+    try {
+      const placed = await sw.originate({
+        endpoint: { kind: 'gateway', gateway: o.gateway, number: dialString(request.phone) },
+        callerIdNumber: o.callerIdNumber,
+        timeoutSec: o.ringTimeoutSec,
+        variables: { origination_uuid: callId, hotline_entry: 'survey', hotline_work_order: request.workOrderId },
+      });
+      if (placed.outcome !== 'answered') {
+        log.info({ outcome: placed.outcome, cause: placed.cause }, 'survey call not answered');
+        return { outcome: ATTEMPT_OF[placed.outcome] };
+      }
+      // A switch may name the leg itself (FreeSWITCH's adapter sets its own origination_uuid).
+      const id = placed.callId ?? callId;
+      this.perCall.set(id, handler);
+      const pattern = `^[${Object.keys(o.keys).join('').replace(/[\]\\^-]/g, '\\$&')}]$`;
+      const collected = await sw
+        .collectDigits(id, {
+          media: o.media(o.prompts.question),
+          invalidMedia: o.media(o.prompts.invalid),
+          min: 1,
+          max: 1,
+          tries: 2,
+          timeoutMs: o.keyTimeoutMs,
+          pattern,
+        })
+        .catch(() => ({ digits: '', outcome: 'hangup' as const }));
+      const rating = collected.outcome === 'ok' ? o.keys[collected.digits] : undefined;
+      if (!rating) {
+        log.info({ outcome: collected.outcome }, 'survey call: no rating');
+        if (!hungUp) await sw.hangup(id, 'NORMAL_CLEARING').catch(() => undefined);
+        return { outcome: 'answered-no-key', callId: id };
+      }
+      await onRated(rating);
+      log.info({ rating }, 'survey rated');
+      let reasonRecording: SurveyCallOutcome['reasonRecording'];
+      if (rating === 'dissatisfied' && o.reason.record && !hungUp) {
+        reasonRecording = await this.recordReason(id, () => hungUp, ended, (f) => (onKey = f), (f) => (recordingDone = f), log);
+      }
+      if (!hungUp) {
+        await sw.play(id, o.media(o.prompts.thanks)).catch(() => undefined);
+        await sw.hangup(id, 'NORMAL_CLEARING').catch(() => undefined);
+      }
+      return { outcome: 'answered-rated', callId: id, rating, ...(reasonRecording ? { reasonRecording } : {}) };
+    } finally {
+      for (const [k, h] of this.perCall) if (h === handler) this.perCall.delete(k);
+    }
+  }
+
+  /** The reason prompt, then recording until '#', a hang-up or maxSeconds; the file's size and sha256. */
+  private async recordReason(
+    id: CallId,
+    hungUp: () => boolean,
+    ended: Promise<void>,
+    setOnKey: (f: (d: string) => void) => void,
+    setRecordingDone: (f: (path: string) => void) => void,
+    log: Logger,
+  ): Promise<SurveyCallOutcome['reasonRecording']> {
+    const o = this.o;
+    const sw = o.switch;
+    await sw.play(id, o.media(o.prompts.reason)).catch(() => undefined);
+    if (hungUp()) return undefined;
+    const startedAt = Date.now();
+    const path = join(o.recordingsDir, new Date(startedAt).toISOString().slice(0, 10), `survey-reason-${id}.wav`);
+    const finished = new Promise<string>((r) => setRecordingDone(r));
+    try {
+      await sw.startRecording(id, path);
+    } catch (err) {
+      log.error({ err }, 'survey reason recording did not start');
+      return undefined;
+    }
+    let stop!: () => void;
+    const pressed = new Promise<void>((r) => (stop = r));
+    setOnKey((d) => d === '#' && stop());
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([ended, pressed, new Promise<void>((r) => (timer = setTimeout(r, o.reason.maxSeconds * 1000)))]);
+    clearTimeout(timer);
+    const durationSec = Math.round((Date.now() - startedAt) / 10) / 100;
+    if (!hungUp()) await sw.stopRecording(id, path).catch(() => undefined);
+    const file = await Promise.race([finished, new Promise<string>((r) => setTimeout(() => r(path), 10_000).unref())]);
+    try {
+      const [st, sha256] = await Promise.all([stat(file), sha256Of(file)]);
+      return { recordingId: `survey-reason-${id}`, path: file, durationSec, bytes: st.size, sha256 };
+    } catch (err) {
+      log.error({ err }, 'survey reason recording missing');
+      return undefined;
+    }
+  }
+}
