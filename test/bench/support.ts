@@ -60,6 +60,8 @@ export async function httpLoad(options: {
   seconds: number;
   /** Request bodies (JSON), sent in turn across all connections. */
   bodies: string[];
+  /** Stop sending once this many requests were sent, if that comes before `seconds`. */
+  maxRequests?: number;
 }): Promise<HttpLoadResult> {
   const requests = options.bodies.map((body) =>
     Buffer.from(
@@ -80,7 +82,7 @@ export async function httpLoad(options: {
       let buffered = Buffer.alloc(0);
       let sentAt = 0;
       const send = () => {
-        if (performance.now() >= end) {
+        if (performance.now() >= end || next >= (options.maxRequests ?? Infinity)) {
           socket.end();
           return resolve();
         }
