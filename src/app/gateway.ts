@@ -30,11 +30,9 @@ import { textChannelRoutes } from './text-channels.js';
 // Telephony (issue 4)
 import { loadIvrConfig, promptFile } from '../config/ivr.js';
 import { IvrMachine } from '../core/ivr/machine.js';
-import type { AbuseLimits } from '../core/ports/abuse-limits.js';
 import type { Switch } from '../core/ports/switch.js';
 import { SimulatedSwitch } from '../adapters/simulated/simulated-switch.js';
 import { wavDurationMs } from '../adapters/simulated/wav.js';
-import { RedisHoldingQueue } from '../adapters/redis/redis-holding-queue.js';
 import { RedisCallbackRequests } from '../adapters/redis/redis-callback-requests.js';
 import { RedisCallStore } from '../adapters/redis/redis-call-store.js';
 import { RedisCallRecordOutbox } from '../adapters/redis/redis-call-record-outbox.js';
@@ -43,7 +41,14 @@ import { devSimRoutes } from '../adapters/http/routes/dev-sim.js';
 import { IvrRunner } from '../services/ivr-runner.js';
 import { CallRecordWorker } from '../services/call-record-worker.js';
 import { composeSipFront, type ComposedSipFront } from './sip-front.js';
+import { composeAcd, localInstanceId, type ComposedAcd } from './acd.js';
 import { createFreeSwitchTelephony, type FreeSwitchTelephony } from '../adapters/freeswitch/telephony.js';
+// Live figures (issue 5)
+import type { CallCenterFigures, FiguresFeed } from '../core/ports/figures.js';
+import { AnswerRateAlarms } from '../core/figures/alarms.js';
+import { RedisCallCenterFigures } from '../adapters/redis/redis-call-center-figures.js';
+import { registerFigureGauges } from '../adapters/metrics/figure-gauges.js';
+import { FiguresFeedService } from '../services/figures-feed.js';
 
 export interface RunningGateway {
   http: FastifyInstance;
@@ -71,6 +76,10 @@ export interface RunningGateway {
   sipFront?: ComposedSipFront;
   /** FreeSWITCH telephony, when freeswitch.servers names any (else telephony is simulated). */
   freeswitch?: FreeSwitchTelephony;
+  /** The call queues (issue 5). */
+  acd: ComposedAcd;
+  /** Live figures (issue 5): the desk records call events in `store`; supervisors are pushed `feed`. */
+  figures: { store: CallCenterFigures; feed: FiguresFeed };
   /** Drain and stop: no new requests, in-flight requests and delivery batches finish. */
   stop(): Promise<void>;
 }
@@ -79,16 +88,7 @@ export interface RunningGateway {
  * The composition root: the only place adapters are constructed. Everything is wired through
  * constructors; nothing reaches for a singleton.
  */
-export interface GatewayParts {
-  /** The abuse-limit store (art. 34); defaults to an in-memory one until the Redis store is merged. */
-  abuseLimits?: AbuseLimits;
-}
-
-export async function startGateway(
-  config: Config,
-  log: Logger,
-  parts: GatewayParts = {},
-): Promise<RunningGateway> {
+export async function startGateway(config: Config, log: Logger): Promise<RunningGateway> {
   const stack: Array<() => Promise<void>> = [];
   // Checked before anything starts: a bad rules file stops start-up naming the key.
   const rules = compileIntakeRules(loadIntakeRules(config.rules.file));
@@ -204,13 +204,19 @@ export async function startGateway(
     }
     const switches: Switch[] = freeswitch ? freeswitch.switches : [simulated!];
     const machine = new IvrMachine(ivr.flow);
+    const acd = composeAcd(config, ivr, redis, keys);
+    const instanceId = freeswitch?.instanceId ?? localInstanceId();
     const runners = switches.map(
       (sw) =>
         new IvrRunner({
           switch: sw,
           machine,
-          abuseLimits: parts.abuseLimits ?? limits,
-          holding: new RedisHoldingQueue(redis, keys),
+          abuseLimits: limits,
+          acd: acd.acd,
+          acdPolicy: acd.policy,
+          instanceId,
+          callbackOffer: acd.callbackOffer,
+          onQueue: (e) => acd.emitQueueEvent(e),
           callbacks: new RedisCallbackRequests(redis, keys),
           query: workOrderQuery,
           calls: new RedisCallStore(redis, keys, {
@@ -225,6 +231,22 @@ export async function startGateway(
           log: log.child({ component: 'ivr', switch: sw.id }),
         }),
     );
+
+    // --- Live figures (issue 5): counters shared in Redis, read every few seconds for supervisors
+    // and at each /metrics scrape. Queue names for alarm texts come with the ACD configuration.
+    const figureStore = new RedisCallCenterFigures(redis, keys, {
+      shortAbandonMs: config.figures.shortAbandonSec * 1000,
+      serviceLevelMs: config.figures.serviceLevelSec * 1000,
+      dayRetentionDays: config.figures.dayRetentionDays,
+    });
+    const figuresFeed = new FiguresFeedService({
+      figures: figureStore,
+      alarms: new AnswerRateAlarms(config.figures.alarms, (q) => acd.policy.queues.get(q)?.name ?? q),
+      intervalMs: config.figures.feedIntervalMs,
+      log: log.child({ component: 'figures' }),
+    });
+    stack.push(() => figuresFeed.stop());
+    registerFigureGauges(metrics.registry, () => figureStore.snapshot(Date.now()));
 
     // SIP front: on when a drachtio-server is configured (sip.drachtio.host / HOTLINE_DRACHTIO).
     let sipFront: ComposedSipFront | undefined;
@@ -298,6 +320,7 @@ export async function startGateway(
       log,
       isDraining: () => draining,
       bodyLimitBytes: config.http.bodyLimitBytes,
+      trustProxy: config.http.trustProxy,
       routes: [
         webIntakeRoutes({ acceptor, maxContentChars: config.web.maxContentChars }),
         intakeStatusRoutes(outbox),
@@ -335,6 +358,7 @@ export async function startGateway(
     worker.start();
     callRecordWorker.start();
     for (const r of runners) r.start();
+    figuresFeed.start();
 
     const stop = async () => {
       draining = true;
@@ -366,6 +390,8 @@ export async function startGateway(
       devCore,
       sipFront,
       ...(freeswitch ? { freeswitch } : {}),
+      acd,
+      figures: { store: figureStore, feed: figuresFeed },
       telephony: simulated
         ? { mode: 'simulated', simulated, runners, callRecords }
         : { mode: 'freeswitch', freeswitch: freeswitch!, runners, callRecords },

@@ -17,7 +17,7 @@ const nextIntakeId = monotonicFactory(() => {
 import { HotlineError } from '../core/errors.js';
 import { buildIntake, type IntakeDraft } from '../core/intake/draft.js';
 import type { Intake } from '../core/intake/intake.js';
-import type { AbuseLimits } from '../core/ports/abuse-limits.js';
+import type { AbuseLimits, LimitVerdict } from '../core/ports/abuse-limits.js';
 import type { IntakeOutbox } from '../core/ports/intake-outbox.js';
 import type { IntakeMetrics } from '../core/ports/intake-metrics.js';
 import type { IntakeStore, StoreSteps } from '../core/ports/intake-store.js';
@@ -78,7 +78,7 @@ export class IntakeAcceptor {
     const remember = this.guards.remember?.(intake);
     if (remember) steps.remember = remember;
     const result = await this.store.store(intake, steps);
-    if ('refused' in result) throw new HotlineError('RATE_LIMITED', limitMessage(result.refused));
+    if ('refused' in result) throw new HotlineError('RATE_LIMITED', limitMessage(result.refused), undefined, retryAfter(result.refused));
     const { intakeId, duplicate } = result;
     this.metrics.accepted(intake.channel, duplicate);
     if (!duplicate) {
@@ -104,4 +104,10 @@ export class IntakeAcceptor {
       ],
     };
   }
+}
+
+/** Seconds until the citizen may submit again: the rate window, or the restriction's end. */
+function retryAfter(verdict: Exclude<LimitVerdict, { allowed: true }>): number {
+  if (verdict.why === 'rate') return Math.max(1, Math.ceil(verdict.retryAfterSeconds));
+  return Math.max(1, Math.ceil((Date.parse(verdict.restriction.until) - Date.now()) / 1000));
 }

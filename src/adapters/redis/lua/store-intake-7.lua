@@ -1,6 +1,6 @@
 --[[
-  Accepts an intake in one atomic step, exactly as the three scripts it includes would one after
-  the other: the abuse-limit check (limit-check-2: a refused attempt stores nothing), the outbox
+  Accepts an intake in one atomic step, exactly as the three scripts it includes (as local
+  functions with their own KEYS and ARGV) would one after the other: the abuse-limit check (limit-check-2: a refused attempt stores nothing), the outbox
   insert (accept-4: a seen idempotency key is a duplicate and stores nothing), and, for a new
   intake only, the repeat rule's memory (remember-recent-1). One round trip instead of three.
 
@@ -14,9 +14,15 @@
   ARGV[10..14] remember-recent-1's ARGV; ARGV[10] = '' remembers nothing
   Output: {'restricted' | 'rate', value} as limit-check-2 refuses, else {intake id, duplicate 0|1}
 ]]
---@include limit-check-2 as limit_check
---@include accept-4 as accept
---@include remember-recent-1 as remember
+local function limit_check(KEYS, ARGV)
+--!include limit-check-2
+end
+local function accept(KEYS, ARGV)
+--!include accept-4
+end
+local function remember(KEYS, ARGV)
+--!include remember-recent-1
+end
 
 if ARGV[1] ~= '' then
   local verdict = limit_check({ KEYS[1], KEYS[2] }, { ARGV[1], ARGV[2], ARGV[3] })
