@@ -21,6 +21,7 @@ import { compileIntakeRules } from '../core/rules/intake-rules.js';
 import { RedisAbuseLimits } from '../adapters/redis/redis-abuse-limits.js';
 import { RedisAuditLog } from '../adapters/redis/redis-audit-log.js';
 import { RedisRecentIntakes } from '../adapters/redis/redis-recent-intakes.js';
+import { RedisIntakeStore } from '../adapters/redis/redis-intake-store.js';
 import { adminRoutes } from '../adapters/http/routes/admin.js';
 import { IntakeRulesJudge } from '../services/intake-rules-judge.js';
 import { DeliveryWorker } from '../services/delivery-worker.js';
@@ -158,13 +159,13 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
     // --- intake rules and abuse limits (issue 3) ---
     const audit = new RedisAuditLog(redis, keys);
     const limits = new RedisAbuseLimits(redis, keys, audit, config.abuse);
-    const judge = new IntakeRulesJudge(
-      rules,
-      new RedisRecentIntakes(redis, keys, { maxPerCitizen: config.rules.recentPerCitizen }),
-    );
+    const recent = new RedisRecentIntakes(redis, keys, { maxPerCitizen: config.rules.recentPerCitizen });
+    const judge = new IntakeRulesJudge(rules, recent);
+    // The limit check, the outbox insert and the repeat memory in one script (one round trip).
     const acceptor = new IntakeAcceptor(outbox, metrics, judge.judge, () => worker.wake(), undefined, {
       limits,
-      onStored: judge.stored,
+      store: new RedisIntakeStore(redis, keys, outbox, limits, recent),
+      remember: judge.memory,
     });
 
     let surveys: ComposedSurveys | undefined;

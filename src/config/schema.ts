@@ -214,6 +214,7 @@ export const configSchema = z
       batchSize: positiveInt.max(1000),
       leaseMs: positiveInt.min(1000),
       idlePollMs: positiveInt,
+      wakeDelayMs: z.number().int().min(0).max(1000),
       retryMinMs: positiveInt,
       retryMaxMs: positiveInt,
       idempotencyTtlHours: positiveInt,

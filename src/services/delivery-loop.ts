@@ -6,6 +6,11 @@ export interface DeliveryLoopOptions {
   retryMaxMs: number;
   /** Batches in flight at once; the outbox's per-group locks keep each group in order. */
   concurrency?: number;
+  /**
+   * How long a wake-up waits for more work to arrive (0: none). Under load every accept wakes the
+   * loops, and batches of one or two intakes cost a lease, a stream and a settlement each.
+   */
+  wakeDelayMs?: number;
 }
 
 export interface CoreLinkState {
@@ -26,6 +31,7 @@ export abstract class DeliveryLoop {
   /** Idle loops, woken by new work; a loop backing off from a down core is woken only by stop(). */
   private idleWakers = new Set<() => void>();
   private allWakers = new Set<() => void>();
+  private wakeTimer: ReturnType<typeof setTimeout> | undefined;
   readonly link: CoreLinkState = { reachable: undefined, consecutiveFailures: 0 };
 
   protected constructor(
@@ -43,14 +49,25 @@ export abstract class DeliveryLoop {
     for (let i = 0; i < n; i++) this.loops.push(this.loop(i));
   }
 
-  /** Something was accepted: idle loops look now rather than at their next poll. */
+  /** Something was accepted: idle loops look now (after wakeDelayMs) rather than at their next poll. */
   wake(): void {
+    const delay = this.loopOptions.wakeDelayMs ?? 0;
+    if (delay <= 0) return this.wakeIdle();
+    this.wakeTimer ??= setTimeout(() => {
+      this.wakeTimer = undefined;
+      this.wakeIdle();
+    }, delay);
+  }
+
+  private wakeIdle(): void {
     for (const w of this.idleWakers) w();
   }
 
   /** Finishes the batches in flight, then stops. What is still queued stays in the outbox. */
   async stop(): Promise<void> {
     this.running = false;
+    clearTimeout(this.wakeTimer);
+    this.wakeTimer = undefined;
     for (const w of this.allWakers) w();
     await Promise.all(this.loops);
     this.loops = [];

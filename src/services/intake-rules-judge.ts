@@ -1,5 +1,5 @@
 import type { Intake } from '../core/intake/intake.js';
-import type { RecentIntakes } from '../core/ports/recent-intakes.js';
+import type { RecentIntakes, RememberedIntake } from '../core/ports/recent-intakes.js';
 import { judgeIntake, normalisedText, type CompiledIntakeRules } from '../core/rules/intake-rules.js';
 
 /** Citizens without a phone or channel identity are keyed by the intake alone: nothing to compare. */
@@ -24,13 +24,19 @@ export class IntakeRulesJudge {
     return judgeIntake(intake, this.rules, earlier);
   };
 
-  stored = async (intake: Intake): Promise<void> => {
-    if (anonymous(intake)) return;
+  /** What to remember of a stored intake (nothing for an anonymous one), for a store that does it in its own step. */
+  memory = (intake: Intake): RememberedIntake | undefined => {
+    if (anonymous(intake)) return undefined;
     const windowMs = this.rules.repeats.cfg.windowHours * 3_600_000;
-    await this.recent.remember(
-      intake.citizen.citizenKey,
-      { intakeId: intake.intakeId, receivedTime: intake.receivedTime, text: normalisedText(intake) },
-      new Date(Date.parse(intake.receivedTime) + windowMs),
-    );
+    return {
+      citizenKey: intake.citizen.citizenKey,
+      entry: { intakeId: intake.intakeId, receivedTime: intake.receivedTime, text: normalisedText(intake) },
+      keepUntil: new Date(Date.parse(intake.receivedTime) + windowMs),
+    };
+  };
+
+  stored = async (intake: Intake): Promise<void> => {
+    const m = this.memory(intake);
+    if (m) await this.recent.remember(m.citizenKey, m.entry, m.keepUntil);
   };
 }

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import * as net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
@@ -30,4 +32,102 @@ export const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximu
 export function ratioLine(name: string, ours: number, baseline: number, unit: string, goal?: string): string {
   const ratio = (100 * ours) / baseline;
   return `${name}: ${fmt(ours)} ${unit} vs baseline ${fmt(baseline)} ${unit} = ${fmt(ratio, 1)} %${goal ? ` (goal ${goal})` : ''}`;
+}
+
+export interface HttpLoadResult {
+  /** Answers per second over the run. */
+  rate: number;
+  /** Latency percentiles (ms) from writing a request to reading its whole answer. */
+  p50: number;
+  p99: number;
+  /** Answers by status code. */
+  statuses: Record<number, number>;
+  /** Connections that failed or answers that could not be read. */
+  errors: number;
+}
+
+/**
+ * A lean HTTP/1.1 load generator: `connections` kept-alive sockets, each with one request in
+ * flight at a time (no pipelining), for `seconds`. On a 2-core machine the generator shares the
+ * cores with the server it measures; autocannon built each varying request anew and spent about
+ * as much CPU per request as the gateway's whole accept path, so requests are made into bytes
+ * before the run. Every answer's status line is read and its body consumed by Content-Length.
+ */
+export async function httpLoad(options: {
+  port: number;
+  path: string;
+  connections: number;
+  seconds: number;
+  /** Request bodies (JSON), sent in turn across all connections. */
+  bodies: string[];
+  /** Stop sending once this many requests were sent, if that comes before `seconds`. */
+  maxRequests?: number;
+}): Promise<HttpLoadResult> {
+  const requests = options.bodies.map((body) =>
+    Buffer.from(
+      `POST ${options.path} HTTP/1.1\r\nHost: 127.0.0.1:${options.port}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    ),
+  );
+  const latencies: number[] = [];
+  const statuses: Record<number, number> = {};
+  let errors = 0;
+  let next = 0;
+  const t0 = performance.now();
+  const end = t0 + options.seconds * 1000;
+  const connection = () =>
+    new Promise<void>((resolve) => {
+      const socket = net.connect(options.port, '127.0.0.1');
+      socket.setNoDelay(true);
+      let buffered = Buffer.alloc(0);
+      let sentAt = 0;
+      const send = () => {
+        if (performance.now() >= end || next >= (options.maxRequests ?? Infinity)) {
+          socket.end();
+          return resolve();
+        }
+        sentAt = performance.now();
+        socket.write(requests[next++ % requests.length]!);
+      };
+      socket.on('connect', send);
+      socket.on('data', (chunk) => {
+        buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
+        for (;;) {
+          const head = buffered.indexOf('\r\n\r\n');
+          if (head < 0) return;
+          const headers = buffered.toString('latin1', 0, head);
+          const length = /\r\ncontent-length: *(\d+)/i.exec(headers);
+          if (!length) {
+            errors++;
+            socket.destroy();
+            return resolve();
+          }
+          const total = head + 4 + Number(length[1]);
+          if (buffered.length < total) return;
+          const status = Number(headers.slice(9, 12));
+          statuses[status] = (statuses[status] ?? 0) + 1;
+          latencies.push(performance.now() - sentAt);
+          buffered = buffered.subarray(total);
+          send();
+        }
+      });
+      socket.on('error', () => {
+        errors++;
+        resolve();
+      });
+    });
+  await Promise.all(Array.from({ length: options.connections }, connection));
+  const seconds = (performance.now() - t0) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { rate: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), statuses, errors };
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux); NaN elsewhere. */
+export function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
 }

@@ -9,6 +9,8 @@ import { freePort } from '../../src/adapters/redis/embedded-redis.js';
 export interface TestRedis {
   url: string;
   port: number;
+  /** The redis-server process. */
+  pid: number;
   /** A fresh client; closed by stop(). */
   client(): Redis;
   stop(): Promise<void>;
@@ -43,6 +45,7 @@ export async function startRedis(options: { appendonly?: boolean; appendfsync?: 
   return {
     url,
     port,
+    pid: proc.pid!,
     client() {
       const c = new Redis(url, { maxRetriesPerRequest: 2 });
       clients.push(c);

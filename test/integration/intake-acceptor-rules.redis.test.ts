@@ -5,6 +5,7 @@ import { RedisAbuseLimits } from '../../src/adapters/redis/redis-abuse-limits.js
 import { RedisAuditLog } from '../../src/adapters/redis/redis-audit-log.js';
 import { RedisIntakeOutbox } from '../../src/adapters/redis/redis-intake-outbox.js';
 import { RedisKeys } from '../../src/adapters/redis/keys.js';
+import { RedisIntakeStore } from '../../src/adapters/redis/redis-intake-store.js';
 import { RedisRecentIntakes } from '../../src/adapters/redis/redis-recent-intakes.js';
 import { loadIntakeRules } from '../../src/config/intake-rules.js';
 import { HotlineError } from '../../src/core/errors.js';
@@ -17,8 +18,10 @@ import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 
 const noMetrics: IntakeMetrics = { accepted: () => undefined, delivered: () => undefined, failed: () => undefined };
 
-// The one intake path with the rules, the repeat lookup and the abuse limits on a real redis-server.
-describe('IntakeAcceptor with rules and limits', () => {
+// The one intake path with the rules, the repeat lookup and the abuse limits on a real redis-server:
+// the separate adapters one after the other, and the one script (store-intake-7) that the gateway
+// runs, through the same cases.
+describe.each(['one after the other', 'in one script'] as const)('IntakeAcceptor with rules and limits (%s)', (composition) => {
   let redis: TestRedis;
   beforeAll(async () => {
     redis = await startRedis();
@@ -35,9 +38,19 @@ describe('IntakeAcceptor with rules and limits', () => {
     const limits = new RedisAbuseLimits(client, keys, audit, { intake: { max: options.max ?? 100, windowSeconds: 60 }, call: { max: 100, windowSeconds: 60 }, maxRestrictionDays: 30 });
     const cfg = loadIntakeRules();
     const rules = compileIntakeRules({ ...cfg, repeats: { ...cfg.repeats, windowHours: options.windowHours ?? cfg.repeats.windowHours } });
-    const judge = new IntakeRulesJudge(rules, new RedisRecentIntakes(client, keys, { maxPerCitizen: 50 }));
-    const acceptor = new IntakeAcceptor(outbox, noMetrics, judge.judge, undefined, undefined, { limits, onStored: judge.stored });
-    return { acceptor, limits, outbox, audit };
+    const recent = new RedisRecentIntakes(client, keys, { maxPerCitizen: 50 });
+    const judge = new IntakeRulesJudge(rules, recent);
+    const acceptor = new IntakeAcceptor(
+      outbox,
+      noMetrics,
+      judge.judge,
+      undefined,
+      undefined,
+      composition === 'one after the other'
+        ? { limits, onStored: judge.stored }
+        : { limits, store: new RedisIntakeStore(client, keys, outbox, limits, recent), remember: judge.memory },
+    );
+    return { acceptor, limits, outbox, audit, recent };
   };
   const draft = (text: string, phone = '+8613912345678', idempotencyKey?: string): IntakeDraft => ({
     channel: 'CHANNEL_WEB',
@@ -101,6 +114,16 @@ describe('IntakeAcceptor with rules and limits', () => {
     expect(err).toMatchObject({ code: 'RATE_LIMITED' });
     // The retry of a message let through earlier still gets its intake number.
     expect(await acceptor.accept(draft('井盖丢了', undefined, 'wechat:msg-2'))).toMatchObject({ duplicate: true });
+  });
+
+  it('a refused attempt is neither stored nor remembered as an earlier matter', async () => {
+    const { acceptor, outbox, recent } = make({ max: 1 });
+    const first = await acceptor.accept(draft('楼下烧烤摊每天营业到凌晨两点'));
+    const refused = await acceptor.accept(draft('小区东门路灯坏了一个星期')).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'RATE_LIMITED' });
+    expect((await outbox.stats()).depth).toBe(1);
+    const remembered = await recent.recent('tel:+8613912345678', new Date(0), 10);
+    expect(remembered.map((e) => e.intakeId)).toEqual([first.intake.intakeId]);
   });
 
   it('rate-limits repeated submissions but never counts emergencies', async () => {

@@ -89,6 +89,28 @@ describe('intake outbox on the shared outbox scripts (existing behaviour kept)',
     await core.stop();
     rmSync(dir, { recursive: true, force: true });
   });
+  it('a burst of accepts wakes the worker once after wakeDelayMs: the burst goes in one batch, not one per intake', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hg-outbox-'));
+    const core = new DevCore({ intakesFile: join(dir, 'intakes.jsonl'), log: silentLogger() });
+    const grpcSink = new GrpcIntakeSink({ address: await core.start(), deadlineMs: 5000 });
+    const batches: number[] = [];
+    const sink = { submitBatch: (b: Intake[]) => (batches.push(b.length), grpcSink.submitBatch(b)) };
+    const outbox = new RedisIntakeOutbox(redis.client(), keys(), opts);
+    const metrics = { accepted: () => undefined, delivered: () => undefined, failed: () => undefined };
+    // No idle poll during the test: only the wake-ups deliver.
+    const worker = new DeliveryWorker(outbox, sink, metrics, { batchSize: 100, idlePollMs: 60_000, wakeDelayMs: 500, retryMinMs: 20, retryMaxMs: 100 }, silentLogger());
+    worker.start();
+    await new Promise((r) => setTimeout(r, 50)); // both loops found the outbox empty and wait
+    const items = Array.from({ length: 20 }, (_, i) => intake(`+86138000001${String(i).padStart(2, '0')}`));
+    await Promise.all(items.map(async (i) => (await outbox.enqueue(i), worker.wake())));
+    expect(batches).toEqual([]);
+    for (let t = 0; (await outbox.stats()).depth > 0 && t < 200; t++) await new Promise((r) => setTimeout(r, 25));
+    await worker.stop();
+    expect(batches).toEqual([20]);
+    grpcSink.close();
+    await core.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
 });
 
 describe('call-record outbox: the same scripts, its own namespace', () => {

@@ -32,14 +32,19 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
   });
   // The API speaks JSON; webhooks that receive XML or forms add their parser in their own scope.
   app.removeContentTypeParser('text/plain');
-  app.addHook('onRequest', async (request) => {
+  // Callback-style hooks: they run on every request, and an async hook costs a promise and a
+  // microtask turn each time.
+  app.addHook('onRequest', (request, _reply, done) => {
     if (options.isDraining?.() && !request.url.startsWith('/healthz') && !request.url.startsWith('/readyz')) {
-      throw new HotlineError('UNAVAILABLE', '服务正在重启，请稍后重试');
+      done(new HotlineError('UNAVAILABLE', '服务正在重启，请稍后重试'));
+      return;
     }
+    done();
   });
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     // A kept-alive socket would hold close() open until the keep-alive timeout.
     if (options.isDraining?.()) reply.header('connection', 'close');
+    done(null, payload);
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);

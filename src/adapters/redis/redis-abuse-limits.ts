@@ -4,7 +4,16 @@ import { invalidField } from '../../core/errors.js';
 import type { AbuseLimits, LimitVerdict, Restriction } from '../../core/ports/abuse-limits.js';
 import type { AuditLog } from '../../core/ports/audit-log.js';
 import type { RedisKeys } from './keys.js';
+import type { ScriptCall } from './redis-outbox-queue.js';
 import { defineScripts, type ScriptName } from './scripts.js';
+
+/** limit-check-2's answer as a verdict. */
+export function limitVerdict(reply: unknown): LimitVerdict {
+  const [verdict, value] = reply as [string, string];
+  if (verdict === 'restricted') return { allowed: false, why: 'restricted', restriction: JSON.parse(value) as Restriction };
+  if (verdict === 'rate') return { allowed: false, why: 'rate', retryAfterSeconds: Math.max(1, Math.ceil(Number(value) / 1000)) };
+  return { allowed: true };
+}
 
 export interface AbuseLimitOptions {
   /** Attempts allowed per citizen within the sliding window, per kind. */
@@ -34,17 +43,17 @@ export class RedisAbuseLimits implements AbuseLimits {
   }
 
   async check(citizenKey: string, kind: 'intake' | 'call', attemptId: string = randomUUID()): Promise<LimitVerdict> {
+    const call = this.checkCall(citizenKey, kind, attemptId);
+    return limitVerdict(await this.scripts['limit-check-2'](...call.keys, ...call.args));
+  }
+
+  /** limit-check-2's KEYS and ARGV, for scripts that include it (store-intake-7). */
+  checkCall(citizenKey: string, kind: 'intake' | 'call', attemptId: string): ScriptCall {
     const limit = this.options[kind];
-    const [verdict, value] = (await this.scripts['limit-check-2'](
-      this.keys.restriction(citizenKey),
-      this.keys.attempts(kind, citizenKey),
-      limit.windowSeconds * 1000,
-      limit.max,
-      attemptId,
-    )) as [string, string];
-    if (verdict === 'restricted') return { allowed: false, why: 'restricted', restriction: JSON.parse(value) as Restriction };
-    if (verdict === 'rate') return { allowed: false, why: 'rate', retryAfterSeconds: Math.max(1, Math.ceil(Number(value) / 1000)) };
-    return { allowed: true };
+    return {
+      keys: [this.keys.restriction(citizenKey), this.keys.attempts(kind, citizenKey)],
+      args: [limit.windowSeconds * 1000, limit.max, attemptId],
+    };
   }
 
   async restrict(citizenKey: string, r: { reason: string; until: Date; by: string }): Promise<Restriction> {

@@ -9,7 +9,15 @@ import type {
   Settlement,
 } from '../../core/ports/intake-outbox.js';
 import type { RedisKeys } from './keys.js';
-import { RedisOutboxQueue, type OutboxQueueOptions } from './redis-outbox-queue.js';
+import { RedisOutboxQueue, type AcceptItem, type OutboxQueueOptions, type ScriptCall } from './redis-outbox-queue.js';
+
+const itemOf = (intake: Intake): AcceptItem => ({
+  id: intake.intakeId,
+  idempotencyKey: intake.idempotencyKey,
+  record: JSON.stringify(intake),
+  group: intake.citizen.citizenKey,
+  rank: urgencyRank(intake.classification.urgency),
+});
 
 export type RedisIntakeOutboxOptions = OutboxQueueOptions;
 
@@ -29,14 +37,13 @@ export class RedisIntakeOutbox implements IntakeOutbox {
   }
 
   async enqueue(intake: Intake): Promise<EnqueueResult> {
-    const { id, duplicate } = await this.queue.accept({
-      id: intake.intakeId,
-      idempotencyKey: intake.idempotencyKey,
-      record: JSON.stringify(intake),
-      group: intake.citizen.citizenKey,
-      rank: urgencyRank(intake.classification.urgency),
-    });
+    const { id, duplicate } = await this.queue.accept(itemOf(intake));
     return { intakeId: id, duplicate };
+  }
+
+  /** accept-4's KEYS and ARGV for an intake, for scripts that include it (store-intake-7). */
+  enqueueCall(intake: Intake): ScriptCall {
+    return this.queue.acceptCall(itemOf(intake));
   }
 
   async status(intakeId: string): Promise<IntakeStatus | undefined> {

@@ -29,6 +29,26 @@ export interface QueuedItem {
   attempts: number;
 }
 
+export interface AcceptItem {
+  id: string;
+  idempotencyKey: string;
+  record: string;
+  group: string;
+  rank: number;
+}
+
+/** One script's KEYS and ARGV. */
+export interface ScriptCall {
+  keys: string[];
+  args: (string | number)[];
+}
+
+/** accept-4's answer: the item's id (the earlier one for a duplicate) and whether it was one. */
+export function acceptResult(reply: unknown): { id: string; duplicate: boolean } {
+  const [id, duplicate] = reply as [string, number];
+  return { id, duplicate: duplicate === 1 };
+}
+
 export type QueueSettlement =
   | { id: string; outcome: 'delivered'; info?: string; duplicate: boolean }
   | { id: string; outcome: 'failed'; error: string };
@@ -51,20 +71,17 @@ export class RedisOutboxQueue {
     this.scripts = defineScripts(redis);
   }
 
-  async accept(item: { id: string; idempotencyKey: string; record: string; group: string; rank: number }): Promise<{ id: string; duplicate: boolean }> {
-    const [id, duplicate] = (await this.scripts['accept-4'](
-      this.ns.idempotency(item.idempotencyKey),
-      this.ns.itemPrefix + item.id,
-      this.ns.ready,
-      this.ns.sequence,
-      item.id,
-      item.record,
-      item.group,
-      item.rank,
-      Date.now(),
-      this.options.idempotencyTtlSeconds,
-    )) as [string, number];
-    return { id, duplicate: duplicate === 1 };
+  async accept(item: AcceptItem): Promise<{ id: string; duplicate: boolean }> {
+    const call = this.acceptCall(item);
+    return acceptResult(await this.scripts['accept-4'](...call.keys, ...call.args));
+  }
+
+  /** accept-4's KEYS and ARGV for an item, for scripts that include it (store-intake-7). */
+  acceptCall(item: AcceptItem): ScriptCall {
+    return {
+      keys: [this.ns.idempotency(item.idempotencyKey), this.ns.itemPrefix + item.id, this.ns.ready, this.ns.sequence],
+      args: [item.id, item.record, item.group, item.rank, Date.now(), this.options.idempotencyTtlSeconds],
+    };
   }
 
   async lease(max: number): Promise<{ leaseId: string; items: QueuedItem[] }> {

@@ -26,6 +26,9 @@ const SCRIPTS = [
   'acd-standing-1',
   'survey-claim-1',
   'figures-record-3',
+  // The intake accept (issue 2): store-intake-7 includes limit-check-2, accept-4 and remember-recent-1.
+  'remember-recent-1',
+  'store-intake-7',
 ] as const;
 export type ScriptName = (typeof SCRIPTS)[number];
 
@@ -46,8 +49,10 @@ export function defineScripts(redis: Redis): Record<ScriptName, ScriptCommand> {
 
 /**
  * A line `--!include <lib>` is replaced by lua/<lib>.lua: scripts of one family share helpers
- * (Redis scripts cannot call each other), and each script still runs as one atomic EVALSHA.
+ * (Redis scripts cannot call each other), and each script still runs as one atomic EVALSHA. A
+ * whole script included inside `local function f(KEYS, ARGV) … end` runs as a step of another
+ * (store-intake-7), so its logic is written once.
  */
 function withIncludes(lua: string): string {
-  return lua.replace(/^--!include ([a-z-]+)$/gm, (_, lib: string) => readFileSync(new URL(`./lua/${lib}.lua`, import.meta.url), 'utf8'));
+  return lua.replace(/^--!include ([a-z0-9-]+)$/gm, (_, lib: string) => readFileSync(new URL(`./lua/${lib}.lua`, import.meta.url), 'utf8'));
 }

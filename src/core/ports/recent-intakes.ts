@@ -9,3 +9,10 @@ export interface RecentIntakes {
   /** Remembers a stored intake (normalised text) until `keepUntil`. */
   remember(citizenKey: string, intake: EarlierIntake, keepUntil: Date): Promise<void>;
 }
+
+/** A stored intake as the repeat rule remembers it: its citizen, its entry, how long to keep it. */
+export interface RememberedIntake {
+  citizenKey: string;
+  entry: EarlierIntake;
+  keepUntil: Date;
+}

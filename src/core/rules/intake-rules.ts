@@ -6,7 +6,7 @@ import { compileType, judgeType, type CompiledType } from './intake-type.js';
 import { compileRepeats, relatedIntakes, type CompiledRepeats, type EarlierIntake } from './repeats.js';
 import type { IntakeRulesConfig } from './rules-config.js';
 import { compileScope, judgeScope, type CompiledScope } from './scope.js';
-import { clauses, normalise } from './text.js';
+import { clauses, normalise, TermIndex, type Term } from './text.js';
 import { compileTopics, topicsOf, type CompiledTopics } from './topics.js';
 import { compileUrgency, judgeUrgency, type CompiledUrgency } from './urgency.js';
 
@@ -20,10 +20,12 @@ export interface CompiledIntakeRules {
   type: CompiledType;
   topics: CompiledTopics;
   repeats: CompiledRepeats;
+  /** Every term's first part (and every foreign place) in one automaton: one scan per intake. */
+  index: TermIndex;
 }
 
 export function compileIntakeRules(cfg: IntakeRulesConfig): CompiledIntakeRules {
-  return {
+  const families = {
     gapChars: cfg.gapChars,
     cues: compileCues(cfg.cues),
     emergency: compileEmergency(cfg.emergency),
@@ -33,6 +35,28 @@ export function compileIntakeRules(cfg: IntakeRulesConfig): CompiledIntakeRules 
     topics: compileTopics(cfg.topics),
     repeats: compileRepeats(cfg.repeats),
   };
+  const { terms, literals } = indexed(families);
+  return { ...families, index: new TermIndex(terms, literals) };
+}
+
+/**
+ * What the index holds: every term the families search a whole text for, and the foreign places.
+ * A term left out is still found (by a search of its own), only slower.
+ */
+export function indexed(r: Omit<CompiledIntakeRules, 'index'>): { terms: Term[]; literals: string[] } {
+  const terms: Term[] = [
+    ...r.emergency.possible,
+    ...r.emergency.lines.flatMap((l) => l.families.flatMap((f) => f.terms)),
+    ...r.scope.order.flatMap((o) => [...o.terms, ...o.closed, ...o.again]),
+    ...r.urgency.outage,
+    ...r.urgency.largeArea,
+    ...r.urgency.pollution,
+    ...r.urgency.planned,
+    ...r.urgency.urgent.flatMap((u) => u.terms),
+    ...r.type.order.flatMap((t) => [...t.strong, ...t.weak]),
+    ...r.topics.flatMap((t) => t.terms),
+  ];
+  return { terms, literals: r.scope.jurisdiction.foreign.map((f) => f.parts.join('')) };
 }
 
 /** What the rules read of an intake: its text and the transcript of a call or voice message. */
@@ -52,7 +76,7 @@ export function normalisedText(intake: Pick<Intake, 'content'>): string {
  */
 export function judgeIntake(intake: Intake, rules: CompiledIntakeRules, earlier: readonly EarlierIntake[] = []): Intake {
   const text = normalisedText(intake);
-  const parts = clauses(text);
+  const parts = clauses(text, rules.index);
   const decisions: Decision[] = [...intake.decisions];
   const g = rules.gapChars;
 

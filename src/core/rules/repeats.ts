@@ -29,17 +29,21 @@ export function compileRepeats(cfg: IntakeRulesConfig['repeats']): CompiledRepea
   return { cfg, ...(phrases.length ? { ignore: new RegExp(phrases.map(escape).join('|'), 'g') } : {}) };
 }
 
-/** Character bigrams of a normalised text, after removing the ignored phrases. */
-export function bigrams(normalised: string, ignore?: RegExp): Set<string> {
+/**
+ * Character bigrams of a normalised text, after removing the ignored phrases. A bigram is kept as
+ * the number of its two UTF-16 code units (a text of one unit: minus one minus that unit), which
+ * names the same pairs as two-character strings without making a string for each.
+ */
+export function bigrams(normalised: string, ignore?: RegExp): Set<number> {
   let t = normalised.replace(STRIP, '');
   if (ignore) t = t.replace(ignore, '');
-  const out = new Set<string>();
-  if (t.length === 1) out.add(t);
-  for (let i = 0; i + 1 < t.length; i++) out.add(t.slice(i, i + 2));
+  const out = new Set<number>();
+  if (t.length === 1) out.add(-1 - t.charCodeAt(0));
+  for (let i = 0; i + 1 < t.length; i++) out.add(t.charCodeAt(i) * 0x10000 + t.charCodeAt(i + 1));
   return out;
 }
 
-export function jaccard(a: Set<string>, b: Set<string>): number {
+export function jaccard<T>(a: Set<T>, b: Set<T>): number {
   if (a.size === 0 || b.size === 0) return 0;
   let common = 0;
   const [small, large] = a.size <= b.size ? [a, b] : [b, a];

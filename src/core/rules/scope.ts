@@ -1,6 +1,6 @@
 import type { ScopeReason } from '../intake/intake.js';
 import type { IntakeRulesConfig } from './rules-config.js';
-import { compileTerms, firstHit, normalise, type Term, type Clauses } from './text.js';
+import { compileTerms, firstHit, normalise, occurs, type Term, type Clauses } from './text.js';
 
 // Art. 11 of seeds/002 (and seeds/000): the nine kinds of matter 12345 does not accept. Such an
 // intake is still recorded and forwarded, with the reason and an explanation telling the citizen
@@ -77,9 +77,10 @@ function isEmpty(normalised: string, r: CompiledReason): string | undefined {
 
 /** A foreign place named as where the matter is ("郑州金水区的房子"), not where the citizen comes from. */
 function foreignPlace(parts: Clauses, j: CompiledScope['jurisdiction']): string | undefined {
+  const named = j.foreign.map((place) => ({ place, p: place.parts.join('') })).filter(({ p }) => occurs(parts, p));
+  if (named.length === 0) return undefined;
   for (const clause of parts) {
-    for (const place of j.foreign) {
-      const p = place.parts.join('');
+    for (const { place, p } of named) {
       let at = clause.indexOf(p);
       while (at >= 0) {
         const before = clause.slice(0, at);

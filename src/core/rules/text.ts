@@ -10,21 +10,133 @@ const CLAUSE_BREAK = /[，。！？；,.!?;、…~\n]+/;
 /** A normalised text cut into clauses; `whole` lets a term absent from the text be skipped at once. */
 export interface Clauses extends ReadonlyArray<string> {
   readonly whole: string;
+  /** Which of the index's patterns occur in `whole`, found in one pass (see TermIndex). */
+  readonly found?: Found;
 }
 
-export function clauses(normalised: string): Clauses {
+/** With an index, every indexed pattern's presence is known after one scan of the text. */
+export function clauses(normalised: string, index?: TermIndex): Clauses {
   const parts = normalised.split(CLAUSE_BREAK).filter(Boolean);
-  return Object.assign(parts, { whole: parts.join('\u0000') });
+  const whole = parts.join('\u0000');
+  return Object.assign(parts, index ? { whole, found: index.scan(whole) } : { whole });
+}
+
+/** Whether a literal occurs in the text: the index's answer when it knows the literal, else a search. */
+export function occurs(text: Clauses, literal: string): boolean {
+  return text.found?.has(literal) ?? text.whole.includes(literal);
 }
 
 function absent(text: Clauses, term: Term): boolean {
-  return term.parts[0] === undefined || !text.whole.includes(term.parts[0]);
+  const slot = term.slot;
+  const found = text.found;
+  if (slot && found && slot.index === found.index) return found.seen[slot.id] === 0;
+  return term.parts[0] === undefined || !occurs(text, term.parts[0]);
+}
+
+/** What one scan found: which of the index's patterns occur in the text. */
+export class Found {
+  constructor(
+    readonly index: TermIndex,
+    /** 1 at a pattern's id when it occurs. */
+    readonly seen: Uint8Array,
+  ) {}
+
+  /** true/false for an indexed pattern, undefined for one the index does not hold. */
+  has(pattern: string): boolean | undefined {
+    const id = this.index.idOf(pattern);
+    return id === undefined ? undefined : this.seen[id] === 1;
+  }
+}
+
+/**
+ * An Aho–Corasick automaton over literal patterns (the first part of every term of the rules
+ * file, and other literals the rules look for), built once: one pass over a text says which
+ * patterns occur in it, overlapping ones included, where searching for each of hundreds of terms
+ * in turn cost most of the rules' time. Patterns are matched by UTF-16 code unit, exactly as
+ * String.prototype.includes does. Each term indexed gets its pattern's slot, so asking whether a
+ * term's first part occurs is one array read.
+ */
+export class TermIndex {
+  private readonly ids = new Map<string, number>();
+  private readonly next: Map<number, number>[] = [new Map()];
+  private readonly fail: number[] = [0];
+  /** Pattern ids ending at each state, those of its suffix states included. */
+  private readonly out: number[][] = [[]];
+
+  constructor(terms: readonly Term[], literals: readonly string[] = []) {
+    for (const term of terms) {
+      const first = term.parts[0];
+      if (first !== undefined) term.slot = { index: this, id: this.add(first) };
+    }
+    for (const literal of literals) if (literal.length > 0) this.add(literal);
+    // Breadth first: a state's failure link is the longest proper suffix that is also a prefix.
+    const queue: number[] = [...this.next[0]!.values()];
+    for (let q = 0; q < queue.length; q++) {
+      const s = queue[q]!;
+      for (const [c, t] of this.next[s]!) {
+        let f = this.fail[s]!;
+        while (f !== 0 && !this.next[f]!.has(c)) f = this.fail[f]!;
+        const g = this.next[f]!.get(c);
+        this.fail[t] = g !== undefined && g !== t ? g : 0;
+        this.out[t] = [...this.out[t]!, ...this.out[this.fail[t]!]!];
+        queue.push(t);
+      }
+    }
+  }
+
+  private add(pattern: string): number {
+    const known = this.ids.get(pattern);
+    if (known !== undefined) return known;
+    const id = this.ids.size;
+    this.ids.set(pattern, id);
+    let s = 0;
+    for (let i = 0; i < pattern.length; i++) {
+      const c = pattern.charCodeAt(i);
+      let t = this.next[s]!.get(c);
+      if (t === undefined) {
+        t = this.next.length;
+        this.next.push(new Map());
+        this.fail.push(0);
+        this.out.push([]);
+        this.next[s]!.set(c, t);
+      }
+      s = t;
+    }
+    this.out[s]!.push(id);
+    return id;
+  }
+
+  idOf(pattern: string): number | undefined {
+    return this.ids.get(pattern);
+  }
+
+  get size(): number {
+    return this.ids.size;
+  }
+
+  scan(text: string): Found {
+    const seen = new Uint8Array(this.ids.size);
+    let s = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      let t = this.next[s]!.get(c);
+      while (t === undefined && s !== 0) {
+        s = this.fail[s]!;
+        t = this.next[s]!.get(c);
+      }
+      s = t ?? 0;
+      for (const id of this.out[s]!) seen[id] = 1;
+    }
+    return new Found(this, seen);
+  }
 }
 
 /** A term of the rules file: literal parts that must appear in order, "..." allowing a short gap. */
 export interface Term {
   source: string;
   parts: string[];
+  /** Where a TermIndex holds the first part (set when the index is built). */
+  slot?: { index: TermIndex; id: number };
 }
 
 export function compileTerm(source: string): Term {
