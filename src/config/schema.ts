@@ -161,6 +161,16 @@ export const configSchema = z
       reconnectMaxMs: positiveInt,
       callLeaseMs: positiveInt.min(1000),
     }),
+    // The agent desk (issue 5): offers, agents' commands across instances, the screen pop.
+    desk: z.strictObject({
+      offerTimeoutSec: positiveInt.max(120),
+      agentLegTimeoutSec: positiveInt.max(120),
+      commandTimeoutMs: positiveInt.max(60_000),
+      screenPopDeadlineMs: positiveInt.max(10_000),
+      screenPopIntakes: positiveInt.max(50),
+      tickMs: positiveInt.min(100).max(10_000),
+      callRetentionHours: positiveInt,
+    }),
   })
   .refine((c) => c.outbox.retryMinMs <= c.outbox.retryMaxMs, {
     message: 'must not be greater than outbox.retryMaxMs',

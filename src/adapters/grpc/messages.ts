@@ -39,3 +39,13 @@ export interface WorkOrderProgressMessage {
   statusText?: string;
   updatedTime?: string;
 }
+
+export interface GetCallerHistoryRequest {
+  caller?: string;
+  maxIntakes?: number;
+}
+
+export interface CallerHistoryMessage {
+  recentIntakes?: { intakeId?: string; receivedTime?: string; channel?: string; summary?: string }[];
+  openWorkOrders?: { workOrderId?: string; status?: string; statusText?: string; summary?: string }[];
+}

@@ -12,6 +12,7 @@ const SCRIPTS = [
   'call-claim-1',
   'call-renew-1',
   'call-release-1',
+  'desk-account-1',
 ] as const;
 export type ScriptName = (typeof SCRIPTS)[number];
 

@@ -1,5 +1,5 @@
 import { citizenKeyOf } from './citizen-key.js';
-import type { Channel, Citizen, Content, Incident, Intake, Links } from './intake.js';
+import type { Channel, Citizen, Content, Incident, Intake, IntakeType, Links } from './intake.js';
 import { missingElements } from './required-elements.js';
 
 /** What a channel knows of an intake before the gateway gives it an id and judges it. */
@@ -11,6 +11,8 @@ export interface IntakeDraft {
   content: Content;
   incident?: Incident;
   links?: Links;
+  /** The type a person chose (an agent's wrap-up form): the rules keep it instead of guessing. */
+  declaredType?: IntakeType;
 }
 
 /** A draft made into a record: id, time, citizen key, and the elements of art. 13 it lacks. */
@@ -27,11 +29,11 @@ export function buildIntake(draft: IntakeDraft, intakeId: string, now: Date): In
     channel: draft.channel,
     receivedTime: now.toISOString(),
     ...base,
-    classification: { type: 'INTAKE_TYPE_UNKNOWN', urgency: 'URGENCY_NORMAL' },
+    classification: { type: draft.declaredType ?? 'INTAKE_TYPE_UNKNOWN', urgency: 'URGENCY_NORMAL' },
     scope: { inScope: true },
     emergencyLine: 'EMERGENCY_LINE_NONE',
     missingElements: missingElements(base),
     ...(draft.links ? { links: draft.links } : {}),
-    decisions: [],
+    decisions: draft.declaredType ? [{ rule: 'type.declared', outcome: draft.declaredType, reason: 'chosen by the agent who took the call' }] : [],
   };
 }
