@@ -33,7 +33,6 @@ import type { AbuseLimits } from '../core/ports/abuse-limits.js';
 import type { Switch } from '../core/ports/switch.js';
 import { SimulatedSwitch } from '../adapters/simulated/simulated-switch.js';
 import { wavDurationMs } from '../adapters/simulated/wav.js';
-import { RedisHoldingQueue } from '../adapters/redis/redis-holding-queue.js';
 import { RedisCallbackRequests } from '../adapters/redis/redis-callback-requests.js';
 import { RedisCallStore } from '../adapters/redis/redis-call-store.js';
 import { RedisCallRecordOutbox } from '../adapters/redis/redis-call-record-outbox.js';
@@ -42,6 +41,7 @@ import { devSimRoutes } from '../adapters/http/routes/dev-sim.js';
 import { IvrRunner } from '../services/ivr-runner.js';
 import { CallRecordWorker } from '../services/call-record-worker.js';
 import { composeSipFront, type ComposedSipFront } from './sip-front.js';
+import { composeAcd, localInstanceId, type ComposedAcd } from './acd.js';
 import { createFreeSwitchTelephony, type FreeSwitchTelephony } from '../adapters/freeswitch/telephony.js';
 
 export interface RunningGateway {
@@ -70,6 +70,8 @@ export interface RunningGateway {
   sipFront?: ComposedSipFront;
   /** FreeSWITCH telephony, when freeswitch.servers names any (else telephony is simulated). */
   freeswitch?: FreeSwitchTelephony;
+  /** The call queues (issue 5). */
+  acd: ComposedAcd;
   /** Drain and stop: no new requests, in-flight requests and delivery batches finish. */
   stop(): Promise<void>;
 }
@@ -203,13 +205,18 @@ export async function startGateway(
     }
     const switches: Switch[] = freeswitch ? freeswitch.switches : [simulated!];
     const machine = new IvrMachine(ivr.flow);
+    const acd = composeAcd(config, ivr, redis, keys);
+    const instanceId = freeswitch?.instanceId ?? localInstanceId();
     const runners = switches.map(
       (sw) =>
         new IvrRunner({
           switch: sw,
           machine,
           abuseLimits: parts.abuseLimits ?? limits,
-          holding: new RedisHoldingQueue(redis, keys),
+          acd: acd.acd,
+          acdPolicy: acd.policy,
+          instanceId,
+          callbackOffer: acd.callbackOffer,
           callbacks: new RedisCallbackRequests(redis, keys),
           query: workOrderQuery,
           calls: new RedisCallStore(redis, keys, {
@@ -365,6 +372,7 @@ export async function startGateway(
       devCore,
       sipFront,
       ...(freeswitch ? { freeswitch } : {}),
+      acd,
       telephony: simulated
         ? { mode: 'simulated', simulated, runners, callRecords }
         : { mode: 'freeswitch', freeswitch: freeswitch!, runners, callRecords },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { acdSchema } from './acd.js';
 
 const port = z.number().int().min(1).max(65535);
 const positiveInt = z.number().int().positive();
@@ -161,9 +162,10 @@ export const configSchema = z
       reconnectMaxMs: positiveInt,
       callLeaseMs: positiveInt.min(1000),
     }),
+    // Call queues (ACD, issue 5): the schema and its cross-checks are in src/config/acd.ts.
+    acd: acdSchema,
     // The agent desk (issue 5): offers, agents' commands across instances, the screen pop.
     desk: z.strictObject({
-      offerTimeoutSec: positiveInt.max(120),
       agentLegTimeoutSec: positiveInt.max(120),
       commandTimeoutMs: positiveInt.max(60_000),
       screenPopDeadlineMs: positiveInt.max(10_000),

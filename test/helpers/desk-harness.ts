@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadIvrConfig } from '../../src/config/ivr.js';
 import { loadIntakeRules } from '../../src/config/intake-rules.js';
-import type { QueueDef } from '../../src/core/acd/model.js';
+import type { AcdPolicy, QueueDef } from '../../src/core/acd/model.js';
 import { IvrMachine } from '../../src/core/ivr/machine.js';
 import type { IvrFlow } from '../../src/core/ivr/flow.js';
 import type { Acd } from '../../src/core/ports/acd.js';
@@ -30,8 +30,7 @@ import { DeliveryWorker } from '../../src/services/delivery-worker.js';
 import { IntakeAcceptor } from '../../src/services/intake-acceptor.js';
 import { IntakeRulesJudge } from '../../src/services/intake-rules-judge.js';
 import { AgentDesk } from '../../src/services/desk/agent-desk.js';
-import { InMemoryAcd } from '../doubles/in-memory-acd.js';
-import { AcdHoldingQueue } from '../doubles/acd-holding-queue.js';
+import { RedisAcd } from '../../src/adapters/redis/redis-acd.js';
 import { MemoryFigures } from '../doubles/memory-figures.js';
 import { silentLogger } from './logger.js';
 import type { TestRedis } from './redis-server.js';
@@ -102,8 +101,16 @@ export async function startDesks(redis: TestRedis, options: DeskHarnessOptions =
   const cdrWorker = new CallRecordWorker(callRecords, cdrSink, outboxCfg, log);
   const store = new RedisDeskStore(client, keys, 3600);
   const figures = new MemoryFigures();
-  const wrapUpSec = options.wrapUpSec ?? 1;
-  const acd = new InMemoryAcd(TEST_QUEUES, { offerTimeoutMs: options.offerTimeoutMs ?? 1500, wrapUpMs: wrapUpSec * 1000 });
+  const policy: AcdPolicy = {
+    general: 'general',
+    queues: new Map(TEST_QUEUES.map((q) => [q.id, q])),
+    leaderDuty: {},
+    offerTimeoutMs: options.offerTimeoutMs ?? 1500,
+    wrapUpMs: (options.wrapUpSec ?? 1) * 1000,
+    afterMissedOffer: 'not-ready',
+    estimate: { recentCalls: 20, defaultHandleSec: 240 },
+  };
+  const acd = new RedisAcd(client, keys, policy);
   const ivr = loadIvrConfig('config/ivr.yaml');
   const flow: IvrFlow = { ...ivr.flow };
 
@@ -119,9 +126,8 @@ export async function startDesks(redis: TestRedis, options: DeskHarnessOptions =
       figures,
       query,
       acceptor,
-      queues: TEST_QUEUES,
+      policy,
       desk: { agentLegTimeoutSec: 2, commandTimeoutMs: 2000, screenPopDeadlineMs: options.screenPopDeadlineMs ?? 500, screenPopIntakes: 5, tickMs: options.tickMs ?? 200 },
-      wrapUpSec,
       holdMedia: 'hold-music',
       log,
     });
@@ -129,7 +135,11 @@ export async function startDesks(redis: TestRedis, options: DeskHarnessOptions =
       switch: sim,
       machine: new IvrMachine(flow),
       abuseLimits: new InMemoryAbuseLimits(),
-      holding: new AcdHoldingQueue(desk.acd, id),
+      acd,
+      acdPolicy: policy,
+      instanceId: id,
+      callbackOffer: true,
+      onQueue: (e) => desk.queueEvent(e),
       callbacks: new RedisCallbackRequests(client, keys),
       query,
       calls: new RedisCallStore(client, keys, { factRetentionSeconds: 3600 }),

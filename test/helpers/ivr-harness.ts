@@ -8,7 +8,11 @@ import type { IvrFlow } from '../../src/core/ivr/flow.js';
 import { SimulatedSwitch } from '../../src/adapters/simulated/simulated-switch.js';
 import { InMemoryAbuseLimits } from '../../src/adapters/memory/in-memory-abuse-limits.js';
 import { RedisKeys } from '../../src/adapters/redis/keys.js';
-import { RedisHoldingQueue } from '../../src/adapters/redis/redis-holding-queue.js';
+import { RedisAcd } from '../../src/adapters/redis/redis-acd.js';
+import { acdPolicy } from '../../src/config/acd.js';
+import { loadConfig } from '../../src/config/load.js';
+import type { AcdPolicy, QueueDef } from '../../src/core/acd/model.js';
+import type { QueueEvent } from '../../src/services/ivr-runner.js';
 import { RedisCallbackRequests } from '../../src/adapters/redis/redis-callback-requests.js';
 import { RedisCallStore } from '../../src/adapters/redis/redis-call-store.js';
 import { RedisCallRecordOutbox } from '../../src/adapters/redis/redis-call-record-outbox.js';
@@ -24,7 +28,12 @@ export interface IvrHarness {
   sim: SimulatedSwitch;
   runner: IvrRunner;
   limits: InMemoryAbuseLimits;
-  holding: RedisHoldingQueue;
+  acd: RedisAcd;
+  acdPolicy: AcdPolicy;
+  /** What the runner told the desk about queue moves, in order. */
+  queueEvents: QueueEvent[];
+  /** Call ids waiting in a queue, in serving order. */
+  waiting(queue: string): Promise<string[]>;
   callbacks: RedisCallbackRequests;
   calls: RedisCallStore;
   callRecords: RedisCallRecordOutbox;
@@ -44,7 +53,7 @@ export interface IvrHarness {
  */
 export async function startIvr(
   redis: TestRedis,
-  options: { promptMs?: number; flow?: Partial<IvrFlow>; queryAddress?: string } = {},
+  options: { promptMs?: number; flow?: Partial<IvrFlow>; queryAddress?: string; queues?: Record<string, Partial<QueueDef>> } = {},
 ): Promise<IvrHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'hg-ivr-'));
   const log = silentLogger();
@@ -70,14 +79,31 @@ export async function startIvr(
   const promptMs = options.promptMs ?? 150;
   const sim = new SimulatedSwitch({ id: 'sim-test', mediaDurationMs: () => promptMs, noAnswerAfterMs: 100 });
   const limits = new InMemoryAbuseLimits();
-  const holding = new RedisHoldingQueue(client, keys);
+  // The shipped queues (config/default.yaml), with the test's changes (shorter intervals …).
+  const base = acdPolicy(loadConfig({}).config.acd);
+  const acdPolicyUsed: AcdPolicy = {
+    ...base,
+    queues: new Map([
+      ...[...base.queues].map(([id, q]): [string, QueueDef] => [id, { ...q, ...options.queues?.[id] }]),
+      // Queues the shipped config lacks (a sub-centre line …): the general queue's settings, changed.
+      ...Object.entries(options.queues ?? {})
+        .filter(([id]) => !base.queues.has(id))
+        .map(([id, q]): [string, QueueDef] => [id, { ...base.queues.get(base.general)!, id, name: id, skill: id, ...q }]),
+    ]),
+  };
+  const acd = new RedisAcd(client, keys, acdPolicyUsed);
+  const queueEvents: QueueEvent[] = [];
   const callbacks = new RedisCallbackRequests(client, keys);
   const calls = new RedisCallStore(client, keys, { factRetentionSeconds: 3600 });
   const runner = new IvrRunner({
     switch: sim,
     machine: new IvrMachine(flow),
     abuseLimits: limits,
-    holding,
+    acd,
+    acdPolicy: acdPolicyUsed,
+    instanceId: 'gw-test',
+    callbackOffer: true,
+    onQueue: (e) => queueEvents.push(e),
     callbacks,
     query,
     calls,
@@ -107,7 +133,12 @@ export async function startIvr(
     sim,
     runner,
     limits,
-    holding,
+    acd,
+    acdPolicy: acdPolicyUsed,
+    queueEvents,
+    async waiting(queue) {
+      return (await acd.waiting(queue)).map((c) => c.callId);
+    },
     callbacks,
     calls,
     callRecords,

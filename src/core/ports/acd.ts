@@ -6,6 +6,7 @@ import type {
   AgentSkills,
   AgentStatus,
   CallPriority,
+  CallStanding,
   NotReadyReason,
   Reservation,
   WaitingCall,
@@ -23,10 +24,16 @@ export interface Acd {
   /** Moves a waiting call to another queue keeping its arrival time (overflow, transfer to a queue). */
   move(callId: string, toQueue: string, priority?: CallPriority): Promise<{ position: number }>;
   position(callId: string): Promise<{ queue: string; position: number } | undefined>;
-  /** Call ids in queue order. */
+  /** Calls in queue order. */
   waiting(queue: string): Promise<WaitingCall[]>;
+  /** Position, time in queue and estimated wait of a queued call; undefined when it holds no place. */
+  standing(callId: string): Promise<CallStanding | undefined>;
 
   // --- agents ---
+  /**
+   * Logs in (or again, with new skills, keeping a ringing offer or a call); a newly logged-in agent
+   * is available, idle from nowMs. Logging out while an offer rings puts the call back at the head.
+   */
   login(agentId: string, skills: AgentSkills, nowMs: number): Promise<AgentStatus>;
   logout(agentId: string, nowMs: number): Promise<AgentStatus>;
   /** Agent-chosen states only; fails (returns the unchanged status) while reserved or on a call. */
@@ -41,6 +48,7 @@ export interface Acd {
    * longest idle agent at that level). Returns the reservations made (possibly none).
    */
   dispatch(queues: string[], nowMs: number): Promise<Reservation[]>;
+  // Agents in wrap-up whose time is over become available (idle from its end) at the start of a dispatch.
   /** reserved → on-call. False when the offer lapsed or the call is gone (the agent is told). */
   accept(agentId: string, callId: string, nowMs: number): Promise<boolean>;
   /**

@@ -1,5 +1,5 @@
 import type { Logger } from '../../log/logger.js';
-import { NOT_READY_REASONS, type AgentStatus, type QueueDef } from '../../core/acd/model.js';
+import { NOT_READY_REASONS, type AcdPolicy, type AgentStatus } from '../../core/acd/model.js';
 import type { Acd } from '../../core/ports/acd.js';
 import type { AgentProfile, DeskCommand, DeskNotice, DeskResult, DeskService } from '../../core/ports/desk.js';
 import type { DeskBus } from '../../core/ports/desk-bus.js';
@@ -8,10 +8,10 @@ import type { CallCenterFigures } from '../../core/ports/figures.js';
 import type { Switch } from '../../core/ports/switch.js';
 import type { CallerHistoryQuery } from '../../core/ports/work-order-query.js';
 import { AgentTracker } from './agent-tracker.js';
-import { DeskAcd } from './desk-acd.js';
 import { Dispatcher } from './dispatcher.js';
 import { OwnedCalls } from './owned-calls.js';
 import { submitWrapUp, type IntakeAccepting } from './wrap-up.js';
+import type { QueueEvent } from '../ivr-runner.js';
 
 export interface AgentDeskOptions {
   /** This gateway instance (the owner named on the calls it queues). */
@@ -24,10 +24,9 @@ export interface AgentDeskOptions {
   figures: CallCenterFigures;
   query: CallerHistoryQuery;
   acceptor: IntakeAccepting;
-  queues: readonly QueueDef[];
+  /** The queues, offer and wrap-up settings (config `acd`). */
+  policy: AcdPolicy;
   desk: { agentLegTimeoutSec: number; commandTimeoutMs: number; screenPopDeadlineMs: number; screenPopIntakes: number; tickMs: number };
-  /** Wrap-up time after each call (the ACD's setting). */
-  wrapUpSec: number;
   /** Music the caller hears while the agent holds. */
   holdMedia: string;
   now?: () => number;
@@ -36,11 +35,10 @@ export interface AgentDeskOptions {
 
 /**
  * The agent desk (DeskService): agents log in, set their state and act on calls; the commands on
- * a call are carried out by the instance that owns it, wherever the agent is connected.
- * `acd` is the store to hand the IVR, so the calls it queues are offered from here.
+ * a call are carried out by the instance that owns it, wherever the agent is connected. The IVR
+ * of this instance reports its queue moves to `queueEvent`, so its calls are offered from here.
  */
 export class AgentDesk implements DeskService {
-  readonly acd: Acd;
   private readonly tracker: AgentTracker;
   private readonly owned: OwnedCalls;
   private readonly dispatcher: Dispatcher;
@@ -49,8 +47,9 @@ export class AgentDesk implements DeskService {
   constructor(private readonly o: AgentDeskOptions) {
     this.now = o.now ?? Date.now;
     const log = o.log;
-    this.tracker = new AgentTracker({ bus: o.bus, store: o.store, figures: o.figures, queues: o.queues, log });
-    const wrapUpMs = o.wrapUpSec * 1000;
+    const queues = [...o.policy.queues.values()];
+    this.tracker = new AgentTracker({ bus: o.bus, store: o.store, figures: o.figures, queues, log });
+    const wrapUpMs = o.policy.wrapUpMs;
     let dispatcher: Dispatcher | undefined;
     this.owned = new OwnedCalls({
       instanceId: o.instanceId,
@@ -64,6 +63,7 @@ export class AgentDesk implements DeskService {
       holdMedia: o.holdMedia,
       agentLegTimeoutSec: o.desk.agentLegTimeoutSec,
       wrapUpMs,
+      afterMissedOffer: o.policy.afterMissedOffer,
       screenPop: { deadlineMs: o.desk.screenPopDeadlineMs, maxIntakes: o.desk.screenPopIntakes },
       wake: (queues) => dispatcher?.wake(queues),
       wrapUpDue: (agentId, atMs) => dispatcher?.wrapUpDue(agentId, atMs),
@@ -76,13 +76,17 @@ export class AgentDesk implements DeskService {
       bus: o.bus,
       tracker: this.tracker,
       owned: this.owned,
-      queues: o.queues,
+      queues,
       tickMs: o.desk.tickMs,
       wrapUpMs,
       now: this.now,
       log,
     });
-    this.acd = new DeskAcd(o.acd, o.instanceId, this.owned);
+  }
+
+  /** What the IVR tells of its queue moves (IvrRunner onQueue): dispatch at once, count, clear up. */
+  queueEvent(e: QueueEvent): void {
+    void this.owned.queueEvent(e).catch((err: unknown) => this.o.log.error({ err, callId: e.callId }, 'queue event not handled'));
   }
 
   async start(): Promise<void> {

@@ -112,16 +112,21 @@ export class Dispatcher {
     }
   }
 
-  /** Leaves the agent's wrap-up for available, unless they chose not ready meanwhile. */
+  /**
+   * The agent's wrap-up is over: available again, unless they chose not ready meanwhile. The
+   * ACD may have ended it already (a dispatch ends wrap-ups that are due); the agent is told either way.
+   */
   async endWrapUp(agentId: string): Promise<void> {
     const { o } = this;
     try {
-      const status = await o.acd.status(agentId);
-      if (status.state !== 'wrap-up' || status.sinceMs + o.wrapUpMs > o.now()) return;
+      let status = await o.acd.status(agentId);
       const now = o.now();
-      const next = await o.acd.setState(agentId, 'available', now);
-      if (next.state !== 'available') return;
-      await o.tracker.changed(next, now);
+      if (status.state === 'wrap-up') {
+        if (status.sinceMs + o.wrapUpMs > now) return;
+        status = await o.acd.setState(agentId, 'available', now);
+      }
+      if (status.state !== 'available') return;
+      await o.tracker.changed(status, now);
       this.wake(await o.tracker.queuesOf(agentId));
     } catch (err) {
       o.log.warn({ err, agentId }, 'wrap-up not ended (the sweep retries)');
@@ -137,7 +142,8 @@ export class Dispatcher {
       this.wake(o.queues.map((q) => q.id));
       const now = o.now();
       for (const r of await o.acd.lapsed(now - 2 * o.tickMs)) {
-        await o.acd.release(r.agentId, r.callId, now, { state: 'not-ready', reason: 'missed-offer' });
+        // Its owner never timed it out (it died): the agent was not at fault, and is available again.
+        await o.acd.release(r.agentId, r.callId, now, { state: 'available' });
         await o.bus.publish(r.agentId, { type: 'offer.withdrawn', callId: r.callId, reason: 'lapsed' });
         await o.tracker.changed(await o.acd.status(r.agentId), now);
         o.log.warn({ callId: r.callId, agentId: r.agentId, owner: r.owner }, 'swept an offer its owner left reserved');

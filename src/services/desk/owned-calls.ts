@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../log/logger.js';
-import type { Reservation, WaitingCall } from '../../core/acd/model.js';
+import type { AcdPolicy, CallPriority, Reservation } from '../../core/acd/model.js';
 import type { Acd } from '../../core/ports/acd.js';
 import type { DeskCommand, DeskNotice, DeskResult } from '../../core/ports/desk.js';
 import type { DeskBus } from '../../core/ports/desk-bus.js';
@@ -8,6 +8,7 @@ import type { DeskCallState, DeskStore } from '../../core/ports/desk-store.js';
 import type { CallCenterFigures } from '../../core/ports/figures.js';
 import type { CallerHistoryQuery } from '../../core/ports/work-order-query.js';
 import type { CallId, CallInfo, Switch, SwitchEvent } from '../../core/ports/switch.js';
+import type { QueueEvent } from '../ivr-runner.js';
 import type { AgentTracker } from './agent-tracker.js';
 import { screenPop } from './screen-pop.js';
 
@@ -24,6 +25,8 @@ export interface OwnedCallsOptions {
   holdMedia: string;
   agentLegTimeoutSec: number;
   wrapUpMs: number;
+  /** What an agent who let an offer lapse becomes (acd.afterMissedOffer). */
+  afterMissedOffer: AcdPolicy['afterMissedOffer'];
   screenPop: { deadlineMs: number; maxIntakes: number };
   /** Run a dispatch for these queues soon. */
   wake: (queues: string[]) => void;
@@ -39,7 +42,6 @@ interface LiveCall {
   log: Logger;
   state: DeskCallState;
   queue?: string;
-  priority?: WaitingCall['priority'];
   enqueuedAtMs?: number;
   offer?: { agentId: string; queue: string; expiresAtMs: number; timer?: NodeJS.Timeout };
   agentId?: string;
@@ -80,37 +82,42 @@ export class OwnedCalls {
     return this.calls.has(callId);
   }
 
-  /** The IVR put the call in a queue (or moved it): remember where, count it offered there, dispatch. */
-  async enqueued(call: WaitingCall): Promise<void> {
-    const live = this.calls.get(call.callId);
-    if (live) {
-      live.state = 'waiting';
-      live.queue = call.queue;
-      live.priority = call.priority;
-      live.enqueuedAtMs ??= call.enqueuedAtMs;
-    }
-    await this.o.store.saveCall(call.callId, {
-      owner: this.o.instanceId,
-      state: 'waiting',
-      queue: call.queue,
-      priority: call.priority,
-      enqueuedAtMs: call.enqueuedAtMs,
-      ...(live ? { caller: live.info.caller, entry: live.info.entry } : {}),
-    });
-    if (await this.o.store.markOnce(call.callId, `offered:${call.queue}`)) {
-      await this.o.figures.record({ type: 'offered', queue: call.queue, callId: call.callId, atMs: this.o.now() });
-    }
-    this.o.wake([call.queue]);
-  }
-
-  async moved(callId: CallId, from: string | undefined, to: string): Promise<void> {
-    const live = this.calls.get(callId);
-    if (live) live.queue = to;
-    await this.o.store.saveCall(callId, { queue: to });
+  /** The IVR put the call in a queue, moved it, or took it out. */
+  async queueEvent(e: QueueEvent): Promise<void> {
+    const live = this.calls.get(e.callId);
     const at = this.o.now();
-    if (from && from !== to) await this.o.figures.record({ type: 'overflowed', queue: from, to, callId, atMs: at });
-    if (await this.o.store.markOnce(callId, `offered:${to}`)) await this.o.figures.record({ type: 'offered', queue: to, callId, atMs: at });
-    this.o.wake([to]);
+    switch (e.type) {
+      case 'entered': {
+        const standing = await this.o.acd.standing(e.callId);
+        const enqueuedAtMs = standing?.enqueuedAtMs ?? at;
+        if (live) {
+          live.queue = e.queue;
+          live.enqueuedAtMs ??= enqueuedAtMs;
+        }
+        await this.o.store.saveCall(e.callId, { owner: this.o.instanceId, state: 'waiting', queue: e.queue, enqueuedAtMs });
+        break;
+      }
+      case 'moved': {
+        const from = live?.queue ?? (await this.o.store.call(e.callId))?.queue;
+        if (live) live.queue = e.queue;
+        await this.o.store.saveCall(e.callId, { queue: e.queue });
+        if (from && from !== e.queue) await this.o.figures.record({ type: 'overflowed', queue: from, to: e.queue, callId: e.callId, atMs: at });
+        break;
+      }
+      case 'left':
+        // An agent the ACD freed while this desk had no offer on record (the offer was still on its
+        // way): told here; an offer on record is withdrawn where the hang-up is seen.
+        if (e.releasedAgent && !live?.offer) {
+          await this.notify(e.releasedAgent, { type: 'offer.withdrawn', callId: e.callId, reason: 'caller-hung-up' });
+          await this.tell(e.releasedAgent, at);
+          this.o.wake(await this.o.tracker.queuesOf(e.releasedAgent));
+        }
+        return;
+    }
+    if (await this.o.store.markOnce(e.callId, `offered:${e.queue}`)) {
+      await this.o.figures.record({ type: 'offered', queue: e.queue, callId: e.callId, atMs: at });
+    }
+    this.o.wake([e.queue]);
   }
 
   /** The ACD reserved an agent for a call of ours: offer it, with the screen pop, and arm the timeout. */
@@ -237,7 +244,11 @@ export class OwnedCalls {
     delete call.agentId;
     call.state = 'waiting';
     if (call.queue && call.enqueuedAtMs !== undefined && !call.ended) {
-      await this.o.acd.enqueue({ callId: call.info.callId, queue: call.queue, priority: call.priority ?? 'normal', enqueuedAtMs: call.enqueuedAtMs, owner: this.o.instanceId });
+      // The ACD holds the call as answered: taken out and queued again with its first arrival
+      // time, it is back at the head of its priority.
+      const priority: CallPriority = call.info.entry.kind === 'emergency-transfer' ? 'emergency-transfer' : 'normal';
+      await this.o.acd.remove(call.info.callId);
+      await this.o.acd.enqueue({ callId: call.info.callId, queue: call.queue, priority, enqueuedAtMs: call.enqueuedAtMs, owner: this.o.instanceId });
     }
     const at = this.o.now();
     await this.o.acd.endCall(agentId, at);
@@ -374,7 +385,7 @@ export class OwnedCalls {
     delete call.offer;
     try {
       const at = this.o.now();
-      await this.o.acd.release(agentId, call.info.callId, at, { state: 'not-ready', reason: 'missed-offer' });
+      await this.o.acd.release(agentId, call.info.callId, at, this.o.afterMissedOffer === 'available' ? { state: 'available' } : { state: 'not-ready', reason: 'missed-offer' });
       await this.notify(agentId, { type: 'offer.withdrawn', callId: call.info.callId, reason: 'lapsed' });
       await this.tell(agentId, at);
       call.log.info({ agentId }, 'offer lapsed; the call goes to the next agent');

@@ -186,10 +186,11 @@ describe('agent desk', () => {
     await first.waitFor('offer', (n) => n.callId === early.callId);
     const later = h.a.sim.placeCall({ caller: '13700004444' });
     await until('the later call queued', async () => (await h!.acd.waiting('general')).some((c) => c.callId === later.callId));
-    await desk.login(agent('2102'));
     expect(await desk.command('2101', { type: 'call.decline', callId: early.callId })).toEqual({ ok: true });
     expect((await h.acd.status('2101')).state).toBe('not-ready');
-    await desk.command('2102', { type: 'state.set', state: 'available' });
+    expect(await desk.command('2101', { type: 'call.answer', callId: early.callId })).toMatchObject({ ok: false, code: 'CONFLICT' });
+    // A newly logged-in agent is available at once.
+    await desk.login(agent('2102'));
     // The declined call waited longer: it is offered before the later one.
     const offer = await second.waitFor('offer');
     expect(offer.callId).toBe(early.callId);
