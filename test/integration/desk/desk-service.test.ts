@@ -278,6 +278,32 @@ describe('agent desk', () => {
     expect(Date.now() - t0).toBeLessThan(2500);
   });
 
+  it('a call whose owner died is taken out of the queue when reserved, freeing the agent at once', async () => {
+    h = await startDesks(redis);
+    await h.acd.enqueue({ callId: 'orphan-1', queue: 'counselling', priority: 'normal', enqueuedAtMs: Date.now(), owner: 'instance-that-died' });
+    const notices = new NoticeLog(h.b.desk, '6001');
+    await h.b.desk.login(agent('6001', { counselling: 1 }));
+    await notices.waitFor('agent.state', (n) => n.status.state === 'reserved');
+    await notices.waitFor('agent.state', (n) => n.status.state === 'available', 5000, notices.notices.findIndex((n) => n.type === 'agent.state' && n.status.state === 'reserved'));
+    expect(await h.acd.position('orphan-1')).toBeUndefined();
+    expect((await h.acd.status('6001')).state).toBe('available');
+    notices.unsubscribe();
+  });
+
+  it('any instance sweeps an offer its owner left ringing (the owner died after the reservation)', async () => {
+    h = await startDesks(redis, { offerTimeoutMs: 600, tickMs: 300 });
+    await h.acd.enqueue({ callId: 'orphan-2', queue: 'counselling', priority: 'normal', enqueuedAtMs: Date.now(), owner: 'instance-that-died' });
+    const notices = new NoticeLog(h.b.desk, '6101');
+    // Reserved as the dead owner's dispatch would have: nobody offers it or times it out.
+    await h.acd.login('6101', { counselling: 1 }, Date.now());
+    const [r] = await h.acd.dispatch(['counselling'], Date.now());
+    expect(r).toMatchObject({ callId: 'orphan-2', agentId: '6101' });
+    expect(await notices.waitFor('offer.withdrawn')).toEqual({ type: 'offer.withdrawn', callId: 'orphan-2', reason: 'lapsed' });
+    // Released to available (not their fault); offered again, the call finds no owner and leaves the queue.
+    await until('agent available, orphan gone', async () => (await h!.acd.status('6101')).state === 'available' && (await h!.acd.position('orphan-2')) === undefined);
+    notices.unsubscribe();
+  });
+
   describe('screen pop with the core down', () => {
     let silent: Server;
     let silentAddress: string;
