@@ -193,4 +193,18 @@ export class RedisKeys {
   acdHandleTimes(queue: string): string {
     return `${this.acdPrefix}handle:${queue}`;
   }
+
+  // --- Live figures (issue 5): counters in per-minute and per-day hashes, fields "<queue>|<counter>" ---
+  /** HASH: the counters of one minute (minutes since the epoch); the rolling 15 minutes sums the last 15. */
+  figuresMinute(minute: number): string {
+    return `${this.prefix}fig:m:${minute}`;
+  }
+  /** HASH: the counters of one day of the centre (YYYY-MM-DD, Asia/Shanghai). */
+  figuresDay(day: string): string {
+    return `${this.prefix}fig:d:${day}`;
+  }
+  /** String, set for a while once an event is counted: an event recorded twice (a retry) counts once. */
+  figuresSeen(eventId: string): string {
+    return `${this.prefix}fig:seen:${eventId}`;
+  }
 }

@@ -25,6 +25,7 @@ const SCRIPTS = [
   'acd-lapsed-1',
   'acd-end-call-2',
   'acd-standing-1',
+  'figures-record-3',
 ] as const;
 export type ScriptName = (typeof SCRIPTS)[number];
 
