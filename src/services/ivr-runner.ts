@@ -444,6 +444,9 @@ export class IvrRunner {
           s.log.error({ err }, 'recording file missing');
         }
       }
+      const facts = await factsOf(this.o.calls, s);
+      // An agent's emergency handoff (call control) marks the record for its line too.
+      const emergencyLine = s.emergencyLine ?? facts.find((f) => f.type === 'emergency.handoff.answered')?.detail?.line;
       const endTime = s.hangup?.at ?? new Date().toISOString();
       if (rec) {
         rec.endTime = endTime;
@@ -463,7 +466,7 @@ export class IvrRunner {
         ...(s.reason ? { reason: s.reason } : {}),
         ...(s.lastQueue ? { queue: s.lastQueue } : {}),
         priority: s.state.priority,
-        ...(s.emergencyLine ? { emergencyLine: s.emergencyLine } : {}),
+        ...(emergencyLine ? { emergencyLine } : {}),
         ...(s.agentId ? { agentId: s.agentId } : {}),
         arrivedTime: s.info.createdAt,
         ...(s.answeredTime ? { answeredTime: s.answeredTime } : {}),
@@ -473,7 +476,7 @@ export class IvrRunner {
         hangupCause: s.hangup?.cause ?? 'NORMAL_CLEARING',
         callbackRequested: s.callbackRequested,
         ...(rec ? { recording: rec } : {}),
-        facts: s.facts,
+        facts,
       };
       await retry(() => this.o.callRecords.enqueue(record), s.log);
       this.o.onCallRecord?.();
@@ -482,6 +485,22 @@ export class IvrRunner {
       this.sessions.delete(id);
       s.resolveFinished();
     }
+  }
+}
+
+/**
+ * The call's facts as stored: the IVR's own and those other services appended (call control's
+ * transfers and conferences), in time order; a fact of ours the store missed is kept too.
+ */
+async function factsOf(calls: CallStore, s: { info: CallInfo; facts: CallFact[]; log: Logger }): Promise<CallFact[]> {
+  try {
+    const stored = await calls.facts(s.info.callId);
+    const seen = new Set(stored.map((f) => JSON.stringify(f)));
+    const missing = s.facts.filter((f) => !seen.has(JSON.stringify(f)));
+    return [...stored, ...missing].sort((a, b) => a.at.localeCompare(b.at));
+  } catch (err) {
+    s.log.warn({ err }, 'call facts not read back; the record has the IVR\'s own');
+    return s.facts;
   }
 }
 

@@ -40,6 +40,8 @@ export interface IvrHarness {
   devCore: DevCore;
   intakeSink: GrpcIntakeSink;
   callsFile: string;
+  /** Where the dev core stores the intakes it received. */
+  intakesFile: string;
   recordingsDir: string;
   /** The CDR lines the dev core stored for this call (waits until there is at least one). */
   cdrLines(callId: string, timeoutMs?: number): Promise<Record<string, unknown>[]>;
@@ -60,8 +62,9 @@ export async function startIvr(
   const client = redis.client();
   const keys = new RedisKeys(`t-${randomUUID().slice(0, 8)}:`);
   const callsFile = join(dir, 'calls.jsonl');
+  const intakesFile = join(dir, 'intakes.jsonl');
   const recordingsDir = join(dir, 'recordings');
-  const devCore = new DevCore({ intakesFile: join(dir, 'intakes.jsonl'), callsFile, log });
+  const devCore = new DevCore({ intakesFile, callsFile, log });
   const address = await devCore.start('127.0.0.1', 0);
   const grpcOptions = { address, deadlineMs: 5000 };
   const query = new GrpcWorkOrderQuery({ ...grpcOptions, ...(options.queryAddress ? { address: options.queryAddress } : {}), queryDeadlineMs: 1000 });
@@ -145,6 +148,7 @@ export async function startIvr(
     devCore,
     intakeSink,
     callsFile,
+    intakesFile,
     recordingsDir,
     async cdrLines(callId, timeoutMs = 10_000) {
       const until = Date.now() + timeoutMs;
@@ -156,10 +160,11 @@ export async function startIvr(
       }
     },
     async stop() {
-      runner.stop();
+      // Calls still up are hung up while the runner listens, so their sessions finish and drain returns.
       for (const c of await sim.liveCalls()) await sim.hangup(c.callId);
       await sim.flush();
       await runner.drain();
+      runner.stop();
       await worker.stop();
       query.close();
       sink.close();
