@@ -13,6 +13,9 @@ import type { RedisKeys } from '../adapters/redis/keys.js';
 import { RedisDeskBus } from '../adapters/redis/redis-desk-bus.js';
 import { RedisDeskStore } from '../adapters/redis/redis-desk-store.js';
 import { AgentDesk } from '../services/desk/agent-desk.js';
+import { CallControl } from '../services/desk/call-control.js';
+import { directoryFromConfig } from '../config/directory.js';
+import type { CallStore } from '../core/ports/call-records.js';
 import type { IntakeAccepting } from '../services/desk/wrap-up.js';
 
 export interface DeskDeps {
@@ -28,12 +31,17 @@ export interface DeskDeps {
   figures: CallCenterFigures;
   query: CallerHistoryQuery;
   acceptor: IntakeAccepting;
+  /** Call facts (transfers, conferences) go on the call's record. */
+  calls: Pick<CallStore, 'appendFact'>;
   log: Logger;
 }
 
 /** The desk service of this instance; start it before the IVR runners take calls. */
 export function composeDesk(d: DeskDeps): AgentDesk {
   const log = d.log.child({ component: 'desk', instance: d.instanceId });
+  // The IVR's hold music, as the switch plays it.
+  const holdMedia = promptFile(d.ivr, d.config.telephony.promptsDir, d.ivr.flow.media.holdMusic);
+  const directory = directoryFromConfig(d.config.directory);
   return new AgentDesk({
     instanceId: d.instanceId,
     switches: d.switches,
@@ -45,8 +53,17 @@ export function composeDesk(d: DeskDeps): AgentDesk {
     query: d.query,
     acceptor: d.acceptor,
     desk: d.config.desk,
-    // The IVR's hold music, as the switch plays it.
-    holdMedia: promptFile(d.ivr, d.config.telephony.promptsDir, d.ivr.flow.media.holdMusic),
+    holdMedia,
+    callControl: (sw) =>
+      new CallControl({
+        switch: sw,
+        calls: d.calls,
+        intakes: d.acceptor,
+        directory,
+        emergency: d.ivr.emergency,
+        holdMusic: holdMedia,
+        log: log.child({ switch: sw.id }),
+      }),
     log,
   });
 }

@@ -225,8 +225,9 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     stack.push(() => figuresFeed.stop());
     registerFigureGauges(metrics.registry, () => figureStore.snapshot(Date.now()));
 
+    const callStore = new RedisCallStore(redis, keys, { factRetentionSeconds: config.telephony.factRetentionHours * 3600 });
     // --- Agent desk (issue 5): offers the calls this instance's IVR queues (src/app/desk.ts).
-    const desk = composeDesk({ config, ivr, redis, keys, instanceId, switches, acd: acd.acd, policy: acd.policy, figures: figureStore, query: workOrderQuery, acceptor, log });
+    const desk = composeDesk({ config, ivr, redis, keys, instanceId, switches, acd: acd.acd, policy: acd.policy, figures: figureStore, query: workOrderQuery, acceptor, calls: callStore, log });
     stack.push(() => desk.stop());
     const runners = switches.map(
       (sw) =>
@@ -241,9 +242,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
           onQueue: (e) => desk.queueEvent(e),
           callbacks: new RedisCallbackRequests(redis, keys),
           query: workOrderQuery,
-          calls: new RedisCallStore(redis, keys, {
-            factRetentionSeconds: config.telephony.factRetentionHours * 3600,
-          }),
+          calls: callStore,
           callRecords,
           onCallRecord: () => callRecordWorker.wake(),
           emergency: ivr.emergency,

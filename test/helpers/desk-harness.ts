@@ -30,12 +30,20 @@ import { DeliveryWorker } from '../../src/services/delivery-worker.js';
 import { IntakeAcceptor } from '../../src/services/intake-acceptor.js';
 import { IntakeRulesJudge } from '../../src/services/intake-rules-judge.js';
 import { AgentDesk } from '../../src/services/desk/agent-desk.js';
+import { CallControl } from '../../src/services/desk/call-control.js';
+import { WEEKDAYS, type Directory } from '../../src/core/desk/directory.js';
 import { RedisAcd } from '../../src/adapters/redis/redis-acd.js';
 import { MemoryFigures } from '../doubles/memory-figures.js';
 import { silentLogger } from './logger.js';
 import type { TestRedis } from './redis-server.js';
 
 const noMetrics: IntakeMetrics = { accepted: () => undefined, delivered: () => undefined, failed: () => undefined };
+
+/** A fixed line open round the clock (so the test does not depend on the hour) and a sub-centre line. */
+export const TEST_DIRECTORY: Directory = {
+  units: [{ id: 'city-water', name: '市水务局', number: '03962345678', onDuty: '王工', hours: Object.fromEntries(WEEKDAYS.map((d) => [d, [{ from: 0, to: 1440 }]])), closedDates: [], trunk: 'carrier' }],
+  lines: [{ number: '12348', name: '法律服务热线', trunk: 'carrier' }],
+};
 
 export const TEST_QUEUES: QueueDef[] = [
   { id: 'general', name: '综合', kind: 'general', skill: 'general', tiers: [{ afterSec: 0, maxLevel: 1 }, { afterSec: 2, maxLevel: 5 }], announceEverySec: 60, callbackOfferAfterSec: 120 },
@@ -117,6 +125,7 @@ export async function startDesks(redis: TestRedis, options: DeskHarnessOptions =
   const instance = async (name: string): Promise<DeskInstance> => {
     const id = `${name}-${randomUUID().slice(0, 8)}`;
     const sim = new SimulatedSwitch({ id: `sim-${name}`, mediaDurationMs: () => 100, noAnswerAfterMs: 100 });
+    const calls = new RedisCallStore(client, keys, { factRetentionSeconds: 3600 });
     const desk = new AgentDesk({
       instanceId: id,
       switches: [sim],
@@ -129,6 +138,7 @@ export async function startDesks(redis: TestRedis, options: DeskHarnessOptions =
       policy,
       desk: { agentLegTimeoutSec: 2, commandTimeoutMs: 2000, screenPopDeadlineMs: options.screenPopDeadlineMs ?? 500, screenPopIntakes: 5, tickMs: options.tickMs ?? 200 },
       holdMedia: 'hold-music',
+      callControl: (sw) => new CallControl({ switch: sw, calls, intakes: acceptor, directory: TEST_DIRECTORY, emergency: ivr.emergency, holdMusic: 'hold-music', log }),
       log,
     });
     const runner = new IvrRunner({
@@ -142,7 +152,7 @@ export async function startDesks(redis: TestRedis, options: DeskHarnessOptions =
       onQueue: (e) => desk.queueEvent(e),
       callbacks: new RedisCallbackRequests(client, keys),
       query,
-      calls: new RedisCallStore(client, keys, { factRetentionSeconds: 3600 }),
+      calls,
       callRecords,
       onCallRecord: () => cdrWorker.wake(),
       emergency: ivr.emergency,

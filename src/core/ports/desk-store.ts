@@ -7,7 +7,8 @@ import type { AgentState, CallPriority } from '../acd/model.js';
 import type { AgentProfile } from './desk.js';
 import type { CallEntry } from './switch.js';
 
-export type DeskCallState = 'waiting' | 'connecting' | 'connected' | 'held' | 'ended';
+/** released: the agent's part is over (transferred away, left a conference) while the caller's call goes on. */
+export type DeskCallState = 'waiting' | 'connecting' | 'connected' | 'held' | 'released' | 'ended';
 
 export interface DeskCall {
   callId: string;

@@ -8,6 +8,7 @@ import type { CallCenterFigures } from '../../core/ports/figures.js';
 import type { Switch } from '../../core/ports/switch.js';
 import type { CallerHistoryQuery } from '../../core/ports/work-order-query.js';
 import { AgentTracker } from './agent-tracker.js';
+import type { CallControl } from './call-control.js';
 import { Dispatcher } from './dispatcher.js';
 import { OwnedCalls } from './owned-calls.js';
 import { submitWrapUp, type IntakeAccepting } from './wrap-up.js';
@@ -29,6 +30,8 @@ export interface AgentDeskOptions {
   desk: { agentLegTimeoutSec: number; commandTimeoutMs: number; screenPopDeadlineMs: number; screenPopIntakes: number; tickMs: number };
   /** Music the caller hears while the agent holds. */
   holdMedia: string;
+  /** Transfers, three-way calls and the emergency handoff, one per switch; without, those commands answer NOT_AVAILABLE. */
+  callControl?: (sw: Switch) => CallControl;
   now?: () => number;
   log: Logger;
 }
@@ -67,6 +70,7 @@ export class AgentDesk implements DeskService {
       screenPop: { deadlineMs: o.desk.screenPopDeadlineMs, maxIntakes: o.desk.screenPopIntakes },
       wake: (queues) => dispatcher?.wake(queues),
       wrapUpDue: (agentId, atMs) => dispatcher?.wrapUpDue(agentId, atMs),
+      ...(o.callControl ? { callControl: o.callControl } : {}),
       now: this.now,
       log,
     });

@@ -9,6 +9,7 @@ import type { CallCenterFigures } from '../../core/ports/figures.js';
 import type { CallerHistoryQuery } from '../../core/ports/work-order-query.js';
 import type { CallId, CallInfo, Switch, SwitchEvent } from '../../core/ports/switch.js';
 import type { QueueEvent } from '../ivr-runner.js';
+import type { CallControl, CallControlNotice } from './call-control.js';
 import type { AgentTracker } from './agent-tracker.js';
 import { screenPop } from './screen-pop.js';
 
@@ -32,6 +33,8 @@ export interface OwnedCallsOptions {
   wake: (queues: string[]) => void;
   /** The agent's wrap-up is due to end (a local timer; any instance's sweep does it otherwise). */
   wrapUpDue: (agentId: string, atMs: number) => void;
+  /** Transfers, three-way calls and the emergency handoff on a switch (src/services/desk/call-control.ts). */
+  callControl?: (sw: Switch) => CallControl;
   now: () => number;
   log: Logger;
 }
@@ -50,7 +53,22 @@ interface LiveCall {
   ended: boolean;
   /** Agent commands on one call run one at a time, in order. */
   chain: Promise<unknown>;
+  cc?: CallControl;
+  /** The agent's part of the call was closed (wrap-up started): never twice. */
+  agentDone?: boolean;
 }
+
+/** Commands call control carries out (not queued behind each other: a cancel must reach a consult still ringing). */
+const CALL_CONTROL: ReadonlySet<DeskCommand['type']> = new Set([
+  'transfer.blind',
+  'transfer.consult',
+  'transfer.complete',
+  'transfer.cancel',
+  'threeway.consent',
+  'threeway.start',
+  'threeway.leave',
+  'emergency.handoff',
+]);
 
 const GONE: DeskResult = { ok: false, code: 'NOT_FOUND', message: '该通话已结束' };
 const NOT_YOURS: DeskResult = { ok: false, code: 'FORBIDDEN', message: '您不是该通话的座席' };
@@ -66,11 +84,21 @@ export class OwnedCalls {
   /** Agent leg → the caller's call. */
   private readonly legs = new Map<CallId, CallId>();
   private readonly unsubscribe: Array<() => void> = [];
+  private readonly controls = new Map<Switch, CallControl>();
 
-  constructor(private readonly o: OwnedCallsOptions) {}
+  constructor(private readonly o: OwnedCallsOptions) {
+    for (const sw of o.switches) {
+      const cc = o.callControl?.(sw);
+      if (cc) this.controls.set(sw, cc);
+    }
+  }
 
   start(): void {
     for (const sw of this.o.switches) this.unsubscribe.push(sw.on((e) => this.onEvent(sw, e)));
+    for (const cc of this.controls.values()) {
+      cc.start();
+      this.unsubscribe.push(cc.on((n) => this.onCallControl(n)), () => cc.stop());
+    }
   }
 
   stop(): void {
@@ -151,6 +179,7 @@ export class OwnedCalls {
   command(agentId: string, command: Extract<DeskCommand, { callId: string }>): Promise<DeskResult> {
     const call = this.calls.get(command.callId);
     if (!call) return Promise.resolve(GONE);
+    if (CALL_CONTROL.has(command.type)) return this.callControl(call, agentId, command);
     const run = async (): Promise<DeskResult> => {
       switch (command.type) {
         case 'call.answer':
@@ -169,6 +198,40 @@ export class OwnedCalls {
     const result = call.chain.then(run, run);
     call.chain = result.catch(() => undefined);
     return result;
+  }
+
+  private async callControl(call: LiveCall, agentId: string, command: Extract<DeskCommand, { callId: string }>): Promise<DeskResult> {
+    if (call.agentId !== agentId || call.agentDone) return NOT_YOURS;
+    if (call.ended) return GONE;
+    if (!call.cc) return { ok: false, code: 'NOT_AVAILABLE', message: '该功能暂未开通' };
+    const result = await call.cc.handle(agentId, command);
+    if (result.ok && !call.agentDone) {
+      const state = command.type === 'transfer.consult' ? 'consulting' : command.type === 'threeway.start' || command.type === 'emergency.handoff' ? 'conference' : command.type === 'transfer.cancel' ? 'connected' : undefined;
+      if (state) await this.notify(agentId, { type: 'call.state', callId: call.info.callId, state });
+    }
+    return result;
+  }
+
+  /** What call control tells as it happens: the agent released (transferred, left), the caller back. */
+  private onCallControl(n: CallControlNotice): void {
+    const call = this.calls.get(n.callId);
+    if (!call) return;
+    switch (n.type) {
+      case 'agent.released':
+        // Told before the agent's leg is hung up: that hang-up must not end the caller's call.
+        if (call.agentLegId) this.legs.delete(call.agentLegId);
+        call.state = 'released';
+        void this.agentFinished(call, n.agentId, n.why === 'transferred' ? 'transferred' : 'ended').catch((err: unknown) => call.log.error({ err }, 'agent not released'));
+        return;
+      case 'caller.back':
+        void this.notify(n.agentId, { type: 'call.state', callId: n.callId, state: 'connected' });
+        return;
+      case 'consult.ended':
+        if (n.outcome === 'not-answered' && call.agentId) void this.notify(call.agentId, { type: 'call.state', callId: n.callId, state: 'connected' });
+        return;
+      default:
+        return;
+    }
   }
 
   private async answer(call: LiveCall, agentId: string): Promise<DeskResult> {
@@ -229,6 +292,8 @@ export class OwnedCalls {
     }
     const answeredAt = this.o.now();
     call.state = 'connected';
+    call.cc = this.controls.get(sw);
+    call.cc?.attach({ callId: call.info.callId, agentLeg: leg, agentId, caller: call.info.caller });
     await this.o.store.saveCall(call.info.callId, { state: 'connected', agentId, agentLegId: leg, answeredAtMs: answeredAt });
     await this.o.store.setLastCall(agentId, call.info.callId);
     if (call.queue && (await this.o.store.markOnce(call.info.callId, 'answered'))) {
@@ -313,10 +378,19 @@ export class OwnedCalls {
       case 'call.hungup': {
         const callerCall = this.legs.get(e.callId);
         if (callerCall) {
-          // The agent's phone hung up: the citizen's call ends with it.
           this.legs.delete(e.callId);
           const c = this.calls.get(callerCall);
-          if (c && !c.ended) void c.sw.hangup(callerCall, 'NORMAL_CLEARING').catch(() => undefined);
+          if (!c || c.ended) return;
+          const phase = c.cc?.state(callerCall)?.phase;
+          if (!phase || phase === 'connected') {
+            // The agent's phone hung up on a plain call: the citizen's call ends with it.
+            void c.sw.hangup(callerCall, 'NORMAL_CLEARING').catch(() => undefined);
+          } else if (phase === 'conference' || phase === 'released') {
+            // The agent put the phone down in a conference: the citizen and the third party talk on.
+            c.state = 'released';
+            void this.agentFinished(c, c.agentId!, 'ended').catch((err: unknown) => c.log.error({ err }, 'agent not released'));
+          }
+          // Mid-consult, call control completes the transfer and says so (agent.released).
           return;
         }
         const call = this.calls.get(e.callId);
@@ -356,18 +430,27 @@ export class OwnedCalls {
       await this.finishCall(call, agentId, true);
     }
     if (call.state !== 'connecting') this.calls.delete(call.info.callId);
-    await this.o.store.saveCall(call.info.callId, { state: 'ended', endedAtMs: at });
+    // A released call's end was the agent's release; the caller talked on with someone else.
+    if (call.state !== 'released') await this.o.store.saveCall(call.info.callId, { state: 'ended', endedAtMs: at });
   }
 
   /** The call is over for its agent: wrap-up (or available), the agent told. */
   private async finishCall(call: LiveCall, agentId: string, talked: boolean): Promise<void> {
-    const at = this.o.now();
     call.state = 'ended';
     this.calls.delete(call.info.callId);
-    if (talked) await this.o.store.saveCall(call.info.callId, { state: 'ended', endedAtMs: at });
+    call.cc?.detach(call.info.callId);
+    await this.agentFinished(call, agentId, 'ended', talked);
+  }
+
+  /** The agent's part of the call is over (the caller's may go on): wrap-up (or available), the agent told. */
+  private async agentFinished(call: LiveCall, agentId: string, how: 'ended' | 'transferred', talked = true): Promise<void> {
+    if (call.agentDone) return;
+    call.agentDone = true;
+    const at = this.o.now();
+    if (talked) await this.o.store.saveCall(call.info.callId, { state: call.state === 'released' ? 'released' : 'ended', endedAtMs: at });
     let status = await this.o.acd.endCall(agentId, at);
     if (!talked && status.state === 'wrap-up') status = await this.o.acd.setState(agentId, 'available', at);
-    await this.notify(agentId, { type: 'call.state', callId: call.info.callId, state: 'ended' });
+    await this.notify(agentId, { type: 'call.state', callId: call.info.callId, state: how });
     if (status.state === 'wrap-up') {
       const untilMs = status.sinceMs + this.o.wrapUpMs;
       await this.notify(agentId, { type: 'wrapup.due', callId: call.info.callId, untilMs });
@@ -375,7 +458,7 @@ export class OwnedCalls {
     }
     await this.o.tracker.changed(status, at);
     if (status.state === 'available') this.o.wake(await this.o.tracker.queuesOf(agentId));
-    call.log.info({ agentId, agentState: status.state }, 'call ended for the agent');
+    call.log.info({ agentId, agentState: status.state, how }, 'call over for the agent');
   }
 
   /** The offer lapsed unanswered: the call goes back to the head of its queue, the agent is set not ready. */
