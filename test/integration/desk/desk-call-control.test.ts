@@ -59,6 +59,9 @@ describe('agent desk: call control through the owning instance', () => {
   it('a blind transfer to a sub-centre line releases the agent to wrap-up and leaves the citizen with the line', async () => {
     h = await startDesks(redis);
     const { notices, caller, leg } = await connect('7101', '13811113333');
+    // Not built yet: a blind transfer back into a queue or to a named agent is refused, the call untouched.
+    expect(await h.b.desk.command('7101', { type: 'transfer.blind', callId: caller.callId, to: { kind: 'queue', queue: 'enterprise' } })).toMatchObject({ ok: false, code: 'UNSUPPORTED' });
+    expect(h.a.sim.callState(caller.callId).bridgedWith).toBe(leg);
     const r = await h.b.desk.command('7101', { type: 'transfer.blind', callId: caller.callId, to: { kind: 'external', number: '12348' } });
     expect(r).toMatchObject({ ok: true, detail: { to: '12348' } });
     await notices.waitFor('call.state', (n) => n.state === 'transferred');
