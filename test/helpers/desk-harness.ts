@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import type { AcdPolicy, QueueDef } from '../../src/core/acd/model.js';
 import { IvrMachine } from '../../src/core/ivr/machine.js';
 import type { IvrFlow } from '../../src/core/ivr/flow.js';
 import type { Acd } from '../../src/core/ports/acd.js';
-import type { AgentProfile, DeskNotice } from '../../src/core/ports/desk.js';
+import type { AgentProfile, DeskNotice, DeskResult } from '../../src/core/ports/desk.js';
 import type { IntakeMetrics } from '../../src/core/ports/intake-metrics.js';
 import { compileIntakeRules } from '../../src/core/rules/intake-rules.js';
 import { SimulatedSwitch } from '../../src/adapters/simulated/simulated-switch.js';
@@ -35,7 +36,7 @@ import { WEEKDAYS, type Directory } from '../../src/core/desk/directory.js';
 import { RedisAcd } from '../../src/adapters/redis/redis-acd.js';
 import { MemoryFigures } from '../doubles/memory-figures.js';
 import { silentLogger } from './logger.js';
-import type { TestRedis } from './redis-server.js';
+import { startRedis, type TestRedis } from './redis-server.js';
 
 const noMetrics: IntakeMetrics = { accepted: () => undefined, delivered: () => undefined, failed: () => undefined };
 
@@ -255,4 +256,32 @@ export class NoticeLog {
 
 export function agent(agentId: string, skills: Record<string, number> = { general: 1 }): AgentProfile {
   return { agentId, name: `座席${agentId}`, skills, endpoint: { kind: 'user', user: agentId } };
+}
+
+/** A test file's desks: one redis-server for the file, each test's harness stopped after it. */
+export function deskSuite(): { start(options?: DeskHarnessOptions): Promise<DeskHarness> } {
+  let redis: TestRedis | undefined;
+  let current: DeskHarness | undefined;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterEach(async () => {
+    await current?.stop();
+    current = undefined;
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+  return {
+    async start(options) {
+      current = await startDesks(redis!, options);
+      return current;
+    },
+  };
+}
+
+/** The detail of a command that must have succeeded (its code and message otherwise). */
+export function detailOf(result: DeskResult): Record<string, unknown> {
+  if (!result.ok) throw new Error(`command failed: ${result.code} ${result.message}`);
+  return result.detail ?? {};
 }

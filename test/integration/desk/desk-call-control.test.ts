@@ -1,28 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { DeskResult } from '../../../src/core/ports/desk.js';
-import { startRedis, type TestRedis } from '../../helpers/redis-server.js';
-import { agent, NoticeLog, startDesks, type DeskHarness } from '../../helpers/desk-harness.js';
+import { describe, expect, it } from 'vitest';
+import { agent, deskSuite, detailOf, NoticeLog, type DeskHarness } from '../../helpers/desk-harness.js';
 
-function detailOf(result: DeskResult): Record<string, unknown> {
-  if (!result.ok) throw new Error(`command failed: ${result.code} ${result.message}`);
-  return result.detail ?? {};
-}
 
 // Transfers, three-way calls and the emergency handoff reached through the desk: the agent on
 // instance B, the call owned by A, call control carried out on A.
 describe('agent desk: call control through the owning instance', () => {
-  let redis: TestRedis;
+  const desks = deskSuite();
   let h: DeskHarness | undefined;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterEach(async () => {
-    await h?.stop();
-    h = undefined;
-  });
-  afterAll(async () => {
-    await redis.stop();
-  });
 
   const connect = async (agentId: string, number: string) => {
     const notices = new NoticeLog(h!.b.desk, agentId);
@@ -34,7 +18,7 @@ describe('agent desk: call control through the owning instance', () => {
   };
 
   it('three-way with a fixed line only after consent; the agent leaves, citizen and unit talk on, the agent goes to wrap-up', async () => {
-    h = await startDesks(redis);
+    h = await desks.start();
     const { notices, caller, leg } = await connect('7001', '13811112222');
     const callId = caller.callId;
     const start = () => h!.b.desk.command('7001', { type: 'threeway.start', callId, party: { kind: 'fixed-line', unitId: 'city-water' } });
@@ -57,7 +41,7 @@ describe('agent desk: call control through the owning instance', () => {
   });
 
   it('a blind transfer to a sub-centre line releases the agent to wrap-up and leaves the citizen with the line', async () => {
-    h = await startDesks(redis);
+    h = await desks.start();
     const { notices, caller, leg } = await connect('7101', '13811113333');
     // Not built yet: a blind transfer back into a queue or to a named agent is refused, the call untouched.
     expect(await h.b.desk.command('7101', { type: 'transfer.blind', callId: caller.callId, to: { kind: 'queue', queue: 'enterprise' } })).toMatchObject({ ok: false, code: 'UNSUPPORTED' });
@@ -75,7 +59,7 @@ describe('agent desk: call control through the owning instance', () => {
   });
 
   it('an emergency handoff conferences 110 in and records the intake marked for that line', async () => {
-    h = await startDesks(redis);
+    h = await desks.start();
     const { notices, caller } = await connect('7201', '13811114444');
     const r = await h.b.desk.command('7201', { type: 'emergency.handoff', callId: caller.callId, line: '110', summary: '诉求人称楼下有人持刀伤人', location: '和平路88号' });
     expect(r.ok).toBe(true);

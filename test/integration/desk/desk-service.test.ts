@@ -1,29 +1,13 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type TestRedis } from '../../helpers/redis-server.js';
-import type { DeskResult } from '../../../src/core/ports/desk.js';
-import { agent, NoticeLog, startDesks, type DeskHarness } from '../../helpers/desk-harness.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agent, deskSuite, detailOf, NoticeLog, type DeskHarness } from '../../helpers/desk-harness.js';
 
-function detailOf(result: DeskResult): Record<string, unknown> {
-  if (!result.ok) throw new Error(`command failed: ${result.code} ${result.message}`);
-  return result.detail ?? {};
-}
 
 // The agent desk end to end on the simulated switch, a real redis-server and the real dev core
 // over gRPC: two gateway instances (A owns the calls, agents may sit on either).
 describe('agent desk', () => {
-  let redis: TestRedis;
+  const desks = deskSuite();
   let h: DeskHarness | undefined;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterEach(async () => {
-    await h?.stop();
-    h = undefined;
-  });
-  afterAll(async () => {
-    await redis.stop();
-  });
 
   const until = async (what: string, ok: () => boolean | Promise<boolean>, timeoutMs = 8000) => {
     const end = Date.now() + timeoutMs;
@@ -34,7 +18,7 @@ describe('agent desk', () => {
   };
 
   it('offers a call with the screen pop, answers, holds, unholds, hangs up; the wrap-up form becomes the call\'s intake in the core', async () => {
-    h = await startDesks(redis);
+    h = await desks.start();
     const desk = h.a.desk;
     const notices = new NoticeLog(desk, '1001');
     expect((await desk.login(agent('1001'))).agentId).toBe('1001');
@@ -122,7 +106,7 @@ describe('agent desk', () => {
   });
 
   it('names the bad field of a wrap-up form in Chinese and stores nothing', async () => {
-    h = await startDesks(redis);
+    h = await desks.start();
     const desk = h.a.desk;
     const notices = new NoticeLog(desk, '1002');
     await desk.login(agent('1002'));
@@ -148,7 +132,7 @@ describe('agent desk', () => {
   });
 
   it('an offer that times out moves on to the next agent; the first is set not ready', async () => {
-    h = await startDesks(redis, { offerTimeoutMs: 600 });
+    h = await desks.start({ offerTimeoutMs: 600 });
     const desk = h.a.desk;
     const first = new NoticeLog(desk, '2001');
     const second = new NoticeLog(desk, '2002');
@@ -176,7 +160,7 @@ describe('agent desk', () => {
   });
 
   it('a declined offer goes back to the head of its queue and on to the next agent', async () => {
-    h = await startDesks(redis);
+    h = await desks.start();
     const desk = h.a.desk;
     const first = new NoticeLog(desk, '2101');
     const second = new NoticeLog(desk, '2102');
@@ -199,7 +183,7 @@ describe('agent desk', () => {
   });
 
   it('a caller who hangs up during the offer releases the agent at once, who is told', async () => {
-    h = await startDesks(redis, { offerTimeoutMs: 20_000 });
+    h = await desks.start({ offerTimeoutMs: 20_000 });
     const desk = h.a.desk;
     const notices = new NoticeLog(desk, '3001');
     await desk.login(agent('3001'));
@@ -223,7 +207,7 @@ describe('agent desk', () => {
   });
 
   it('a caller who hangs up while the agent\'s phone rings leaves no agent leg and frees the agent', async () => {
-    h = await startDesks(redis);
+    h = await desks.start();
     const desk = h.a.desk;
     h.a.sim.endpoint('user:3101', { answer: 'answer', answerAfterMs: 400 });
     const notices = new NoticeLog(desk, '3101');
@@ -241,7 +225,7 @@ describe('agent desk', () => {
   });
 
   it('routes an agent\'s commands to the instance that owns the call and notices back to the agent\'s instance', async () => {
-    h = await startDesks(redis);
+    h = await desks.start();
     // The agent is connected to instance B; the call arrives on instance A's switch.
     const notices = new NoticeLog(h.b.desk, '4001');
     await h.b.desk.login(agent('4001'));
@@ -270,7 +254,7 @@ describe('agent desk', () => {
   });
 
   it('a command for a call whose owner is gone answers UNAVAILABLE within the command timeout', async () => {
-    h = await startDesks(redis);
+    h = await desks.start();
     await h.b.desk.login(agent('4101'));
     await h.store.saveCall('orphan-call', { owner: 'instance-that-died', caller: '13512340001', entry: { kind: 'citizen' }, state: 'connected', agentId: '4101' });
     const t0 = Date.now();
@@ -279,7 +263,7 @@ describe('agent desk', () => {
   });
 
   it('a call whose owner died is taken out of the queue when reserved, freeing the agent at once', async () => {
-    h = await startDesks(redis);
+    h = await desks.start();
     await h.acd.enqueue({ callId: 'orphan-1', queue: 'counselling', priority: 'normal', enqueuedAtMs: Date.now(), owner: 'instance-that-died' });
     const notices = new NoticeLog(h.b.desk, '6001');
     await h.b.desk.login(agent('6001', { counselling: 1 }));
@@ -291,7 +275,7 @@ describe('agent desk', () => {
   });
 
   it('any instance sweeps an offer its owner left ringing (the owner died after the reservation)', async () => {
-    h = await startDesks(redis, { offerTimeoutMs: 600, tickMs: 300 });
+    h = await desks.start({ offerTimeoutMs: 600, tickMs: 300 });
     await h.acd.enqueue({ callId: 'orphan-2', queue: 'counselling', priority: 'normal', enqueuedAtMs: Date.now(), owner: 'instance-that-died' });
     const notices = new NoticeLog(h.b.desk, '6101');
     // Reserved as the dead owner's dispatch would have: nobody offers it or times it out.
@@ -327,7 +311,7 @@ describe('agent desk', () => {
       ['hanging', () => silentAddress],
     ] as const) {
       it(`offers at once, marked unavailable, when the core is ${what}`, async () => {
-        h = await startDesks(redis, { queryAddress: address(), screenPopDeadlineMs: 300 });
+        h = await desks.start({ queryAddress: address(), screenPopDeadlineMs: 300 });
         const notices = new NoticeLog(h.a.desk, '5001');
         await h.a.desk.login(agent('5001'));
         await h.a.desk.command('5001', { type: 'state.set', state: 'available' });
