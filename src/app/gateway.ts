@@ -218,7 +218,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     });
     const figuresFeed = new FiguresFeedService({
       figures: figureStore,
-      alarms: new AnswerRateAlarms(config.figures.alarms),
+      alarms: new AnswerRateAlarms(config.figures.alarms, (q) => acd.policy.queues.get(q)?.name ?? q),
       intervalMs: config.figures.feedIntervalMs,
       log: log.child({ component: 'figures' }),
     });
@@ -229,6 +229,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     // --- Agent desk (issue 5): offers the calls this instance's IVR queues (src/app/desk.ts).
     const desk = composeDesk({ config, ivr, redis, keys, instanceId, switches, acd: acd.acd, policy: acd.policy, figures: figureStore, query: workOrderQuery, acceptor, calls: callStore, log });
     stack.push(() => desk.stop());
+    acd.onQueueEvent((e) => desk.queueEvent(e));
     const runners = switches.map(
       (sw) =>
         new IvrRunner({
@@ -239,7 +240,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
           acdPolicy: acd.policy,
           instanceId,
           callbackOffer: acd.callbackOffer,
-          onQueue: (e) => desk.queueEvent(e),
+          onQueue: (e) => acd.emitQueueEvent(e),
           callbacks: new RedisCallbackRequests(redis, keys),
           query: workOrderQuery,
           calls: callStore,

@@ -104,8 +104,8 @@ async function overflow(callId: string): Promise<void> {
   if (!c || c.hungUp) return;
   const s = await acd.standing(callId);
   if (s?.state !== 'waiting' || s.queue !== 'enterprise') return;
-  await acd.move(callId, 'general');
-  log({ ev: 'overflowed', call: callId });
+  // 0: answered or gone since (the overflow raced an answer or a hang-up).
+  if ((await acd.move(callId, 'general')).position > 0) log({ ev: 'overflowed', call: callId });
 }
 
 /** The agent's side of an offer made by this process's dispatch. */

@@ -169,6 +169,10 @@ export class RedisKeys {
   acdAvailable(skill: string): string {
     return `${this.acdPrefix}avail:${skill}`;
   }
+  /** HASH skill → how many agents are in acdAvailable(skill) (dispatch reads it first). */
+  get acdFree(): string {
+    return `${this.acdPrefix}free`;
+  }
   /** SET of agent ids logged in with this skill (the estimated wait). */
   acdStaffed(skill: string): string {
     return `${this.acdPrefix}staffed:${skill}`;

@@ -71,9 +71,9 @@ export class RedisAcd implements Acd {
   async move(callId: string, toQueue: string, priority?: CallPriority): Promise<{ position: number }> {
     const q = this.queue(toQueue, 'toQueue');
     if (priority && !CALL_PRIORITIES.includes(priority)) throw invalidField('priority', `unknown priority ${String(priority)}`);
+    // A call answered or gone meanwhile (an overflow racing an answer) is not an error: position 0.
     const position = Number(await this.scripts['acd-move-1'](this.keys.acdCall(callId), this.p, callId, q.id, q.skill, priority ?? '', Date.now()));
-    if (position < 0) throw invalidField('callId', `call ${callId} holds no place in any queue`);
-    return { position };
+    return { position: Math.max(0, position) };
   }
 
   async position(callId: string): Promise<{ queue: string; position: number } | undefined> {

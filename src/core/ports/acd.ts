@@ -17,11 +17,17 @@ export interface Acd {
   /** Takes (or keeps) a place; returns the 1-based position in the queue's order. */
   enqueue(call: WaitingCall): Promise<{ position: number }>;
   /**
-   * The call left (caller hung up, transferred away, emergency): its place is freed, and an agent
-   * reserved for it is released at once (back to available, keeping their idle-since time).
+   * The call left (caller hung up, transferred away, emergency, bridged to its agent): its place is
+   * freed, and an agent reserved for it is released at once (back to available, keeping their
+   * idle-since time). An answered call's agent is not touched (endCall ends their call). Call
+   * `accept` before bridging: removing a call still on offer releases its agent.
    */
   remove(callId: string): Promise<{ releasedAgent?: string }>;
-  /** Moves a waiting call to another queue keeping its arrival time (overflow, transfer to a queue). */
+  /**
+   * Moves a call to another queue keeping its arrival time (overflow, transfer to a queue); a call
+   * on offer keeps the offer and returns to the new queue if it is released. Position 0 when the
+   * call is not waiting (on offer, answered, or gone — an overflow may race an answer).
+   */
   move(callId: string, toQueue: string, priority?: CallPriority): Promise<{ position: number }>;
   position(callId: string): Promise<{ queue: string; position: number } | undefined>;
   /** Calls in queue order. */

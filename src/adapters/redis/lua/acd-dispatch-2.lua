@@ -42,20 +42,29 @@ local function load_head(q)
   if h[1] then q.call = h[1]; q.score = tonumber(h[2]) else q.call = nil end
 end
 
--- The best level free per skill (false: nobody free), read once and again only after a reservation
--- (agents only leave the available sets during a run).
-local best_level = {}
+-- Which skills have anyone free (one read), and the best level free per skill, read when first
+-- needed; both again after a reservation (agents only leave the available sets during a run).
+local free_count, best_level
+local function read_free()
+  free_count, best_level = {}, {}
+  local f = redis.call('HGETALL', FREE)
+  for i = 1, #f, 2 do free_count[f[i]] = tonumber(f[i + 1]) end
+end
+read_free()
 local function free_level(skill)
   local v = best_level[skill]
   if v == nil then
-    local a = redis.call('ZRANGE', avail_key(skill), 0, 0, 'WITHSCORES')
-    v = a[1] and math.floor(tonumber(a[2]) / BAND) or false
+    v = false
+    if (free_count[skill] or 0) > 0 then
+      local a = redis.call('ZRANGE', avail_key(skill), 0, 0, 'WITHSCORES')
+      if a[1] then v = math.floor(tonumber(a[2]) / BAND) end
+    end
     best_level[skill] = v
   end
   return v
 end
 
--- A queue whose skill has nobody free is not looked at (the busy hour: one read per queue).
+-- A queue whose skill has nobody free is not looked at (the busy hour: one read in all).
 for _, q in ipairs(queues) do
   if free_level(q.skill) then load_head(q) end
 end
@@ -86,7 +95,7 @@ while #out < max * 6 do
     if agent then
       local call = best.call
       leave_available(agent)
-      best_level = {}
+      read_free()
       redis.call('HSET', agent_key(agent), 'state', 'reserved', 'since', int(now), 'call', call, 'queue', best.id)
       redis.call('ZREM', best.key, call)
       redis.call('HSET', call_key(call), 'state', 'reserved', 'agent', agent, 'expires', int(expires))

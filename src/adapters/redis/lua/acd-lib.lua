@@ -11,6 +11,8 @@
   queue:<id>          ZSET call id → priority rank × 10^13 + first enqueue ms
   call:<id>           HASH queue, skill, priority, score, enq, owner, state, agent, expires, qsince
   reservations        ZSET call id → offer expiry ms
+  free                HASH skill → number of agents in avail:<skill> (kept with every ZADD/ZREM
+                      there, so dispatch learns which skills have anyone free in one read)
   wrapup              ZSET agent id → wrap-up end ms
   agents              SET logged-in agent ids
   handle:<queue>      LIST recent talk times (ms), newest first
@@ -21,6 +23,7 @@ local function call_key(id) return P .. 'call:' .. id end
 local function queue_key(id) return P .. 'queue:' .. id end
 local function avail_key(skill) return P .. 'avail:' .. skill end
 local RESERVATIONS = P .. 'reservations'
+local FREE = P .. 'free'
 local WRAPUP = P .. 'wrapup'
 
 -- Exact integers up to 2^53: format with %.0f, never let Lua's %.14g round a score or a time.
@@ -39,7 +42,9 @@ end
 
 -- Out of every available set (reserved, on a call, not ready, logged out).
 local function leave_available(agent)
-  each_skill(agent, function(skill) redis.call('ZREM', avail_key(skill), agent) end)
+  each_skill(agent, function(skill)
+    if redis.call('ZREM', avail_key(skill), agent) == 1 then redis.call('HINCRBY', FREE, skill, -1) end
+  end)
   redis.call('ZREM', WRAPUP, agent)
 end
 
@@ -48,7 +53,9 @@ local function make_available(agent, idle)
   redis.call('HSET', agent_key(agent), 'state', 'available', 'since', int(idle), 'idle', int(idle))
   redis.call('HDEL', agent_key(agent), 'reason', 'call', 'queue', 'wrapends')
   redis.call('ZREM', WRAPUP, agent)
-  each_skill(agent, function(skill, level) redis.call('ZADD', avail_key(skill), int(tonumber(level) * BAND + idle), agent) end)
+  each_skill(agent, function(skill, level)
+    if redis.call('ZADD', avail_key(skill), int(tonumber(level) * BAND + idle), agent) == 1 then redis.call('HINCRBY', FREE, skill, 1) end
+  end)
 end
 
 local function make_not_ready(agent, reason, now)
