@@ -84,6 +84,8 @@ export class OwnedCalls {
   /** Agent leg → the caller's call. */
   private readonly legs = new Map<CallId, CallId>();
   private readonly unsubscribe: Array<() => void> = [];
+  /** Calls whose offer this desk withdrew on the hang-up, until the IVR's own removal is reported. */
+  private readonly withdrawn = new Set<CallId>();
   private readonly controls = new Map<Switch, CallControl>();
 
   constructor(private readonly o: OwnedCallsOptions) {
@@ -132,15 +134,17 @@ export class OwnedCalls {
         if (from && from !== e.queue) await this.o.figures.record({ type: 'overflowed', queue: from, to: e.queue, callId: e.callId, atMs: at });
         break;
       }
-      case 'left':
+      case 'left': {
         // An agent the ACD freed while this desk had no offer on record (the offer was still on its
-        // way): told here; an offer on record is withdrawn where the hang-up is seen.
-        if (e.releasedAgent && !live?.offer) {
+        // way): told here; an offer on record is withdrawn where the hang-up is seen, once.
+        const told = this.withdrawn.delete(e.callId);
+        if (e.releasedAgent && !live?.offer && !told) {
           await this.notify(e.releasedAgent, { type: 'offer.withdrawn', callId: e.callId, reason: 'caller-hung-up' });
           await this.tell(e.releasedAgent, at);
           this.o.wake(await this.o.tracker.queuesOf(e.releasedAgent));
         }
         return;
+      }
     }
     if (await this.o.store.markOnce(e.callId, `offered:${e.queue}`)) {
       await this.o.figures.record({ type: 'offered', queue: e.queue, callId: e.callId, atMs: at });
@@ -411,6 +415,7 @@ export class OwnedCalls {
     if (offer) {
       clearTimeout(offer.timer);
       delete call.offer;
+      this.withdrawn.add(call.info.callId);
       await this.releaseFor(call.info.callId, offer.agentId, 'caller-hung-up');
     } else if (call.state === 'waiting') {
       await this.o.acd.remove(call.info.callId);

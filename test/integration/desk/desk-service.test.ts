@@ -200,6 +200,7 @@ describe('agent desk', () => {
     // Nothing rang the agent's phone; no leg was left behind.
     expect((await h.a.sim.liveCalls()).length).toBe(0);
     await until('abandoned figure', () => h!.figures.of('abandoned', caller.callId).length === 1);
+    expect(notices.notices.filter((n) => n.type === 'offer.withdrawn')).toHaveLength(1); // told once
     // The agent takes the next call.
     const next = h.a.sim.placeCall({ caller: '13600006666' });
     expect((await notices.waitFor('offer', (n) => n.callId === next.callId)).callId).toBe(next.callId);
