@@ -42,6 +42,8 @@ import { IvrRunner } from '../services/ivr-runner.js';
 import { CallRecordWorker } from '../services/call-record-worker.js';
 import { composeSipFront, type ComposedSipFront } from './sip-front.js';
 import { composeAcd, localInstanceId, type ComposedAcd } from './acd.js';
+import { composeDesk } from './desk.js';
+import type { AgentDesk } from '../services/desk/agent-desk.js';
 import { createFreeSwitchTelephony, type FreeSwitchTelephony } from '../adapters/freeswitch/telephony.js';
 // Callbacks, surveys and the control port (issue 6)
 import type { Clock } from '../core/ports/surveys.js';
@@ -83,6 +85,8 @@ export interface RunningGateway {
   acd: ComposedAcd;
   /** Follow-up surveys and the control port (issue 6). */
   surveys: ComposedSurveys;
+  /** The agent desk of this instance (issue 5): the desk ws carries agents' frames to it. */
+  desk: AgentDesk;
   /** Live figures (issue 5): the desk records call events in `store`; supervisors are pushed `feed`. */
   figures: { store: CallCenterFigures; feed: FiguresFeed };
   /** Drain and stop: no new requests, in-flight requests and delivery batches finish. */
@@ -226,32 +230,6 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
     const machine = new IvrMachine(ivr.flow);
     const acd = composeAcd(config, ivr, redis, keys);
     const instanceId = freeswitch?.instanceId ?? localInstanceId();
-    const runners = switches.map(
-      (sw) =>
-        new IvrRunner({
-          switch: sw,
-          machine,
-          abuseLimits: limits,
-          acd: acd.acd,
-          acdPolicy: acd.policy,
-          instanceId,
-          callbackOffer: acd.callbackOffer,
-          onQueue: (e) => acd.emitQueueEvent(e),
-          callbacks: new RedisCallbackRequests(redis, keys),
-          query: workOrderQuery,
-          calls: new RedisCallStore(redis, keys, {
-            factRetentionSeconds: config.telephony.factRetentionHours * 3600,
-          }),
-          callRecords,
-          onCallRecord: () => callRecordWorker.wake(),
-          emergency: ivr.emergency,
-          // Absolute: the switch writes the file and the runner hashes it (shared storage with FreeSWITCH).
-          recordingsDir: resolve(config.telephony.recordingsDir),
-          media: (id) => promptFile(ivr, config.telephony.promptsDir, id),
-          log: log.child({ component: 'ivr', switch: sw.id }),
-        }),
-    );
-
     // --- Live figures (issue 5): counters shared in Redis, read every few seconds for supervisors
     // and at each /metrics scrape. Queue names for alarm texts come with the ACD configuration.
     const figureStore = new RedisCallCenterFigures(redis, keys, {
@@ -267,6 +245,36 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
     });
     stack.push(() => figuresFeed.stop());
     registerFigureGauges(metrics.registry, () => figureStore.snapshot(Date.now()));
+
+    const callStore = new RedisCallStore(redis, keys, { factRetentionSeconds: config.telephony.factRetentionHours * 3600 });
+    // --- Agent desk (issue 5): offers the calls this instance's IVR queues (src/app/desk.ts).
+    const desk = composeDesk({ config, ivr, redis, keys, instanceId, switches, acd: acd.acd, policy: acd.policy, figures: figureStore, query: workOrderQuery, acceptor, calls: callStore, log });
+    stack.push(() => desk.stop());
+    acd.onQueueEvent((e) => desk.queueEvent(e));
+    const runners = switches.map(
+      (sw) =>
+        new IvrRunner({
+          switch: sw,
+          machine,
+          abuseLimits: limits,
+          acd: acd.acd,
+          acdPolicy: acd.policy,
+          instanceId,
+          callbackOffer: acd.callbackOffer,
+          onQueue: (e) => acd.emitQueueEvent(e),
+          callbacks: new RedisCallbackRequests(redis, keys),
+          query: workOrderQuery,
+          calls: callStore,
+          callRecords,
+          onCallRecord: () => callRecordWorker.wake(),
+          emergency: ivr.emergency,
+          // Absolute: the switch writes the file and the runner hashes it (shared storage with FreeSWITCH).
+          recordingsDir: resolve(config.telephony.recordingsDir),
+          media: (id) => promptFile(ivr, config.telephony.promptsDir, id),
+          log: log.child({ component: 'ivr', switch: sw.id }),
+        }),
+    );
+
 
     // SIP front: on when a drachtio-server is configured (sip.drachtio.host / HOTLINE_DRACHTIO).
     let sipFront: ComposedSipFront | undefined;
@@ -397,6 +405,7 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
     stack.push(() => closeHttpServer(http));
     worker.start();
     callRecordWorker.start();
+    await desk.start();
     for (const r of runners) r.start();
     figuresFeed.start();
 
@@ -434,6 +443,7 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
       surveys: sv,
       ...(freeswitch ? { freeswitch } : {}),
       acd,
+      desk,
       figures: { store: figureStore, feed: figuresFeed },
       telephony: simulated
         ? { mode: 'simulated', simulated, runners, callRecords }

@@ -264,6 +264,15 @@ export const configSchema = z
     }),
     // Call queues (ACD, issue 5): the schema and its cross-checks are in src/config/acd.ts.
     acd: acdSchema,
+    // The agent desk (issue 5): offers, agents' commands across instances, the screen pop.
+    desk: z.strictObject({
+      agentLegTimeoutSec: positiveInt.max(120),
+      commandTimeoutMs: positiveInt.max(60_000),
+      screenPopDeadlineMs: positiveInt.max(10_000),
+      screenPopIntakes: positiveInt.max(50),
+      tickMs: positiveInt.min(100).max(10_000),
+      callRetentionHours: positiveInt,
+    }),
   })
   .refine((c) => c.outbox.retryMinMs <= c.outbox.retryMaxMs, {
     message: 'must not be greater than outbox.retryMaxMs',

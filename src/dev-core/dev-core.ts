@@ -2,6 +2,8 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../log/logger.js';
 import { CALL_RECORDS, CORE_QUERY, INTAKE_SINK, SURVEY_RESULTS, serviceDefinition } from '../adapters/grpc/proto.js';
 import type {
+  CallerHistoryMessage,
+  GetCallerHistoryRequest,
   GetWorkOrderProgressRequest,
   ReportAckMessage,
   SurveyResultWire,
@@ -28,6 +30,23 @@ interface StoredIntake {
   intakeId: string;
   workOrderId: string;
   storedTime?: string;
+  /** For the caller history of the screen pop. */
+  phone?: string;
+  receivedTime?: string;
+  channel?: string;
+  summary?: string;
+}
+
+/** What the dev core remembers of an intake (proto3 JSON) beside its work order. */
+function remembered(intake: Record<string, unknown> | undefined): Pick<StoredIntake, 'phone' | 'receivedTime' | 'channel' | 'summary'> {
+  const i = (intake ?? {}) as { citizen?: { phone?: string }; receivedTime?: string; channel?: string; content?: { text?: string } };
+  const text = i.content?.text ?? '';
+  return {
+    ...(i.citizen?.phone ? { phone: i.citizen.phone } : {}),
+    ...(i.receivedTime ? { receivedTime: i.receivedTime } : {}),
+    ...(i.channel ? { channel: i.channel } : {}),
+    ...(text ? { summary: [...text].slice(0, 60).join('') } : {}),
+  };
 }
 
 /**
@@ -51,6 +70,7 @@ export class DevCore {
         intakeId: String((line.intake as { intakeId?: string }).intakeId),
         workOrderId: String(line.workOrderId),
         ...(typeof line.storedTime === 'string' ? { storedTime: line.storedTime } : {}),
+        ...remembered(line.intake as Record<string, unknown> | undefined),
       }),
     );
     this.calls = options.callsFile
@@ -109,6 +129,13 @@ export class DevCore {
         if (!this.authorised(call.metadata)) return cb({ code: grpc.status.UNAUTHENTICATED, details: 'bad or missing token' });
         cb(null, this.progress(call.request.workOrderId ?? ''));
       },
+      GetCallerHistory: (
+        call: grpc.ServerUnaryCall<GetCallerHistoryRequest, CallerHistoryMessage>,
+        cb: grpc.sendUnaryData<CallerHistoryMessage>,
+      ) => {
+        if (!this.authorised(call.metadata)) return cb({ code: grpc.status.UNAUTHENTICATED, details: 'bad or missing token' });
+        cb(null, this.history(call.request.caller ?? '', call.request.maxIntakes || 5));
+      },
     });
   }
 
@@ -131,6 +158,26 @@ export class DevCore {
       }
     }
     return { found: false };
+  }
+
+  /**
+   * The caller's intakes, newest first, from what it stored. The dev core has no work-order
+   * lifecycle: every stored intake's work order is open (ACCEPTED).
+   */
+  private history(caller: string, max: number): CallerHistoryMessage {
+    if (!caller) return {};
+    const mine = [...this.intakes.values()]
+      .filter((v) => v.phone === caller)
+      .sort((a, b) => (b.receivedTime ?? '').localeCompare(a.receivedTime ?? ''));
+    return {
+      recentIntakes: mine.slice(0, max).map((v) => ({
+        intakeId: v.intakeId,
+        ...(v.receivedTime ? { receivedTime: v.receivedTime } : {}),
+        ...(v.channel ? { channel: v.channel } : {}),
+        summary: v.summary ?? '',
+      })),
+      openWorkOrders: mine.map((v) => ({ workOrderId: v.workOrderId, status: 'ACCEPTED', statusText: '已受理，正在办理中', summary: v.summary ?? '' })),
+    };
   }
 
   private async storeCalls(store: JsonlStore<true>, records: SubmitCallRecordsRequest['records']): Promise<NonNullable<SubmitCallRecordsResponse['acks']>> {
@@ -235,7 +282,7 @@ export class DevCore {
         const workOrderId = `WO${new Date().toISOString().slice(0, 10).replace(/-/g, '')}${String(ordinal).padStart(7, '0')}`;
         return {
           line: { workOrderId, storedTime, intake: r.intake },
-          value: { intakeId: r.intake.intakeId, workOrderId, storedTime },
+          value: { intakeId: r.intake.intakeId, workOrderId, storedTime, ...remembered(r.intake as unknown as Record<string, unknown>) },
         };
       },
     );

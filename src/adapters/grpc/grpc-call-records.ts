@@ -1,13 +1,15 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { CallDetailRecord } from '../../core/calls/call-record.js';
 import type { CallRecordAck, CallRecordSink } from '../../core/ports/call-records.js';
-import type { WorkOrderProgress, WorkOrderQuery } from '../../core/ports/work-order-query.js';
+import type { CallerHistory, CallerHistoryQuery, WorkOrderProgress, WorkOrderQuery } from '../../core/ports/work-order-query.js';
 import { CALL_RECORDS, CORE_QUERY } from './proto.js';
 import { client, unary, type GrpcCoreClientOptions } from './client.js';
 
 export type { GrpcCoreClientOptions } from './client.js';
 import type {
+  CallerHistoryMessage,
   CallRecordWire,
+  GetCallerHistoryRequest,
   GetWorkOrderProgressRequest,
   SubmitCallRecordsRequest,
   SubmitCallRecordsResponse,
@@ -76,8 +78,11 @@ export class GrpcCallRecordSink implements CallRecordSink {
   }
 }
 
-/** Work-order progress from the core (hotline.query.v1.CoreQuery); a caller waits on it, so the deadline is short. */
-export class GrpcWorkOrderQuery implements WorkOrderQuery {
+/**
+ * Queries of the core (hotline.query.v1.CoreQuery): work-order progress for the IVR and the
+ * caller's history for the agent's screen pop. Someone waits on each, so the deadlines are short.
+ */
+export class GrpcWorkOrderQuery implements WorkOrderQuery, CallerHistoryQuery {
   private readonly client: grpc.Client & Record<string, unknown>;
 
   constructor(
@@ -101,6 +106,30 @@ export class GrpcWorkOrderQuery implements WorkOrderQuery {
       status: res.status ?? 'UNKNOWN',
       statusText: res.statusText ?? '',
       ...(res.updatedTime ? { updatedTime: res.updatedTime } : {}),
+    };
+  }
+
+  async callerHistory(caller: string, maxIntakes: number, deadlineMs: number): Promise<CallerHistory> {
+    const res = await unary<GetCallerHistoryRequest, CallerHistoryMessage>(
+      this.client,
+      'GetCallerHistory',
+      this.options,
+      { caller, maxIntakes },
+      deadlineMs,
+    );
+    return {
+      recentIntakes: (res.recentIntakes ?? []).map((i) => ({
+        intakeId: i.intakeId ?? '',
+        receivedTime: i.receivedTime ?? '',
+        channel: i.channel ?? 'CHANNEL_UNSPECIFIED',
+        summary: i.summary ?? '',
+      })),
+      openWorkOrders: (res.openWorkOrders ?? []).map((w) => ({
+        workOrderId: w.workOrderId ?? '',
+        status: w.status ?? 'UNKNOWN',
+        statusText: w.statusText ?? '',
+        ...(w.summary ? { summary: w.summary } : {}),
+      })),
     };
   }
 

@@ -63,3 +63,13 @@ export interface ReportAckMessage {
   workOrderId?: string;
   duplicate?: boolean;
 }
+
+export interface GetCallerHistoryRequest {
+  caller?: string;
+  maxIntakes?: number;
+}
+
+export interface CallerHistoryMessage {
+  recentIntakes?: { intakeId?: string; receivedTime?: string; channel?: string; summary?: string }[];
+  openWorkOrders?: { workOrderId?: string; status?: string; statusText?: string; summary?: string }[];
+}

@@ -133,6 +133,24 @@ export class RedisKeys {
     return `${this.prefix}call:owner:${callId}`;
   }
 
+  // --- agent desk (issue 5): desk records of calls and agents, and the pub/sub between instances ---
+  /** HASH: the desk's record of a call (owner instance, caller, queue, agent, times) and its once-only marks. */
+  deskCall(callId: string): string {
+    return `${this.prefix}desk:call:${callId}`;
+  }
+  /** HASH: an agent's profile (JSON), last call, and agent-time accounting (state, since). */
+  deskAgent(agentId: string): string {
+    return `${this.prefix}desk:agent:${agentId}`;
+  }
+  /** Pub/sub channel: messages for one gateway instance (routed commands, replies, reservations). */
+  deskInstanceChannel(instanceId: string): string {
+    return `${this.prefix}desk:inst:${instanceId}`;
+  }
+  /** Pub/sub channel: notices for one agent, to whichever instance holds their connection. */
+  deskNoticeChannel(agentId: string): string {
+    return `${this.prefix}desk:notice:${agentId}`;
+  }
+
   // --- Call queues (ACD, issue 5) ---
   // The Lua scripts build these from acdPrefix (lua/acd-lib.lua lists the same shapes); keep both in step.
   /** Prefix of every ACD key (ARGV[1] of the acd-*.lua scripts). */

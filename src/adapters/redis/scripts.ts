@@ -11,6 +11,7 @@ const SCRIPTS = [
   'call-claim-1',
   'call-renew-1',
   'call-release-1',
+  'desk-account-1',
   // Call queues (ACD, issue 5); each includes lua/acd-lib.lua.
   'acd-enqueue-2',
   'acd-remove-2',

@@ -1,5 +1,5 @@
 import { citizenKeyOf } from './citizen-key.js';
-import type { Channel, Citizen, Content, EmergencyLine, Incident, Intake, Links } from './intake.js';
+import type { Channel, Citizen, Content, EmergencyLine, Incident, Intake, IntakeType, Links } from './intake.js';
 import { missingElements } from './required-elements.js';
 
 /** What a channel knows of an intake before the gateway gives it an id and judges it. */
@@ -11,6 +11,8 @@ export interface IntakeDraft {
   content: Content;
   incident?: Incident;
   links?: Links;
+  /** The type a person chose (an agent's wrap-up form): the rules keep it instead of guessing. */
+  declaredType?: IntakeType;
   /**
    * Set when a person already knows the matter belongs to an emergency line: an agent handed the
    * call over to 110/119/120/122 (art. 11 (四); seeds/003 art. 2). The rules keep it.
@@ -33,13 +35,14 @@ export function buildIntake(draft: IntakeDraft, intakeId: string, now: Date): In
     receivedTime: now.toISOString(),
     ...base,
     // A handed-over matter is critical, so the outbox sends it ahead of normal traffic (art. 18).
-    classification: { type: 'INTAKE_TYPE_UNKNOWN', urgency: draft.emergencyLine ? 'URGENCY_CRITICAL' : 'URGENCY_NORMAL' },
+    classification: { type: draft.declaredType ?? 'INTAKE_TYPE_UNKNOWN', urgency: draft.emergencyLine ? 'URGENCY_CRITICAL' : 'URGENCY_NORMAL' },
     scope: draft.emergencyLine ? { inScope: false, reason: 'SCOPE_REASON_EMERGENCY_LINE' } : { inScope: true },
     emergencyLine: draft.emergencyLine ?? 'EMERGENCY_LINE_NONE',
     missingElements: missingElements(base),
     ...(draft.links ? { links: draft.links } : {}),
-    decisions: draft.emergencyLine
-      ? [{ rule: 'emergency.handoff', outcome: draft.emergencyLine, reason: 'handed over to the emergency line by an agent (art. 11 (四); seeds/003 art. 2)' }]
-      : [],
+    decisions: [
+      ...(draft.emergencyLine ? [{ rule: 'emergency.handoff', outcome: draft.emergencyLine, reason: 'handed over to the emergency line by an agent (art. 11 (四); seeds/003 art. 2)' }] : []),
+      ...(draft.declaredType ? [{ rule: 'type.declared', outcome: draft.declaredType, reason: 'chosen by the agent who took the call' }] : []),
+    ],
   };
 }

@@ -122,8 +122,13 @@ export function judgeIntake(intake: Intake, rules: CompiledIntakeRules, earlier:
   const urgency = judgeUrgency(parts, rules.urgency, rules.cues, g, !!emergency);
   decisions.push({ rule: urgency.rule, outcome: urgency.urgency, reason: urgency.why });
 
-  const type = judgeType(parts, rules.type, g, !!emergency);
-  decisions.push({ rule: type.rule, outcome: type.type, reason: type.why });
+  // A type a person declared (the agent who took the call) stands; the rules only guess otherwise.
+  let type = intake.classification.type;
+  if (!intake.decisions.some((d) => d.rule === 'type.declared')) {
+    const judged = judgeType(parts, rules.type, g, !!emergency);
+    decisions.push({ rule: judged.rule, outcome: judged.type, reason: judged.why });
+    type = judged.type;
+  }
 
   const topics = topicsOf(parts, rules.topics, g);
 
@@ -149,7 +154,7 @@ export function judgeIntake(intake: Intake, rules: CompiledIntakeRules, earlier:
     ...intake,
     emergencyLine: emergency?.line ?? 'EMERGENCY_LINE_NONE',
     scope,
-    classification: { type: type.type, urgency: urgency.urgency, ...(topics.length ? { topics } : {}) },
+    classification: { type, urgency: urgency.urgency, ...(topics.length ? { topics } : {}) },
     missingElements: missing,
     ...(relatedIds.length ? { links: { ...intake.links, relatedIntakeIds: relatedIds } } : {}),
     decisions,
