@@ -21,7 +21,6 @@ import { compileIntakeRules } from '../core/rules/intake-rules.js';
 import { RedisAbuseLimits } from '../adapters/redis/redis-abuse-limits.js';
 import { RedisAuditLog } from '../adapters/redis/redis-audit-log.js';
 import { RedisRecentIntakes } from '../adapters/redis/redis-recent-intakes.js';
-import { adminRoutes } from '../adapters/http/routes/admin.js';
 import { IntakeRulesJudge } from '../services/intake-rules-judge.js';
 import { DeliveryWorker } from '../services/delivery-worker.js';
 // Text channels (WeChat, SMS, partner API)
@@ -43,6 +42,8 @@ import { IvrRunner } from '../services/ivr-runner.js';
 import { CallRecordWorker } from '../services/call-record-worker.js';
 import { composeSipFront, type ComposedSipFront } from './sip-front.js';
 import { createFreeSwitchTelephony, type FreeSwitchTelephony } from '../adapters/freeswitch/telephony.js';
+// People, login, roles and the agent desktop's ws (issue 5)
+import { composeAccess, type Access, type DeskParts } from './access.js';
 
 export interface RunningGateway {
   http: FastifyInstance;
@@ -70,6 +71,8 @@ export interface RunningGateway {
   sipFront?: ComposedSipFront;
   /** FreeSWITCH telephony, when freeswitch.servers names any (else telephony is simulated). */
   freeswitch?: FreeSwitchTelephony;
+  /** Users, tokens, the bootstrap administrator of a first start, the desk ws. */
+  access: Access;
   /** Drain and stop: no new requests, in-flight requests and delivery batches finish. */
   stop(): Promise<void>;
 }
@@ -78,7 +81,7 @@ export interface RunningGateway {
  * The composition root: the only place adapters are constructed. Everything is wired through
  * constructors; nothing reaches for a singleton.
  */
-export interface GatewayParts {
+export interface GatewayParts extends DeskParts {
   /** The abuse-limit store (art. 34); defaults to an in-memory one until the Redis store is merged. */
   abuseLimits?: AbuseLimits;
 }
@@ -203,6 +206,7 @@ export async function startGateway(
     }
     const switches: Switch[] = freeswitch ? freeswitch.switches : [simulated!];
     const machine = new IvrMachine(ivr.flow);
+    const callStore = new RedisCallStore(redis, keys, { factRetentionSeconds: config.telephony.factRetentionHours * 3600 });
     const runners = switches.map(
       (sw) =>
         new IvrRunner({
@@ -212,9 +216,7 @@ export async function startGateway(
           holding: new RedisHoldingQueue(redis, keys),
           callbacks: new RedisCallbackRequests(redis, keys),
           query: workOrderQuery,
-          calls: new RedisCallStore(redis, keys, {
-            factRetentionSeconds: config.telephony.factRetentionHours * 3600,
-          }),
+          calls: callStore,
           callRecords,
           onCallRecord: () => callRecordWorker.wake(),
           emergency: ivr.emergency,
@@ -238,6 +240,20 @@ export async function startGateway(
     }
 
     let draining = false;
+    const access = await composeAccess({
+      config,
+      redis,
+      keys,
+      audit,
+      limits,
+      calls: callStore,
+      log,
+      isDraining: () => draining,
+      desk: parts.desk,
+      figures: parts.figures,
+      figureAlarms: parts.figureAlarms,
+      agentStates: parts.agentStates,
+    });
     const checks: HealthCheck[] = [
       {
         name: 'redis',
@@ -301,7 +317,7 @@ export async function startGateway(
         webIntakeRoutes({ acceptor, maxContentChars: config.web.maxContentChars }),
         intakeStatusRoutes(outbox),
         ...channels.routes,
-        adminRoutes({ token: config.admin.token, limits, audit }),
+        ...access.routes,
         ...(simulated && config.telephony.simulated.devRoutes ? [devSimRoutes(simulated)] : []),
         operationsRoutes({
           checks,
@@ -364,6 +380,7 @@ export async function startGateway(
       embeddedRedis,
       devCore,
       sipFront,
+      access,
       ...(freeswitch ? { freeswitch } : {}),
       telephony: simulated
         ? { mode: 'simulated', simulated, runners, callRecords }

@@ -12,6 +12,9 @@ const SCRIPTS = [
   'call-claim-1',
   'call-renew-1',
   'call-release-1',
+  'user-update-1',
+  'login-failure-2',
+  'desk-presence-1',
 ] as const;
 export type ScriptName = (typeof SCRIPTS)[number];
 

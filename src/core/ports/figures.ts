@@ -42,3 +42,11 @@ export interface CallCenterFigures {
   record(event: FigureEvent): Promise<void>;
   snapshot(nowMs: number): Promise<QueueFigures[]>;
 }
+
+/**
+ * Alarms as they are raised (answer rate below 95 %, louder below 90 %; art. 13, 29), from
+ * whichever instance noticed: the ws layer pushes them to supervisors watching the figures.
+ */
+export interface FigureAlarmFeed {
+  subscribe(listener: (alarm: FigureAlarm) => void): () => void;
+}
