@@ -11,7 +11,7 @@ export class DeskClient {
   readonly frames: Frame[] = [];
   readonly invalid: string[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
-  private cursor = 0;
+  private readonly taken = new Set<number>();
   private wake?: () => void;
 
   private constructor(readonly ws: WebSocket) {
@@ -47,13 +47,13 @@ export class DeskClient {
     this.ws.send(JSON.stringify({ v: 1, ...frame }));
   }
 
-  /** The next frame (after those already taken) matching `match`, waiting up to `timeoutMs`. */
+  /** The earliest frame not taken yet matching `match`, waiting up to `timeoutMs`. */
   async next(match: (f: Frame) => boolean = () => true, timeoutMs = 5000): Promise<Frame> {
     const until = Date.now() + timeoutMs;
     for (;;) {
-      for (let i = this.cursor; i < this.frames.length; i++) {
-        if (match(this.frames[i]!)) {
-          this.cursor = i + 1;
+      for (let i = 0; i < this.frames.length; i++) {
+        if (!this.taken.has(i) && match(this.frames[i]!)) {
+          this.taken.add(i);
           return this.frames[i]!;
         }
       }
