@@ -93,7 +93,9 @@ async function main(): Promise<void> {
 function accessBanner(b: RunningGateway['access']['bootstrap']): string[] {
   if (!b) return [];
   if (!b.generatedPassword)
-    return [`  FIRST START: administrator "${b.username}" created with the configured password; change it at the first login (POST /v1/auth/password)`];
+    return [
+      `  FIRST START: administrator "${b.username}" created with the configured password; change it at the first login (POST /v1/auth/password)`,
+    ];
   return [
     `  FIRST START: administrator "${b.username}", one-time password ${b.generatedPassword}`,
     `    (shown once; also in ${b.passwordFile}, mode 0600 — delete it after logging in; it must be changed at the first login)`,

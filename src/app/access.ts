@@ -79,10 +79,17 @@ export async function composeAccess(deps: AccessDeps): Promise<Access> {
     if (b.generatedPassword) {
       const file = join(config.dataDir, 'auth', 'bootstrap-admin.txt');
       mkdirSync(join(config.dataDir, 'auth'), { recursive: true, mode: 0o700 });
-      writeFileSync(file, `username: ${a.bootstrapAdmin.username}\npassword: ${b.generatedPassword}\n(one-time: it must be changed at the first login; delete this file afterwards)\n`, { mode: 0o600 });
+      writeFileSync(
+        file,
+        `username: ${a.bootstrapAdmin.username}\npassword: ${b.generatedPassword}\n(one-time: it must be changed at the first login; delete this file afterwards)\n`,
+        { mode: 0o600 },
+      );
       bootstrap = { ...bootstrap, generatedPassword: b.generatedPassword, passwordFile: file };
     }
-    log.warn({ username: a.bootstrapAdmin.username }, 'first start: bootstrap administrator created; its password must be changed at the first login');
+    log.warn(
+      { username: a.bootstrapAdmin.username },
+      'first start: bootstrap administrator created; its password must be changed at the first login',
+    );
   }
 
   const routes: FastifyPluginAsync[] = [
@@ -136,7 +143,10 @@ function tokenSecretFile(dataDir: string, log: Logger): string {
     const secret = randomBytes(32).toString('base64url');
     try {
       writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
-      log.warn({ file }, 'auth.tokenSecret is empty: generated a token secret (instances behind one balancer must share one: set HOTLINE_AUTH_TOKEN_SECRET)');
+      log.warn(
+        { file },
+        'auth.tokenSecret is empty: generated a token secret (instances behind one balancer must share one: set HOTLINE_AUTH_TOKEN_SECRET)',
+      );
       return secret;
     } catch {
       // Another process created it first.

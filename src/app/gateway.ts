@@ -206,7 +206,9 @@ export async function startGateway(
     }
     const switches: Switch[] = freeswitch ? freeswitch.switches : [simulated!];
     const machine = new IvrMachine(ivr.flow);
-    const callStore = new RedisCallStore(redis, keys, { factRetentionSeconds: config.telephony.factRetentionHours * 3600 });
+    const callStore = new RedisCallStore(redis, keys, {
+      factRetentionSeconds: config.telephony.factRetentionHours * 3600,
+    });
     const runners = switches.map(
       (sw) =>
         new IvrRunner({

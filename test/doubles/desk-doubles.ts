@@ -1,6 +1,18 @@
 import type { AgentStatus } from '../../src/core/acd/model.js';
-import type { AgentProfile, DeskCommand, DeskNotice, DeskResult, DeskService } from '../../src/core/ports/desk.js';
-import type { CallCenterFigures, FigureAlarm, FigureAlarmFeed, FigureEvent, QueueFigures } from '../../src/core/ports/figures.js';
+import type {
+  AgentProfile,
+  DeskCommand,
+  DeskNotice,
+  DeskResult,
+  DeskService,
+} from '../../src/core/ports/desk.js';
+import type {
+  CallCenterFigures,
+  FigureAlarm,
+  FigureAlarmFeed,
+  FigureEvent,
+  QueueFigures,
+} from '../../src/core/ports/figures.js';
 
 /**
  * A DeskService double for the ws layer's tests: it records what it is asked, answers commands
@@ -12,7 +24,10 @@ export class DeskServiceDouble implements DeskService {
   readonly commands: { agentId: string; command: DeskCommand }[] = [];
   readonly statuses = new Map<string, AgentStatus>();
   private readonly listeners = new Map<string, Set<(n: DeskNotice) => void>>();
-  result: (agentId: string, command: DeskCommand) => DeskResult = (_a, c) => ({ ok: true, detail: { done: c.type } });
+  result: (agentId: string, command: DeskCommand) => DeskResult = (_a, c) => ({
+    ok: true,
+    detail: { done: c.type },
+  });
 
   async login(agent: AgentProfile): Promise<AgentStatus> {
     this.logins.push(agent);

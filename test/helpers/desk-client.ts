@@ -22,21 +22,36 @@ export class DeskClient {
       this.frames.push(f);
       this.wake?.();
     });
-    this.closed = new Promise((r) => ws.once('close', (code, reason) => r({ code, reason: reason.toString() })));
+    this.closed = new Promise((r) =>
+      ws.once('close', (code, reason) => r({ code, reason: reason.toString() })),
+    );
     ws.on('close', () => this.wake?.());
   }
 
   /** Opens /v1/desk; `token` rides in Sec-WebSocket-Protocol as bearer.<token>. */
-  static async connect(base: string, options: { token?: string; protocols?: string[]; autoPong?: boolean } = {}): Promise<DeskClient> {
-    const protocols = options.protocols ?? (options.token ? [SUBPROTOCOL, `bearer.${options.token}`] : [SUBPROTOCOL]);
-    const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/v1/desk`, protocols, { autoPong: options.autoPong ?? true });
+  static async connect(
+    base: string,
+    options: { token?: string; protocols?: string[]; autoPong?: boolean } = {},
+  ): Promise<DeskClient> {
+    const protocols =
+      options.protocols ?? (options.token ? [SUBPROTOCOL, `bearer.${options.token}`] : [SUBPROTOCOL]);
+    const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/v1/desk`, protocols, {
+      autoPong: options.autoPong ?? true,
+    });
     const client = new DeskClient(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('unexpected-response', (_req, res) => {
         let body = '';
         res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode} ${body}`), { status: res.statusCode, body })));
+        res.on('end', () =>
+          reject(
+            Object.assign(new Error(`upgrade refused: ${res.statusCode} ${body}`), {
+              status: res.statusCode,
+              body,
+            }),
+          ),
+        );
       });
       ws.once('error', reject);
     });
@@ -57,9 +72,13 @@ export class DeskClient {
           return this.frames[i]!;
         }
       }
-      if (this.ws.readyState === WebSocket.CLOSED) throw new Error(`closed while waiting; frames: ${JSON.stringify(this.frames.slice(-5))}`);
+      if (this.ws.readyState === WebSocket.CLOSED)
+        throw new Error(`closed while waiting; frames: ${JSON.stringify(this.frames.slice(-5))}`);
       const left = until - Date.now();
-      if (left <= 0) throw new Error(`no matching frame within ${timeoutMs} ms; last frames: ${JSON.stringify(this.frames.slice(-5))}`);
+      if (left <= 0)
+        throw new Error(
+          `no matching frame within ${timeoutMs} ms; last frames: ${JSON.stringify(this.frames.slice(-5))}`,
+        );
       await new Promise<void>((r) => {
         const t = setTimeout(r, left);
         this.wake = () => (clearTimeout(t), r());

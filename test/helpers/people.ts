@@ -6,7 +6,12 @@ import { hashPassword } from '../../src/services/auth/passwords.js';
 export const PASSWORD = 'Test-passw0rd!';
 
 /** A user put straight into the store (a fixture: no first-login password change pending). */
-export async function seedUser(store: UserStore, username: string, roles: Role[], agent?: AgentDesk): Promise<void> {
+export async function seedUser(
+  store: UserStore,
+  username: string,
+  roles: Role[],
+  agent?: AgentDesk,
+): Promise<void> {
   const at = new Date().toISOString();
   const ok = await store.create({
     username,
@@ -25,7 +30,11 @@ export async function seedUser(store: UserStore, username: string, roles: Role[]
 
 /** POST /v1/auth/login over real HTTP; the token. */
 export async function login(base: string, username: string, password = PASSWORD): Promise<string> {
-  const res = await fetch(`${base}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  const res = await fetch(`${base}/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
   if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { token: string }).token;
 }

@@ -23,7 +23,10 @@ describe('people, login and roles', () => {
   const call = async (method: string, path: string, token?: string, body?: unknown) => {
     const res = await fetch(`${base}${path}`, {
       method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     const text = await res.text();
@@ -35,18 +38,34 @@ describe('people, login and roles', () => {
     }
     return { status: res.status, json: json as Record<string, any>, text, headers: res.headers }; // eslint-disable-line @typescript-eslint/no-explicit-any
   };
-  const loginAs = (username: string, password: string) => call('POST', '/v1/auth/login', undefined, { username, password });
+  const loginAs = (username: string, password: string) =>
+    call('POST', '/v1/auth/login', undefined, { username, password });
   /** Creates a user as the administrator, then logs in as them and sets their own password (first login). */
   const newPerson = async (username: string, roles: string[], extra: Record<string, unknown> = {}) => {
-    const created = await call('POST', '/v1/users', adminToken, { username, displayName: `用户${username}`, roles, password: 'Initial-pass-1', ...extra });
+    const created = await call('POST', '/v1/users', adminToken, {
+      username,
+      displayName: `用户${username}`,
+      roles,
+      password: 'Initial-pass-1',
+      ...extra,
+    });
     expect(created.status, created.text).toBe(201);
     const first = await loginAs(username, 'Initial-pass-1');
-    const changed = await call('POST', '/v1/auth/password', first.json.token, { currentPassword: 'Initial-pass-1', newPassword: 'Own-secret-2026!' });
+    const changed = await call('POST', '/v1/auth/password', first.json.token, {
+      currentPassword: 'Initial-pass-1',
+      newPassword: 'Own-secret-2026!',
+    });
     expect(changed.status, changed.text).toBe(200);
     return changed.json.token as string;
   };
   const auditEntries = async (target?: string) =>
-    (await call('GET', `/v1/admin/audit?limit=1000${target ? `&target=${encodeURIComponent(target)}` : ''}`, auditorToken)).json.entries as {
+    (
+      await call(
+        'GET',
+        `/v1/admin/audit?limit=1000${target ? `&target=${encodeURIComponent(target)}` : ''}`,
+        auditorToken,
+      )
+    ).json.entries as {
       action: string;
       actor: string;
       target: string;
@@ -81,10 +100,16 @@ describe('people, login and roles', () => {
     expect(refused.status).toBe(403);
     expect(refused.json.message).toContain('修改初始密码');
 
-    const weak = await call('POST', '/v1/auth/password', first.json.token, { currentPassword: b.generatedPassword, newPassword: 'short' });
+    const weak = await call('POST', '/v1/auth/password', first.json.token, {
+      currentPassword: b.generatedPassword,
+      newPassword: 'short',
+    });
     expect(weak.status).toBe(400);
     expect(weak.json).toMatchObject({ code: 'INVALID_FIELD', field: 'newPassword' });
-    const changed = await call('POST', '/v1/auth/password', first.json.token, { currentPassword: b.generatedPassword, newPassword: 'Chief-own-pass-2026' });
+    const changed = await call('POST', '/v1/auth/password', first.json.token, {
+      currentPassword: b.generatedPassword,
+      newPassword: 'Chief-own-pass-2026',
+    });
     expect(changed.status).toBe(200);
     adminToken = changed.json.token;
     expect((await call('GET', '/v1/users', adminToken)).status).toBe(200);
@@ -96,7 +121,10 @@ describe('people, login and roles', () => {
   });
 
   it('a second start with users in the store creates no administrator', async () => {
-    const again = await startGateway(testConfig({ HOTLINE_REDIS_URL: redis.url, HOTLINE_REDIS_PREFIX: keys.prefix }), silentLogger());
+    const again = await startGateway(
+      testConfig({ HOTLINE_REDIS_URL: redis.url, HOTLINE_REDIS_PREFIX: keys.prefix }),
+      silentLogger(),
+    );
     try {
       expect(again.access.bootstrap).toBeUndefined();
     } finally {
@@ -108,7 +136,10 @@ describe('people, login and roles', () => {
     await newPerson('zhao.liu', ['supervisor']);
     const ok = await loginAs('zhao.liu', 'Own-secret-2026!');
     expect(ok.status).toBe(200);
-    expect(ok.json).toMatchObject({ tokenType: 'Bearer', user: { username: 'zhao.liu', roles: ['supervisor'], mustChangePassword: false } });
+    expect(ok.json).toMatchObject({
+      tokenType: 'Bearer',
+      user: { username: 'zhao.liu', roles: ['supervisor'], mustChangePassword: false },
+    });
     expect(ok.json.user.passwordHash).toBeUndefined();
     expect(Date.parse(ok.json.expiresAt) - Date.now()).toBeGreaterThan(50 * 60_000);
 
@@ -120,7 +151,10 @@ describe('people, login and roles', () => {
     for (let i = 0; i < 3; i++) expect((await loginAs('zhao.liu', `wrong-${i}-password`)).status).toBe(401);
     const fifth = await loginAs('zhao.liu', 'wrong-5-password');
     expect(fifth.status).toBe(429);
-    expect(fifth.json).toMatchObject({ code: 'RATE_LIMITED', message: expect.stringMatching(/登录失败次数过多.*分钟后再试/) });
+    expect(fifth.json).toMatchObject({
+      code: 'RATE_LIMITED',
+      message: expect.stringMatching(/登录失败次数过多.*分钟后再试/),
+    });
     // Locked: even the right password is refused until the lockout ends.
     const locked = await loginAs('zhao.liu', 'Own-secret-2026!');
     expect(locked.status).toBe(429);
@@ -138,7 +172,9 @@ describe('people, login and roles', () => {
     expect((await call('GET', '/v1/users')).status).toBe(401);
     const [h, p, s] = adminToken.split('.');
     const claims = JSON.parse(Buffer.from(p!, 'base64url').toString()) as Record<string, unknown>;
-    const elevated = Buffer.from(JSON.stringify({ ...claims, roles: ['admin', 'auditor'] })).toString('base64url');
+    const elevated = Buffer.from(JSON.stringify({ ...claims, roles: ['admin', 'auditor'] })).toString(
+      'base64url',
+    );
     expect((await call('GET', '/v1/users', `${h}.${elevated}.${s}`)).status).toBe(401);
     const none = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
     expect((await call('GET', '/v1/users', `${none}.${p}.`)).status).toBe(401);
@@ -148,33 +184,75 @@ describe('people, login and roles', () => {
   });
 
   it('403 naming the missing role, and the refusal audited', async () => {
-    const agent = await newPerson('a1001', ['agent'], { agent: { skills: { general: 1 }, endpoint: { kind: 'user', user: '1001' } } });
+    const agent = await newPerson('a1001', ['agent'], {
+      agent: { skills: { general: 1 }, endpoint: { kind: 'user', user: '1001' } },
+    });
     const r = await call('GET', '/v1/users', agent);
     expect(r.status).toBe(403);
     expect(r.json).toMatchObject({ code: 'FORBIDDEN', message: '无权执行此操作：需要管理员（admin）角色' });
     expect((await call('GET', '/v1/admin/audit', agent)).json.message).toContain('审计员');
-    const denied = (await auditEntries()).find((e) => e.action === 'access.denied' && e.actor === 'user:a1001');
+    const denied = (await auditEntries()).find(
+      (e) => e.action === 'access.denied' && e.actor === 'user:a1001',
+    );
     expect(denied).toMatchObject({ target: 'GET /v1/admin/audit', details: { permission: 'audit.read' } });
   });
 
   it('administrators create, change, disable users and reset passwords; each action audited; bad input names the field', async () => {
-    const noProfile = await call('POST', '/v1/users', adminToken, { username: 'a2001', displayName: '坐席二', roles: ['agent'], password: 'Initial-pass-1' });
+    const noProfile = await call('POST', '/v1/users', adminToken, {
+      username: 'a2001',
+      displayName: '坐席二',
+      roles: ['agent'],
+      password: 'Initial-pass-1',
+    });
     expect(noProfile.status).toBe(400);
     expect(noProfile.json).toMatchObject({ field: 'agent' });
-    const badRole = await call('POST', '/v1/users', adminToken, { username: 'a2001', displayName: '坐席二', roles: ['boss'], password: 'Initial-pass-1' });
+    const badRole = await call('POST', '/v1/users', adminToken, {
+      username: 'a2001',
+      displayName: '坐席二',
+      roles: ['boss'],
+      password: 'Initial-pass-1',
+    });
     expect(badRole.json).toMatchObject({ field: 'roles.0' });
-    const badLevel = await call('POST', '/v1/users', adminToken, { username: 'a2001', displayName: '坐席二', roles: ['agent'], password: 'Initial-pass-1', agent: { skills: { general: 12 }, endpoint: { kind: 'user', user: '2001' } } });
+    const badLevel = await call('POST', '/v1/users', adminToken, {
+      username: 'a2001',
+      displayName: '坐席二',
+      roles: ['agent'],
+      password: 'Initial-pass-1',
+      agent: { skills: { general: 12 }, endpoint: { kind: 'user', user: '2001' } },
+    });
     expect(badLevel.status).toBe(400);
     expect(badLevel.json.field).toBe('agent.skills.general');
-    const weak = await call('POST', '/v1/users', adminToken, { username: 'a2001', displayName: '坐席二', roles: ['quality'], password: '1111111111' });
+    const weak = await call('POST', '/v1/users', adminToken, {
+      username: 'a2001',
+      displayName: '坐席二',
+      roles: ['quality'],
+      password: '1111111111',
+    });
     expect(weak.json).toMatchObject({ field: 'password' });
 
-    const token = await newPerson('a2001', ['agent'], { agent: { skills: { general: 2, enterprise: 1 }, endpoint: { kind: 'user', user: '2001' } } });
-    expect((await call('POST', '/v1/users', adminToken, { username: 'a2001', displayName: 'x', roles: ['quality'], password: 'Initial-pass-1' })).status).toBe(409);
+    const token = await newPerson('a2001', ['agent'], {
+      agent: { skills: { general: 2, enterprise: 1 }, endpoint: { kind: 'user', user: '2001' } },
+    });
+    expect(
+      (
+        await call('POST', '/v1/users', adminToken, {
+          username: 'a2001',
+          displayName: 'x',
+          roles: ['quality'],
+          password: 'Initial-pass-1',
+        })
+      ).status,
+    ).toBe(409);
 
-    const patched = await call('PATCH', '/v1/users/a2001', adminToken, { displayName: '坐席二号', agent: { skills: { general: 1 }, endpoint: { kind: 'uri', uri: 'sip:2001@10.0.0.5' } } });
+    const patched = await call('PATCH', '/v1/users/a2001', adminToken, {
+      displayName: '坐席二号',
+      agent: { skills: { general: 1 }, endpoint: { kind: 'uri', uri: 'sip:2001@10.0.0.5' } },
+    });
     expect(patched.status).toBe(200);
-    expect(patched.json).toMatchObject({ displayName: '坐席二号', agent: { skills: { general: 1 }, endpoint: { kind: 'uri', uri: 'sip:2001@10.0.0.5' } } });
+    expect(patched.json).toMatchObject({
+      displayName: '坐席二号',
+      agent: { skills: { general: 1 }, endpoint: { kind: 'uri', uri: 'sip:2001@10.0.0.5' } },
+    });
     // A profile change does not log the person out; disabling does, at once.
     expect((await call('GET', '/v1/auth/me', token)).status).toBe(200);
     expect((await call('PATCH', '/v1/users/a2001', adminToken, { disabled: true })).json.disabled).toBe(true);
@@ -182,7 +260,9 @@ describe('people, login and roles', () => {
     expect((await loginAs('a2001', 'Own-secret-2026!')).json.message).toContain('停用');
     await call('PATCH', '/v1/users/a2001', adminToken, { disabled: false });
 
-    expect((await call('POST', '/v1/users/a2001/password', adminToken, { password: 'Reset-pass-77' })).status).toBe(204);
+    expect(
+      (await call('POST', '/v1/users/a2001/password', adminToken, { password: 'Reset-pass-77' })).status,
+    ).toBe(204);
     expect((await loginAs('a2001', 'Own-secret-2026!')).status).toBe(401);
     const afterReset = await loginAs('a2001', 'Reset-pass-77');
     expect(afterReset.json.user.mustChangePassword).toBe(true);
@@ -191,28 +271,57 @@ describe('people, login and roles', () => {
     const last = await call('PATCH', '/v1/users/admin', adminToken, { roles: ['auditor'] });
     expect(last.status).toBe(409);
 
-    const actions = (await auditEntries('user:a2001')).filter((e) => e.actor === 'user:admin').map((e) => e.action).reverse();
-    expect(actions).toEqual(['user.create', 'user.update', 'user.disable', 'user.enable', 'user.password-reset']);
+    const actions = (await auditEntries('user:a2001'))
+      .filter((e) => e.actor === 'user:admin')
+      .map((e) => e.action)
+      .reverse();
+    expect(actions).toEqual([
+      'user.create',
+      'user.update',
+      'user.disable',
+      'user.enable',
+      'user.password-reset',
+    ]);
     const list = await call('GET', '/v1/users', adminToken);
-    expect(list.json.users.map((u: { username: string }) => u.username)).toEqual(expect.arrayContaining(['admin', 'a2001', 'shen.ji']));
+    expect(list.json.users.map((u: { username: string }) => u.username)).toEqual(
+      expect.arrayContaining(['admin', 'a2001', 'shen.ji']),
+    );
     expect(list.text).not.toContain('scrypt');
   });
 
   it('recordings: quality inspectors get metadata and audio, every access audited; agents are refused (and that is audited)', async () => {
     const quality = await newPerson('zhi.jian', ['quality']);
-    const agent = await newPerson('a3001', ['agent'], { agent: { skills: { general: 1 }, endpoint: { kind: 'user', user: '3001' } } });
+    const agent = await newPerson('a3001', ['agent'], {
+      agent: { skills: { general: 1 }, endpoint: { kind: 'user', user: '3001' } },
+    });
     const dir = join(dataDir, 'rec-test');
     mkdirSync(dir, { recursive: true });
     const wav = Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(40, 7)]);
     writeFileSync(join(dir, 'call-1.wav'), wav);
     const store = new RedisCallStore(redis.client(), keys, { factRetentionSeconds: 60 });
-    await store.saveRecording({ recordingId: 'call-1', callId: 'call-1', caller: '+8613800138000', entry: { kind: 'citizen' } as never, path: join(dir, 'call-1.wav'), startTime: '2026-11-22T06:00:00Z', bytes: wav.length, sha256: 'abc' });
+    await store.saveRecording({
+      recordingId: 'call-1',
+      callId: 'call-1',
+      caller: '+8613800138000',
+      entry: { kind: 'citizen' } as never,
+      path: join(dir, 'call-1.wav'),
+      startTime: '2026-11-22T06:00:00Z',
+      bytes: wav.length,
+      sha256: 'abc',
+    });
 
     const meta = await call('GET', '/v1/recordings/call-1', quality);
     expect(meta.status).toBe(200);
-    expect(meta.json).toMatchObject({ callId: 'call-1', caller: '+8613800138000', sha256: 'abc', audio: '/v1/recordings/call-1/audio' });
+    expect(meta.json).toMatchObject({
+      callId: 'call-1',
+      caller: '+8613800138000',
+      sha256: 'abc',
+      audio: '/v1/recordings/call-1/audio',
+    });
     expect(meta.json.path).toBeUndefined();
-    const res = await fetch(`${base}/v1/recordings/call-1/audio`, { headers: { authorization: `Bearer ${quality}` } });
+    const res = await fetch(`${base}/v1/recordings/call-1/audio`, {
+      headers: { authorization: `Bearer ${quality}` },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('audio/wav');
     expect(Buffer.from(await res.arrayBuffer()).equals(wav)).toBe(true);
@@ -227,8 +336,18 @@ describe('people, login and roles', () => {
       ['recording.metadata', 'user:zhi.jian'],
       ['recording.audio', 'user:zhi.jian'],
     ]);
-    expect((await auditEntries('call:call-404'))[0]).toMatchObject({ action: 'recording.metadata', details: { found: false } });
-    expect((await auditEntries()).some((e) => e.action === 'access.denied' && e.actor === 'user:a3001' && e.target === 'GET /v1/recordings/:callId/audio')).toBe(true);
+    expect((await auditEntries('call:call-404'))[0]).toMatchObject({
+      action: 'recording.metadata',
+      details: { found: false },
+    });
+    expect(
+      (await auditEntries()).some(
+        (e) =>
+          e.action === 'access.denied' &&
+          e.actor === 'user:a3001' &&
+          e.target === 'GET /v1/recordings/:callId/audio',
+      ),
+    ).toBe(true);
   });
 
   it('refresh gives a new token while the old one is valid', async () => {

@@ -38,16 +38,47 @@ describe('agent desktop over WebSocket', () => {
   beforeAll(async () => {
     redis = await startRedis();
     const config = testConfig({ HOTLINE_REDIS_URL: redis.url, HOTLINE_AUTH_TOKEN_SECRET: SECRET });
-    Object.assign(config.auth.desk, { heartbeatSeconds: 1, logoutGraceSeconds: 1, figuresEverySeconds: 1, authTimeoutSeconds: 2, framesPerSecond: 20, burst: 40, maxFrameBytes: 4096 });
-    gw = await startGateway(config, silentLogger(), { desk, figures, figureAlarms: figures, agentStates: desk });
+    Object.assign(config.auth.desk, {
+      heartbeatSeconds: 1,
+      logoutGraceSeconds: 1,
+      figuresEverySeconds: 1,
+      authTimeoutSeconds: 2,
+      framesPerSecond: 20,
+      burst: 40,
+      maxFrameBytes: 4096,
+    });
+    gw = await startGateway(config, silentLogger(), {
+      desk,
+      figures,
+      figureAlarms: figures,
+      agentStates: desk,
+    });
     base = gw.url;
     keys = new RedisKeys(config.redis.keyPrefix);
     store = new RedisUserStore(redis.client(), keys);
-    await seedUser(store, 'a1001', ['agent'], { skills: { general: 1, enterprise: 2 }, endpoint: { kind: 'user', user: '1001' } });
-    await seedUser(store, 'a1002', ['agent'], { skills: { general: 3 }, endpoint: { kind: 'uri', uri: 'sip:1002@10.0.0.9' } });
+    await seedUser(store, 'a1001', ['agent'], {
+      skills: { general: 1, enterprise: 2 },
+      endpoint: { kind: 'user', user: '1001' },
+    });
+    await seedUser(store, 'a1002', ['agent'], {
+      skills: { general: 3 },
+      endpoint: { kind: 'uri', uri: 'sip:1002@10.0.0.9' },
+    });
     await seedUser(store, 'ban.zhang', ['supervisor']);
     await seedUser(store, 'qc.li', ['quality']);
-    figures.figures = [{ queue: 'general', window: 'rolling-15m', offered: 10, answered: 9, abandoned: 1, shortAbandoned: 0, answerRate: 0.9, serviceLevel: 0.8, meanWaitSec: 7 }];
+    figures.figures = [
+      {
+        queue: 'general',
+        window: 'rolling-15m',
+        offered: 10,
+        answered: 9,
+        abandoned: 1,
+        shortAbandoned: 0,
+        answerRate: 0.9,
+        serviceLevel: 0.8,
+        meanWaitSec: 7,
+      },
+    ];
   });
   afterAll(async () => {
     for (const c of clients) c.ws.terminate();
@@ -56,28 +87,45 @@ describe('agent desktop over WebSocket', () => {
   });
 
   it('requires a token: none, an invalid one, or one in the URL query are refused; a token in Sec-WebSocket-Protocol or a first auth frame is accepted', async () => {
-    await expect(DeskClient.connect(base, { token: 'not.a.valid-token-at-all' })).rejects.toMatchObject({ status: 401 });
+    await expect(DeskClient.connect(base, { token: 'not.a.valid-token-at-all' })).rejects.toMatchObject({
+      status: 401,
+    });
     const token = await agentToken();
-    const ws = new (await import('ws')).WebSocket(`${base.replace('http', 'ws')}/v1/desk?access_token=${token}`, ['hotline.desk.v1']);
-    const status = await new Promise<number>((r) => ws.once('unexpected-response', (_q, res) => r(res.statusCode!)));
+    const ws = new (await import('ws')).WebSocket(
+      `${base.replace('http', 'ws')}/v1/desk?access_token=${token}`,
+      ['hotline.desk.v1'],
+    );
+    const status = await new Promise<number>((r) =>
+      ws.once('unexpected-response', (_q, res) => r(res.statusCode!)),
+    );
     expect(status).toBe(400);
 
     const anonymous = await open();
     const refused = await anonymous.request({ type: 'call.answer', callId: 'c1' });
     expect(refused).toMatchObject({ type: 'error', code: 'UNAUTHENTICATED' });
     const bad = await anonymous.request({ type: 'auth', token: 'x'.repeat(40) });
-    expect(bad).toMatchObject({ type: 'error', code: 'UNAUTHENTICATED', message: expect.stringContaining('登录') });
+    expect(bad).toMatchObject({
+      type: 'error',
+      code: 'UNAUTHENTICATED',
+      message: expect.stringContaining('登录'),
+    });
     expect((await anonymous.closed).code).toBe(4401);
 
     const byFrame = await open();
     const hello = await byFrame.request({ type: 'auth', token });
-    expect(hello).toMatchObject({ type: 'hello', protocol: 'hotline.desk.v1', user: { username: 'a1001', roles: ['agent'] } });
+    expect(hello).toMatchObject({
+      type: 'hello',
+      protocol: 'hotline.desk.v1',
+      user: { username: 'a1001', roles: ['agent'] },
+    });
     const byHeader = await open({ token });
     expect(byHeader.ws.protocol).toBe('hotline.desk.v1');
     expect(await byHeader.next((f) => f.type === 'hello')).toMatchObject({ user: { username: 'a1001' } });
 
     const silent = await open();
-    expect(await silent.next((f) => f.type === 'session.closing', 4000)).toMatchObject({ reason: 'auth-timeout' });
+    expect(await silent.next((f) => f.type === 'session.closing', 4000)).toMatchObject({
+      reason: 'auth-timeout',
+    });
     expect((await silent.closed).code).toBe(4401);
   });
 
@@ -97,19 +145,40 @@ describe('agent desktop over WebSocket', () => {
       [{ v: 1, type: 'transfer.blind', id: 'k', callId: 'c1', to: { kind: 'moon' } }, 'to.kind', /取值/],
       [{ v: 1, type: 'transfer.blind', id: 'k', callId: 'c1', to: { kind: 'queue' } }, 'to.queue', /缺少/],
       [{ v: 1, type: 'state.set', id: 'k', state: 'not-ready', reason: 'missed-offer' }, 'reason', /取值/],
-      [{ v: 1, type: 'wrapup.submit', id: 'k', callId: 'c1', form: { type: 'COMPLAINT', content: '', confidential: false } }, 'form.content', /不能为空/],
-      [{ v: 1, type: 'emergency.handoff', id: 'k', callId: 'c1', line: '999', summary: '着火' }, 'line', /取值/],
+      [
+        {
+          v: 1,
+          type: 'wrapup.submit',
+          id: 'k',
+          callId: 'c1',
+          form: { type: 'COMPLAINT', content: '', confidential: false },
+        },
+        'form.content',
+        /不能为空/,
+      ],
+      [
+        { v: 1, type: 'emergency.handoff', id: 'k', callId: 'c1', line: '999', summary: '着火' },
+        'line',
+        /取值/,
+      ],
     ];
     for (const [frame, field, message] of cases) {
       c.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
       const e = await c.next((f) => f.type === 'error');
-      expect(e, JSON.stringify(frame)).toMatchObject({ code: 'INVALID_FIELD', field, message: expect.stringMatching(message) });
+      expect(e, JSON.stringify(frame)).toMatchObject({
+        code: 'INVALID_FIELD',
+        field,
+        message: expect.stringMatching(message),
+      });
       if (typeof frame === 'object' && frame && 'id' in frame) expect(e.id).toBe('k');
     }
     c.ws.send(Buffer.from([1, 2, 3]));
     expect(await c.next((f) => f.type === 'error')).toMatchObject({ field: '(frame)' });
     c.send({ type: 'ping', id: 'big', pad: 'x'.repeat(5000) });
-    expect(await c.next((f) => f.type === 'error')).toMatchObject({ code: 'INVALID_FIELD', message: expect.stringContaining('消息过大') });
+    expect(await c.next((f) => f.type === 'error')).toMatchObject({
+      code: 'INVALID_FIELD',
+      message: expect.stringContaining('消息过大'),
+    });
     expect(await c.request({ type: 'ping' })).toMatchObject({ type: 'pong' });
     expect(c.invalid).toEqual([]);
   });
@@ -117,12 +186,27 @@ describe('agent desktop over WebSocket', () => {
   it('agents: desk.login uses the profile from the user store; every desk command is forwarded with the agent id; notices are pushed', async () => {
     const c = await open({ token: await agentToken() });
     await c.next((f) => f.type === 'hello');
-    expect(await c.request({ type: 'call.answer', callId: 'c1' })).toMatchObject({ type: 'error', code: 'CONFLICT', message: expect.stringContaining('desk.login') });
+    expect(await c.request({ type: 'call.answer', callId: 'c1' })).toMatchObject({
+      type: 'error',
+      code: 'CONFLICT',
+      message: expect.stringContaining('desk.login'),
+    });
 
     const loggedIn = await c.request({ type: 'desk.login' });
-    expect(loggedIn).toMatchObject({ type: 'result', ok: true, detail: { status: { agentId: 'a1001', state: 'not-ready' } } });
-    expect(desk.logins.at(-1)).toEqual({ agentId: 'a1001', name: '测试a1001', skills: { general: 1, enterprise: 2 }, endpoint: { kind: 'user', user: '1001' } });
-    expect(await c.next((f) => f.type === 'notice')).toMatchObject({ notice: { type: 'agent.state', status: { agentId: 'a1001' } } });
+    expect(loggedIn).toMatchObject({
+      type: 'result',
+      ok: true,
+      detail: { status: { agentId: 'a1001', state: 'not-ready' } },
+    });
+    expect(desk.logins.at(-1)).toEqual({
+      agentId: 'a1001',
+      name: '测试a1001',
+      skills: { general: 1, enterprise: 2 },
+      endpoint: { kind: 'user', user: '1001' },
+    });
+    expect(await c.next((f) => f.type === 'notice')).toMatchObject({
+      notice: { type: 'agent.state', status: { agentId: 'a1001' } },
+    });
 
     const commands: DeskCommand[] = [
       { type: 'state.set', state: 'available' },
@@ -141,8 +225,24 @@ describe('agent desktop over WebSocket', () => {
       { type: 'threeway.start', callId: 'c1', party: { kind: 'fixed-line', unitId: 'water-co' } },
       { type: 'threeway.start', callId: 'c1', party: { kind: 'expert', queue: 'expert-tax' } },
       { type: 'threeway.leave', callId: 'c1' },
-      { type: 'emergency.handoff', callId: 'c1', line: '119', summary: '厨房起火，老人被困', location: '和平路88号3楼' },
-      { type: 'wrapup.submit', callId: 'c1', form: { type: 'COMPLAINT', content: '路灯坏了一周', place: '和平路', incidentTime: '昨晚十点左右', confidential: true } },
+      {
+        type: 'emergency.handoff',
+        callId: 'c1',
+        line: '119',
+        summary: '厨房起火，老人被困',
+        location: '和平路88号3楼',
+      },
+      {
+        type: 'wrapup.submit',
+        callId: 'c1',
+        form: {
+          type: 'COMPLAINT',
+          content: '路灯坏了一周',
+          place: '和平路',
+          incidentTime: '昨晚十点左右',
+          confidential: true,
+        },
+      },
     ];
     const before = desk.commands.length;
     for (const command of commands) {
@@ -152,16 +252,41 @@ describe('agent desktop over WebSocket', () => {
     expect(desk.commands.slice(before)).toEqual(commands.map((command) => ({ agentId: 'a1001', command })));
 
     // A refusal from the desk service comes back as a result with its code and message.
-    desk.result = () => ({ ok: false, code: 'OUTSIDE_HOURS', message: '该单位三方通话专线当前不在服务时间，建议转为工单' });
-    expect(await c.request({ type: 'threeway.start', callId: 'c1', party: { kind: 'fixed-line', unitId: 'gas-co' } })).toMatchObject({ ok: false, code: 'OUTSIDE_HOURS', message: expect.stringContaining('工单') });
+    desk.result = () => ({
+      ok: false,
+      code: 'OUTSIDE_HOURS',
+      message: '该单位三方通话专线当前不在服务时间，建议转为工单',
+    });
+    expect(
+      await c.request({
+        type: 'threeway.start',
+        callId: 'c1',
+        party: { kind: 'fixed-line', unitId: 'gas-co' },
+      }),
+    ).toMatchObject({ ok: false, code: 'OUTSIDE_HOURS', message: expect.stringContaining('工单') });
     desk.result = (_a, cmd) => ({ ok: true, detail: { done: cmd.type } });
 
-    desk.emit('a1001', { type: 'offer', callId: 'c9', queue: 'general', caller: '+8613800138000', entry: 'citizen', expiresAtMs: Date.now() + 15_000, screenPop: { caller: '+8613800138000', recentIntakes: [], openWorkOrders: [] } });
-    expect(await c.next((f) => f.type === 'notice')).toMatchObject({ notice: { type: 'offer', callId: 'c9', queue: 'general' } });
+    desk.emit('a1001', {
+      type: 'offer',
+      callId: 'c9',
+      queue: 'general',
+      caller: '+8613800138000',
+      entry: 'citizen',
+      expiresAtMs: Date.now() + 15_000,
+      screenPop: { caller: '+8613800138000', recentIntakes: [], openWorkOrders: [] },
+    });
+    expect(await c.next((f) => f.type === 'notice')).toMatchObject({
+      notice: { type: 'offer', callId: 'c9', queue: 'general' },
+    });
     desk.emit('a1001', { type: 'call.state', callId: 'c9', state: 'held' });
-    expect(await c.next((f) => f.type === 'notice')).toMatchObject({ notice: { type: 'call.state', state: 'held' } });
+    expect(await c.next((f) => f.type === 'notice')).toMatchObject({
+      notice: { type: 'call.state', state: 'held' },
+    });
 
-    expect(await c.request({ type: 'desk.logout' })).toMatchObject({ ok: true, detail: { status: { state: 'logged-out' } } });
+    expect(await c.request({ type: 'desk.logout' })).toMatchObject({
+      ok: true,
+      detail: { status: { state: 'logged-out' } },
+    });
     expect(desk.subscribers('a1001')).toBe(0);
     expect(c.invalid).toEqual([]);
   });
@@ -169,11 +294,21 @@ describe('agent desktop over WebSocket', () => {
   it('roles are checked per frame type: an agent cannot run supervisor frames, a supervisor cannot answer calls', async () => {
     const a = await open({ token: await agentToken() });
     await a.next((f) => f.type === 'hello');
-    for (const type of ['figures.subscribe', 'agents.subscribe']) expect(await a.request({ type })).toMatchObject({ type: 'error', code: 'FORBIDDEN', message: expect.stringContaining('班长') });
-    expect(await a.request({ type: 'agent.logout', agentId: 'a1002', reason: 'x' })).toMatchObject({ code: 'FORBIDDEN' });
+    for (const type of ['figures.subscribe', 'agents.subscribe'])
+      expect(await a.request({ type })).toMatchObject({
+        type: 'error',
+        code: 'FORBIDDEN',
+        message: expect.stringContaining('班长'),
+      });
+    expect(await a.request({ type: 'agent.logout', agentId: 'a1002', reason: 'x' })).toMatchObject({
+      code: 'FORBIDDEN',
+    });
     const s = await open({ token: await supervisorToken() });
     await s.next((f) => f.type === 'hello');
-    expect(await s.request({ type: 'desk.login' })).toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining('坐席') });
+    expect(await s.request({ type: 'desk.login' })).toMatchObject({
+      code: 'FORBIDDEN',
+      message: expect.stringContaining('坐席'),
+    });
     expect(await s.request({ type: 'call.answer', callId: 'c1' })).toMatchObject({ code: 'FORBIDDEN' });
     const q = await open({ token: await login(base, 'qc.li') });
     await q.next((f) => f.type === 'hello');
@@ -193,28 +328,58 @@ describe('agent desktop over WebSocket', () => {
     expect(second.queues).toMatchObject([{ offered: 11 }]);
     expect(Date.now() - t0).toBeLessThan(2500);
 
-    figures.raise({ queue: 'general', level: 'critical', message: '综合队列接通率 88.0%，低于 90%', answerRate: 0.88, atMs: Date.now() });
-    expect(await s.next((f) => f.type === 'alarm')).toMatchObject({ alarm: { level: 'critical', answerRate: 0.88 } });
+    figures.raise({
+      queue: 'general',
+      level: 'critical',
+      message: '综合队列接通率 88.0%，低于 90%',
+      answerRate: 0.88,
+      atMs: Date.now(),
+    });
+    expect(await s.next((f) => f.type === 'alarm')).toMatchObject({
+      alarm: { level: 'critical', answerRate: 0.88 },
+    });
 
     const agent = await open({ token: await agentToken() });
     await agent.next((f) => f.type === 'hello');
     await agent.request({ type: 'desk.login' });
     expect(await s.request({ type: 'agents.subscribe' })).toMatchObject({ ok: true });
     const agents = await s.next((f) => f.type === 'agents');
-    expect(agents.agents).toEqual(expect.arrayContaining([expect.objectContaining({ agentId: 'a1001', state: 'not-ready' })]));
+    expect(agents.agents).toEqual(
+      expect.arrayContaining([expect.objectContaining({ agentId: 'a1001', state: 'not-ready' })]),
+    );
 
     const forced = await s.request({ type: 'agent.logout', agentId: 'a1001', reason: '下班未签出' });
     expect(forced).toMatchObject({ ok: true, detail: { status: { agentId: 'a1001', state: 'logged-out' } } });
     expect(desk.logouts.at(-1)).toBe('a1001');
-    expect(await agent.next((f) => f.type === 'notice' && (f.notice as { status?: { state: string } }).status?.state === 'logged-out')).toBeTruthy();
+    expect(
+      await agent.next(
+        (f) =>
+          f.type === 'notice' && (f.notice as { status?: { state: string } }).status?.state === 'logged-out',
+      ),
+    ).toBeTruthy();
     // The agent's desk commands are now refused until they log in again.
     expect(await agent.request({ type: 'call.answer', callId: 'c1' })).toMatchObject({ code: 'CONFLICT' });
     // The change shows in the agents view on a following push.
-    expect(await s.next((f) => f.type === 'agents' && (f.agents as { agentId: string; state: string }[]).some((x) => x.agentId === 'a1001' && x.state === 'logged-out'), 3000)).toBeTruthy();
+    expect(
+      await s.next(
+        (f) =>
+          f.type === 'agents' &&
+          (f.agents as { agentId: string; state: string }[]).some(
+            (x) => x.agentId === 'a1001' && x.state === 'logged-out',
+          ),
+        3000,
+      ),
+    ).toBeTruthy();
 
     const entries = await new RedisAuditLog(redis.client(), keys).list({ limit: 200 });
     const mine = entries.filter((e) => e.actor === 'user:ban.zhang').map((e) => [e.action, e.target]);
-    expect(mine).toEqual(expect.arrayContaining([['desk.force-logout', 'agent:a1001'], ['desk.figures-watch', 'figures'], ['desk.agents-watch', 'agents']]));
+    expect(mine).toEqual(
+      expect.arrayContaining([
+        ['desk.force-logout', 'agent:a1001'],
+        ['desk.figures-watch', 'figures'],
+        ['desk.agents-watch', 'agents'],
+      ]),
+    );
     expect(entries.find((e) => e.action === 'desk.force-logout')!.details).toEqual({ reason: '下班未签出' });
     expect(s.invalid).toEqual([]);
   });
@@ -223,8 +388,14 @@ describe('agent desktop over WebSocket', () => {
     const c = await open({ token: await agentToken() });
     await c.next((f) => f.type === 'hello');
     for (let i = 0; i < 100; i++) c.send({ type: 'ping', id: `f${i}` });
-    expect(await c.next((f) => f.type === 'error')).toMatchObject({ code: 'RATE_LIMITED', message: expect.stringContaining('过于频繁') });
-    const pongs = await eventually(() => c.frames.filter((f) => f.type === 'pong').length, (n) => n >= 40);
+    expect(await c.next((f) => f.type === 'error')).toMatchObject({
+      code: 'RATE_LIMITED',
+      message: expect.stringContaining('过于频繁'),
+    });
+    const pongs = await eventually(
+      () => c.frames.filter((f) => f.type === 'pong').length,
+      (n) => n >= 40,
+    );
     expect(pongs).toBeLessThan(100);
     await new Promise((r) => setTimeout(r, 500));
     expect(await c.request({ type: 'ping' })).toMatchObject({ type: 'pong' });
@@ -236,23 +407,34 @@ describe('agent desktop over WebSocket', () => {
     const short = signer.sign({ sub: 'a1001', roles: ['agent'], ver: 1, iat: now, exp: now + 2 });
     const c = await open({ token: short });
     await c.next((f) => f.type === 'hello');
-    expect(await c.next((f) => f.type === 'session.expired', 4000)).toMatchObject({ message: expect.stringContaining('过期') });
+    expect(await c.next((f) => f.type === 'session.expired', 4000)).toMatchObject({
+      message: expect.stringContaining('过期'),
+    });
     expect((await c.closed).code).toBe(4401);
 
     const later = Math.floor(Date.now() / 1000);
-    const renewed = await open({ token: signer.sign({ sub: 'a1001', roles: ['agent'], ver: 1, iat: later, exp: later + 2 }) });
+    const renewed = await open({
+      token: signer.sign({ sub: 'a1001', roles: ['agent'], ver: 1, iat: later, exp: later + 2 }),
+    });
     await renewed.next((f) => f.type === 'hello');
-    expect(await renewed.request({ type: 'auth', token: await agentToken() })).toMatchObject({ type: 'hello' });
+    expect(await renewed.request({ type: 'auth', token: await agentToken() })).toMatchObject({
+      type: 'hello',
+    });
     await new Promise((r) => setTimeout(r, 2500));
     expect(await renewed.request({ type: 'ping' })).toMatchObject({ type: 'pong' });
-    expect(await renewed.request({ type: 'auth', token: await supervisorToken() })).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
+    expect(await renewed.request({ type: 'auth', token: await supervisorToken() })).toMatchObject({
+      type: 'error',
+      code: 'FORBIDDEN',
+    });
   });
 
   it('a disabled account loses its session at the next heartbeat', async () => {
     const c = await open({ token: await login(base, 'a1002') });
     await c.next((f) => f.type === 'hello');
     await store.update('a1002', (u) => ({ ...u, disabled: true, tokenVersion: u.tokenVersion + 1 }));
-    expect(await c.next((f) => f.type === 'session.expired', 4000)).toMatchObject({ message: expect.stringContaining('失效') });
+    expect(await c.next((f) => f.type === 'session.expired', 4000)).toMatchObject({
+      message: expect.stringContaining('失效'),
+    });
     await store.update('a1002', (u) => ({ ...u, disabled: false }));
   });
 
@@ -262,7 +444,11 @@ describe('agent desktop over WebSocket', () => {
     await dead.request({ type: 'desk.login' });
     const logouts = desk.logouts.length;
     await dead.closed;
-    await eventually(() => desk.logouts.length, (n) => n === logouts + 1, 6000);
+    await eventually(
+      () => desk.logouts.length,
+      (n) => n === logouts + 1,
+      6000,
+    );
     expect(desk.logouts.at(-1)).toBe('a1001');
 
     const dropped = await open({ token: await agentToken() });

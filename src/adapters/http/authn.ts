@@ -47,9 +47,15 @@ export function guard(auth: Authenticator, audit: AuditLog, access: Access): onR
       throw err;
     }
     if (access !== 'self') {
-      if (principal.mustChangePassword) throw new HotlineError('FORBIDDEN', '请先修改初始密码（POST /v1/auth/password）');
+      if (principal.mustChangePassword)
+        throw new HotlineError('FORBIDDEN', '请先修改初始密码（POST /v1/auth/password）');
       if (!allows(principal.roles, access)) {
-        await audit.append({ actor: `user:${principal.username}`, action: 'access.denied', target: `${request.method} ${request.routeOptions.url ?? request.url}`, details: { permission: access, roles: principal.roles } });
+        await audit.append({
+          actor: `user:${principal.username}`,
+          action: 'access.denied',
+          target: `${request.method} ${request.routeOptions.url ?? request.url}`,
+          details: { permission: access, roles: principal.roles },
+        });
         throw new HotlineError('FORBIDDEN', missingRoleMessage(access));
       }
     }

@@ -21,10 +21,23 @@ export class RedisDeskPresence {
   }
   /** False when another connection holds the desk now. */
   async renew(agentId: string, connectionId: string, leaseMs: number): Promise<boolean> {
-    return Number(await this.scripts['desk-presence-1'](this.keys.deskPresence(agentId), 'renew', connectionId, leaseMs)) === 1;
+    return (
+      Number(
+        await this.scripts['desk-presence-1'](
+          this.keys.deskPresence(agentId),
+          'renew',
+          connectionId,
+          leaseMs,
+        ),
+      ) === 1
+    );
   }
   /** True when the desk was this connection's (or nobody's): the caller may log the agent out. */
   async release(agentId: string, connectionId: string): Promise<boolean> {
-    return Number(await this.scripts['desk-presence-1'](this.keys.deskPresence(agentId), 'release', connectionId, 0)) === 1;
+    return (
+      Number(
+        await this.scripts['desk-presence-1'](this.keys.deskPresence(agentId), 'release', connectionId, 0),
+      ) === 1
+    );
   }
 }

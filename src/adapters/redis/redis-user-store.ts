@@ -42,12 +42,19 @@ export class RedisUserStore implements UserStore {
     return values.flatMap((v) => (v ? [strip(parse(v)!)] : []));
   }
 
-  async update(username: string, change: (current: StoredUser) => StoredUser): Promise<StoredUser | undefined> {
-    for (let attempt = 0; attempt < 20; attempt++) {
+  async update(
+    username: string,
+    change: (current: StoredUser) => StoredUser,
+  ): Promise<StoredUser | undefined> {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      // Changed in between by someone else: read again after a short random pause (no lock-step retries).
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 * attempt)));
       const cur = parse(await this.redis.get(this.keys.user(username)));
       if (!cur) return undefined;
       const next = { ...change(strip(cur)), username, rev: cur.rev + 1 };
-      const r = Number(await this.scripts['user-update-1'](this.keys.user(username), String(cur.rev), JSON.stringify(next)));
+      const r = Number(
+        await this.scripts['user-update-1'](this.keys.user(username), String(cur.rev), JSON.stringify(next)),
+      );
       if (r === 1) return strip(next);
       if (r === -1) return undefined;
     }

@@ -78,7 +78,10 @@ export class DeskServer implements SessionHost {
       });
     });
     const every = (ms: number, f: () => Promise<void>) => {
-      const t = setInterval(() => void f().catch((err: unknown) => this.log.warn({ err }, 'desk timer failed')), ms);
+      const t = setInterval(
+        () => void f().catch((err: unknown) => this.log.warn({ err }, 'desk timer failed')),
+        ms,
+      );
       t.unref();
       this.timers.push(t);
     };
@@ -92,14 +95,31 @@ export class DeskServer implements SessionHost {
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== DESK_PATH) return reject(socket, 404, 'NOT_FOUND', '请求的地址不存在');
-    if (this.closing || this.o.isDraining?.()) return reject(socket, 503, 'UNAVAILABLE', '服务正在重启，请稍后重试');
+    if (this.closing || this.o.isDraining?.())
+      return reject(socket, 503, 'UNAVAILABLE', '服务正在重启，请稍后重试');
     if ([...url.searchParams.keys()].some((k) => /token|auth/i.test(k)))
-      return reject(socket, 400, 'INVALID_FIELD', '令牌不得放在 URL 中：请用 Sec-WebSocket-Protocol 或 auth 帧', 'query');
-    const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+      return reject(
+        socket,
+        400,
+        'INVALID_FIELD',
+        '令牌不得放在 URL 中：请用 Sec-WebSocket-Protocol 或 auth 帧',
+        'query',
+      );
+    const offered = (req.headers['sec-websocket-protocol'] ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
     const bearer = offered.find((p) => p.startsWith('bearer.'));
     let first: { principal: Principal; token: string } | undefined;
     if (bearer) {
-      if (!offered.includes(SUBPROTOCOL)) return reject(socket, 400, 'INVALID_FIELD', `请同时提供子协议 ${SUBPROTOCOL}`, 'sec-websocket-protocol');
+      if (!offered.includes(SUBPROTOCOL))
+        return reject(
+          socket,
+          400,
+          'INVALID_FIELD',
+          `请同时提供子协议 ${SUBPROTOCOL}`,
+          'sec-websocket-protocol',
+        );
       const token = bearer.slice('bearer.'.length);
       try {
         first = { principal: await this.auth.authenticate(token), token };
@@ -146,7 +166,10 @@ export class DeskServer implements SessionHost {
     try {
       if (!(await this.o.presence.release(agentId, connectionId))) return;
       const status = await this.desk.logout(agentId);
-      this.log.warn({ agentId, state: status.state }, 'agent logged out of the desk: desktop gone past the grace period');
+      this.log.warn(
+        { agentId, state: status.state },
+        'agent logged out of the desk: desktop gone past the grace period',
+      );
     } catch (err) {
       this.log.error({ err, agentId }, 'could not log out an abandoned desk');
     }
@@ -173,7 +196,9 @@ export class DeskServer implements SessionHost {
     }
     this.cancelGrace(username);
     // Subscribed before the login, so the login's own notices reach this desktop.
-    session.setNoticeSubscription(this.desk.subscribe(username, (notice) => session.send({ type: 'notice', notice })));
+    session.setNoticeSubscription(
+      this.desk.subscribe(username, (notice) => session.send({ type: 'notice', notice })),
+    );
     try {
       const status = await this.desk.login(profile);
       await this.o.presence.claim(username, session.connectionId, this.leaseMs);
@@ -288,7 +313,14 @@ export class DeskServer implements SessionHost {
 
 function reject(socket: Duplex, status: number, code: string, message: string, field?: string): void {
   const body = JSON.stringify({ statusCode: status, code, message, ...(field ? { field } : {}) });
-  const text = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 500: 'Internal Server Error', 503: 'Service Unavailable' }[status] ?? 'Error';
+  const text =
+    {
+      400: 'Bad Request',
+      401: 'Unauthorized',
+      404: 'Not Found',
+      500: 'Internal Server Error',
+      503: 'Service Unavailable',
+    }[status] ?? 'Error';
   socket.end(
     `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n` +
       (status === 401 ? 'WWW-Authenticate: Bearer realm="hotline"\r\n' : '') +

@@ -7,7 +7,14 @@ import type { AgentStatus } from '../../core/acd/model.js';
 import type { AuditLog } from '../../core/ports/audit-log.js';
 import type { DeskCommand, DeskService } from '../../core/ports/desk.js';
 import type { Logger } from '../../log/logger.js';
-import { clientFrames, parseClientFrame, type ClientFrame, type OutFrame, PROTOCOL_VERSION, SUBPROTOCOL } from './protocol.js';
+import {
+  clientFrames,
+  parseClientFrame,
+  type ClientFrame,
+  type OutFrame,
+  PROTOCOL_VERSION,
+  SUBPROTOCOL,
+} from './protocol.js';
 
 // One agent desktop or supervisor console connection: authentication, frame validation, role
 // checks per frame, the flood limit, and the mapping of frames onto the DeskService. A single bad
@@ -75,7 +82,10 @@ export class DeskSession {
     this.log = hub.log.child({ conn: this.connectionId });
     if (first) this.authenticated(first.principal, first.token);
     else {
-      this.authTimer = setTimeout(() => this.close(CLOSE.unauthenticated, 'auth-timeout', '未在规定时间内完成认证（auth 帧）'), hub.limits.authTimeoutSeconds * 1000);
+      this.authTimer = setTimeout(
+        () => this.close(CLOSE.unauthenticated, 'auth-timeout', '未在规定时间内完成认证（auth 帧）'),
+        hub.limits.authTimeoutSeconds * 1000,
+      );
       this.authTimer.unref();
     }
   }
@@ -86,14 +96,26 @@ export class DeskSession {
   }
 
   error(code: ErrorCode, message: string, id?: string, field?: string): void {
-    this.send({ type: 'error', ...(id !== undefined ? { id } : {}), code, message, ...(field ? { field } : {}) });
+    this.send({
+      type: 'error',
+      ...(id !== undefined ? { id } : {}),
+      code,
+      message,
+      ...(field ? { field } : {}),
+    });
   }
 
   /** A frame as it arrived; handled in arrival order (an agent's answer comes before their hold). */
   receive(data: Buffer, isBinary: boolean): void {
     if (!this.admit()) return;
     if (isBinary) return this.error('INVALID_FIELD', '只接受文本帧（JSON）', undefined, '(frame)');
-    if (data.length > this.hub.limits.maxFrameBytes) return this.error('INVALID_FIELD', `消息过大（上限 ${this.hub.limits.maxFrameBytes} 字节）`, undefined, '(frame)');
+    if (data.length > this.hub.limits.maxFrameBytes)
+      return this.error(
+        'INVALID_FIELD',
+        `消息过大（上限 ${this.hub.limits.maxFrameBytes} 字节）`,
+        undefined,
+        '(frame)',
+      );
     const parsed = parseClientFrame(data.toString('utf8'));
     if (!parsed.ok) {
       const { id, code, field, message } = parsed.problem;
@@ -140,12 +162,24 @@ export class DeskSession {
     if (!p) return this.error('UNAUTHENTICATED', '请先认证（发送 auth 帧）', id);
     if (frame.type === 'ping') return this.send({ type: 'pong', ...(id !== undefined ? { id } : {}) });
     const permission = clientFrames[frame.type].permission;
-    if (p.mustChangePassword) return this.error('FORBIDDEN', '请先修改初始密码（POST /v1/auth/password）', id);
+    if (p.mustChangePassword)
+      return this.error('FORBIDDEN', '请先修改初始密码（POST /v1/auth/password）', id);
     if (!allows(p.roles, permission)) {
-      await this.hub.audit.append({ actor: `user:${p.username}`, action: 'access.denied', target: `ws ${frame.type}`, details: { permission, roles: p.roles } });
+      await this.hub.audit.append({
+        actor: `user:${p.username}`,
+        action: 'access.denied',
+        target: `ws ${frame.type}`,
+        details: { permission, roles: p.roles },
+      });
       return this.error('FORBIDDEN', missingRoleMessage(permission), id);
     }
-    const reply = (detail?: Record<string, unknown>) => this.send({ type: 'result', ...(id !== undefined ? { id } : {}), ok: true, ...(detail ? { detail } : {}) });
+    const reply = (detail?: Record<string, unknown>) =>
+      this.send({
+        type: 'result',
+        ...(id !== undefined ? { id } : {}),
+        ok: true,
+        ...(detail ? { detail } : {}),
+      });
     switch (frame.type) {
       case 'desk.login':
         return reply({ status: await this.hub.deskLogin(this, p.username) });
@@ -175,13 +209,33 @@ export class DeskSession {
         if (!this.deskAgent) return this.error('CONFLICT', '请先签入坐席（desk.login）', id);
         const { v: _v, id: _id, ...command } = frame;
         const r = await this.hub.desk.command(this.deskAgent, command as DeskCommand);
-        return this.send(r.ok ? { type: 'result', ...(id !== undefined ? { id } : {}), ok: true, ...(r.detail ? { detail: r.detail } : {}) } : { type: 'result', ...(id !== undefined ? { id } : {}), ok: false, code: r.code, message: r.message });
+        return this.send(
+          r.ok
+            ? {
+                type: 'result',
+                ...(id !== undefined ? { id } : {}),
+                ok: true,
+                ...(r.detail ? { detail: r.detail } : {}),
+              }
+            : {
+                type: 'result',
+                ...(id !== undefined ? { id } : {}),
+                ok: false,
+                code: r.code,
+                message: r.message,
+              },
+        );
       }
     }
   }
 
   private audited(action: string, target: string, details?: Record<string, unknown>): Promise<unknown> {
-    return this.hub.audit.append({ actor: `user:${this.principal!.username}`, action, target, ...(details ? { details } : {}) });
+    return this.hub.audit.append({
+      actor: `user:${this.principal!.username}`,
+      action,
+      target,
+      ...(details ? { details } : {}),
+    });
   }
 
   private async reauthenticate(token: string, id: string | undefined): Promise<void> {
@@ -191,10 +245,15 @@ export class DeskSession {
     } catch (err) {
       if (this.principal) throw err;
       // No session without a valid token: the reason, then the connection closes.
-      this.error('UNAUTHENTICATED', err instanceof HotlineError ? err.message : '登录凭证无效，请重新登录', id);
+      this.error(
+        'UNAUTHENTICATED',
+        err instanceof HotlineError ? err.message : '登录凭证无效，请重新登录',
+        id,
+      );
       return this.finish(CLOSE.unauthenticated, 'unauthenticated');
     }
-    if (this.principal && this.principal.username !== p.username) return this.error('FORBIDDEN', '不能在同一连接中切换用户', id);
+    if (this.principal && this.principal.username !== p.username)
+      return this.error('FORBIDDEN', '不能在同一连接中切换用户', id);
     this.authenticated(p, token, id);
   }
 
@@ -205,7 +264,10 @@ export class DeskSession {
     this.token = token;
     this.log = this.hub.log.child({ conn: this.connectionId, user: p.username });
     clearTimeout(this.expiryTimer);
-    this.expiryTimer = setTimeout(() => this.expire('登录已过期，请重新登录'), Math.max(0, p.expiresAtMs - Date.now()));
+    this.expiryTimer = setTimeout(
+      () => this.expire('登录已过期，请重新登录'),
+      Math.max(0, p.expiresAtMs - Date.now()),
+    );
     this.expiryTimer.unref();
     this.send({
       type: 'hello',

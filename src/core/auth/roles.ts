@@ -63,5 +63,7 @@ export function allows(roles: readonly Role[], permission: Permission): boolean 
 export function missingRoleMessage(permission: Permission): string {
   const holders: readonly Role[] = PERMISSIONS[permission];
   const names = holders.map((r) => `${ROLE_TEXT[r]}（${r}）`).join('、');
-  return holders.length === 1 ? `无权执行此操作：需要${names}角色` : `无权执行此操作：需要以下角色之一：${names}`;
+  return holders.length === 1
+    ? `无权执行此操作：需要${names}角色`
+    : `无权执行此操作：需要以下角色之一：${names}`;
 }

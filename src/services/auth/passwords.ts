@@ -12,14 +12,18 @@ const KEY_LEN = 32;
 function derive(password: string, salt: Buffer, o: { N: number; r: number; p: number }): Promise<Buffer> {
   const options: ScryptOptions = { ...o, maxmem: 256 * o.N * o.r };
   return new Promise((resolve, reject) =>
-    scrypt(password.normalize('NFC'), salt, KEY_LEN, options, (err, key) => (err ? reject(err) : resolve(key))),
+    scrypt(password.normalize('NFC'), salt, KEY_LEN, options, (err, key) =>
+      err ? reject(err) : resolve(key),
+    ),
   );
 }
 
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
   const key = await derive(password, salt, PARAMS);
-  return ['scrypt', PARAMS.N, PARAMS.r, PARAMS.p, salt.toString('base64url'), key.toString('base64url')].join('$');
+  return ['scrypt', PARAMS.N, PARAMS.r, PARAMS.p, salt.toString('base64url'), key.toString('base64url')].join(
+    '$',
+  );
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
@@ -40,7 +44,8 @@ export function generatePassword(): string {
   let out = '';
   while (out.length < 20) {
     // Rejection sampling keeps every character equally likely.
-    for (const b of randomBytes(32)) if (out.length < 20 && b < 256 - (256 % alphabet.length)) out += alphabet[b % alphabet.length];
+    for (const b of randomBytes(32))
+      if (out.length < 20 && b < 256 - (256 % alphabet.length)) out += alphabet[b % alphabet.length];
   }
   return out.match(/.{5}/g)!.join('-');
 }

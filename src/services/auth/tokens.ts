@@ -29,17 +29,28 @@ export class TokenSigner {
   }
 
   sign(claims: Omit<TokenClaims, 'jti'>): string {
-    const payload = Buffer.from(JSON.stringify({ ...claims, jti: randomBytes(9).toString('base64url') })).toString('base64url');
+    const payload = Buffer.from(
+      JSON.stringify({ ...claims, jti: randomBytes(9).toString('base64url') }),
+    ).toString('base64url');
     return `${HEADER}.${payload}.${this.mac(`${HEADER}.${payload}`).toString('base64url')}`;
   }
 
   /** The claims of a token this gateway signed and that has not expired, or why not. */
-  verify(token: string, nowMs: number): { ok: true; claims: TokenClaims } | { ok: false; problem: TokenProblem } {
+  verify(
+    token: string,
+    nowMs: number,
+  ): { ok: true; claims: TokenClaims } | { ok: false; problem: TokenProblem } {
     const parts = token.split('.');
-    if (parts.length !== 3 || parts[0] !== HEADER || !/^[A-Za-z0-9_-]+$/.test(parts[1]!) || !/^[A-Za-z0-9_-]{43}$/.test(parts[2]!))
+    if (
+      parts.length !== 3 ||
+      parts[0] !== HEADER ||
+      !/^[A-Za-z0-9_-]+$/.test(parts[1]!) ||
+      !/^[A-Za-z0-9_-]{43}$/.test(parts[2]!)
+    )
       return { ok: false, problem: 'malformed' };
     const given = Buffer.from(parts[2]!, 'base64url');
-    if (!timingSafeEqual(given, this.mac(`${parts[0]}.${parts[1]}`))) return { ok: false, problem: 'signature' };
+    if (!timingSafeEqual(given, this.mac(`${parts[0]}.${parts[1]}`)))
+      return { ok: false, problem: 'signature' };
     let c: unknown;
     try {
       c = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));

@@ -1,6 +1,12 @@
 import { HotlineError, invalidField } from '../../core/errors.js';
 import type { Role } from '../../core/auth/roles.js';
-import { passwordProblem, userProblem, type AgentDesk, type Principal, type User } from '../../core/auth/user.js';
+import {
+  passwordProblem,
+  userProblem,
+  type AgentDesk,
+  type Principal,
+  type User,
+} from '../../core/auth/user.js';
 import type { AuditLog } from '../../core/ports/audit-log.js';
 import type { StoredUser, UserStore } from '../../core/ports/users.js';
 import { publicUser } from './auth-service.js';
@@ -62,13 +68,19 @@ export class UserAdmin {
       passwordHash: await hashPassword(input.password),
     };
     if (!(await this.users.create(user))) throw new HotlineError('CONFLICT', '用户名已存在', 'username');
-    await this.audit.append({ actor: actorOf(actor), action: 'user.create', target: `user:${username}`, details: { roles: user.roles, agent: !!user.agent } });
+    await this.audit.append({
+      actor: actorOf(actor),
+      action: 'user.create',
+      target: `user:${username}`,
+      details: { roles: user.roles, agent: !!user.agent },
+    });
     return publicUser(user);
   }
 
   async update(actor: Principal, username: string, change: UserChange): Promise<User> {
     if (Object.keys(change).length === 0) throw invalidField('(body)', '没有要修改的内容');
-    const losesAdmin = change.disabled === true || (change.roles !== undefined && !change.roles.includes('admin'));
+    const losesAdmin =
+      change.disabled === true || (change.roles !== undefined && !change.roles.includes('admin'));
     if (losesAdmin) await this.keepOneAdmin(username);
     let changed: string[] = [];
     const updated = await this.users.update(username, (cur) => {
@@ -79,8 +91,10 @@ export class UserAdmin {
         else next[key] = value;
         changed.push(key);
       };
-      if (change.displayName !== undefined && change.displayName.trim() !== cur.displayName) set('displayName', change.displayName.trim());
-      if (change.roles !== undefined && [...change.roles].sort().join() !== [...cur.roles].sort().join()) set('roles', change.roles);
+      if (change.displayName !== undefined && change.displayName.trim() !== cur.displayName)
+        set('displayName', change.displayName.trim());
+      if (change.roles !== undefined && [...change.roles].sort().join() !== [...cur.roles].sort().join())
+        set('roles', change.roles);
       if (change.agent === null && cur.agent) set('agent', undefined);
       if (change.agent) set('agent', change.agent);
       if (change.disabled !== undefined && change.disabled !== cur.disabled) set('disabled', change.disabled);
@@ -91,8 +105,18 @@ export class UserAdmin {
       return next;
     });
     if (!updated) throw new HotlineError('NOT_FOUND', '用户不存在');
-    const action = change.disabled === true && changed.includes('disabled') ? 'user.disable' : change.disabled === false && changed.includes('disabled') ? 'user.enable' : 'user.update';
-    await this.audit.append({ actor: actorOf(actor), action, target: `user:${username}`, details: { changed, roles: updated.roles } });
+    const action =
+      change.disabled === true && changed.includes('disabled')
+        ? 'user.disable'
+        : change.disabled === false && changed.includes('disabled')
+          ? 'user.enable'
+          : 'user.update';
+    await this.audit.append({
+      actor: actorOf(actor),
+      action,
+      target: `user:${username}`,
+      details: { changed, roles: updated.roles },
+    });
     return publicUser(updated);
   }
 
@@ -102,9 +126,19 @@ export class UserAdmin {
     if (problem) throw invalidField(problem.field, problem.message);
     const passwordHash = await hashPassword(password);
     const at = this.clock().toISOString();
-    const updated = await this.users.update(username, (u) => ({ ...u, passwordHash, mustChangePassword: true, tokenVersion: u.tokenVersion + 1, updatedAt: at }));
+    const updated = await this.users.update(username, (u) => ({
+      ...u,
+      passwordHash,
+      mustChangePassword: true,
+      tokenVersion: u.tokenVersion + 1,
+      updatedAt: at,
+    }));
     if (!updated) throw new HotlineError('NOT_FOUND', '用户不存在');
-    await this.audit.append({ actor: actorOf(actor), action: 'user.password-reset', target: `user:${username}` });
+    await this.audit.append({
+      actor: actorOf(actor),
+      action: 'user.password-reset',
+      target: `user:${username}`,
+    });
   }
 
   /**
@@ -113,7 +147,10 @@ export class UserAdmin {
    * a 0600 file). Either way it must be changed at first login. Several instances starting at once
    * create it once (the store's create is set-if-absent).
    */
-  async bootstrap(username: string, configuredPassword: string): Promise<{ created: boolean; generatedPassword?: string }> {
+  async bootstrap(
+    username: string,
+    configuredPassword: string,
+  ): Promise<{ created: boolean; generatedPassword?: string }> {
     if ((await this.users.list()).length > 0) return { created: false };
     const password = configuredPassword || generatePassword();
     const problem = passwordProblem(password, username, 'auth.bootstrapAdmin.password');
@@ -131,13 +168,19 @@ export class UserAdmin {
       passwordHash: await hashPassword(password),
     });
     if (!created) return { created: false };
-    await this.audit.append({ actor: 'system:bootstrap', action: 'user.create', target: `user:${username}`, details: { roles: ['admin'], bootstrap: true } });
+    await this.audit.append({
+      actor: 'system:bootstrap',
+      action: 'user.create',
+      target: `user:${username}`,
+      details: { roles: ['admin'], bootstrap: true },
+    });
     return { created: true, ...(configuredPassword ? {} : { generatedPassword: password }) };
   }
 
   private async keepOneAdmin(username: string): Promise<void> {
     const admins = (await this.users.list()).filter((u) => u.roles.includes('admin') && !u.disabled);
-    if (admins.length === 1 && admins[0]!.username === username) throw new HotlineError('CONFLICT', '不能停用或撤销最后一位管理员');
+    if (admins.length === 1 && admins[0]!.username === username)
+      throw new HotlineError('CONFLICT', '不能停用或撤销最后一位管理员');
   }
 }
 

@@ -17,10 +17,20 @@ const errors = { '4xx': errorBodySchema, '5xx': errorBodySchema } as const;
 const tokenSchema = {
   type: 'object',
   required: ['token', 'tokenType', 'expiresAt', 'user'],
-  properties: { token: { type: 'string' }, tokenType: { type: 'string' }, expiresAt: { type: 'string' }, user: userSchema },
+  properties: {
+    token: { type: 'string' },
+    tokenType: { type: 'string' },
+    expiresAt: { type: 'string' },
+    user: userSchema,
+  },
 } as const;
 
-const answer = (t: IssuedToken) => ({ token: t.token, tokenType: 'Bearer', expiresAt: new Date(t.expiresAtMs).toISOString(), user: t.user });
+const answer = (t: IssuedToken) => ({
+  token: t.token,
+  tokenType: 'Bearer',
+  expiresAt: new Date(t.expiresAtMs).toISOString(),
+  user: t.user,
+});
 
 export function authRoutes(o: AuthRouteOptions): FastifyPluginAsync {
   return async (app) => {
@@ -32,7 +42,10 @@ export function authRoutes(o: AuthRouteOptions): FastifyPluginAsync {
             type: 'object',
             additionalProperties: false,
             required: ['username', 'password'],
-            properties: { username: { type: 'string', minLength: 1, maxLength: 64 }, password: { type: 'string', minLength: 1, maxLength: 256 } },
+            properties: {
+              username: { type: 'string', minLength: 1, maxLength: 64 },
+              password: { type: 'string', minLength: 1, maxLength: 256 },
+            },
           },
           response: { 200: tokenSchema, ...errors },
         },
@@ -40,8 +53,10 @@ export function authRoutes(o: AuthRouteOptions): FastifyPluginAsync {
       async (request) => answer(await o.auth.login(request.body.username, request.body.password, request.ip)),
     );
 
-    app.post('/v1/auth/refresh', { onRequest: guard(o.auth, o.audit, 'self'), schema: { response: { 200: tokenSchema, ...errors } } }, async (request) =>
-      answer(await o.auth.refresh(principalOf(request))),
+    app.post(
+      '/v1/auth/refresh',
+      { onRequest: guard(o.auth, o.audit, 'self'), schema: { response: { 200: tokenSchema, ...errors } } },
+      async (request) => answer(await o.auth.refresh(principalOf(request))),
     );
 
     app.post<{ Body: { currentPassword: string; newPassword: string } }>(
@@ -53,16 +68,28 @@ export function authRoutes(o: AuthRouteOptions): FastifyPluginAsync {
             type: 'object',
             additionalProperties: false,
             required: ['currentPassword', 'newPassword'],
-            properties: { currentPassword: { type: 'string', minLength: 1, maxLength: 256 }, newPassword: { type: 'string', minLength: 1, maxLength: 256 } },
+            properties: {
+              currentPassword: { type: 'string', minLength: 1, maxLength: 256 },
+              newPassword: { type: 'string', minLength: 1, maxLength: 256 },
+            },
           },
           response: { 200: tokenSchema, ...errors },
         },
       },
-      async (request) => answer(await o.auth.changePassword(principalOf(request), request.body.currentPassword, request.body.newPassword)),
+      async (request) =>
+        answer(
+          await o.auth.changePassword(
+            principalOf(request),
+            request.body.currentPassword,
+            request.body.newPassword,
+          ),
+        ),
     );
 
-    app.get('/v1/auth/me', { onRequest: guard(o.auth, o.audit, 'self'), schema: { response: { 200: userSchema, ...errors } } }, async (request) =>
-      o.auth.user(principalOf(request).username),
+    app.get(
+      '/v1/auth/me',
+      { onRequest: guard(o.auth, o.audit, 'self'), schema: { response: { 200: userSchema, ...errors } } },
+      async (request) => o.auth.user(principalOf(request).username),
     );
   };
 }

@@ -17,13 +17,27 @@ const errors = { '4xx': errorBodySchema, '5xx': errorBodySchema } as const;
 
 const endpointSchema = {
   oneOf: [
-    { type: 'object', additionalProperties: false, required: ['kind', 'user'], properties: { kind: { const: 'user' }, user: { type: 'string', pattern: '^[A-Za-z0-9_.@-]{1,64}$' } } },
-    { type: 'object', additionalProperties: false, required: ['kind', 'uri'], properties: { kind: { const: 'uri' }, uri: { type: 'string', pattern: '^sips?:[^\\s]{3,200}$' } } },
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['kind', 'user'],
+      properties: { kind: { const: 'user' }, user: { type: 'string', pattern: '^[A-Za-z0-9_.@-]{1,64}$' } },
+    },
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['kind', 'uri'],
+      properties: { kind: { const: 'uri' }, uri: { type: 'string', pattern: '^sips?:[^\\s]{3,200}$' } },
+    },
     {
       type: 'object',
       additionalProperties: false,
       required: ['kind', 'gateway', 'number'],
-      properties: { kind: { const: 'gateway' }, gateway: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' }, number: { type: 'string', pattern: '^\\+?[0-9]{3,20}$' } },
+      properties: {
+        kind: { const: 'gateway' },
+        gateway: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
+        number: { type: 'string', pattern: '^\\+?[0-9]{3,20}$' },
+      },
     },
   ],
 } as const;
@@ -33,7 +47,11 @@ const agentSchema = {
   additionalProperties: false,
   required: ['skills', 'endpoint'],
   properties: {
-    skills: { type: 'object', maxProperties: 64, additionalProperties: { type: 'integer', minimum: 1, maximum: 9 } },
+    skills: {
+      type: 'object',
+      maxProperties: 64,
+      additionalProperties: { type: 'integer', minimum: 1, maximum: 9 },
+    },
     endpoint: endpointSchema,
   },
 } as const;
@@ -47,24 +65,51 @@ export const userSchema = {
     roles: { type: 'array', items: { type: 'string' } },
     disabled: { type: 'boolean' },
     mustChangePassword: { type: 'boolean' },
-    agent: { type: 'object', properties: { skills: { type: 'object', additionalProperties: { type: 'integer' } }, endpoint: { type: 'object', additionalProperties: true } } },
+    agent: {
+      type: 'object',
+      properties: {
+        skills: { type: 'object', additionalProperties: { type: 'integer' } },
+        endpoint: { type: 'object', additionalProperties: true },
+      },
+    },
     createdAt: { type: 'string' },
     updatedAt: { type: 'string' },
   },
 } as const;
 
-const roles = { type: 'array', minItems: 1, maxItems: ROLES.length, uniqueItems: true, items: { type: 'string', enum: [...ROLES] } } as const;
+const roles = {
+  type: 'array',
+  minItems: 1,
+  maxItems: ROLES.length,
+  uniqueItems: true,
+  items: { type: 'string', enum: [...ROLES] },
+} as const;
 const displayName = { type: 'string', minLength: 1, maxLength: 64 } as const;
 const password = { type: 'string', minLength: 1, maxLength: 256 } as const;
-const params = { type: 'object', required: ['username'], properties: { username: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{1,31}$' } } } as const;
+const params = {
+  type: 'object',
+  required: ['username'],
+  properties: { username: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{1,31}$' } },
+} as const;
 
 export function userRoutes(o: UserRouteOptions): FastifyPluginAsync {
   return async (app) => {
     app.addHook('onRequest', guard(o.auth, o.audit, 'users.manage'));
 
-    app.get('/v1/users', { schema: { response: { 200: { type: 'object', properties: { users: { type: 'array', items: userSchema } } }, ...errors } } }, async () => ({
-      users: await o.admin.list(),
-    }));
+    app.get(
+      '/v1/users',
+      {
+        schema: {
+          response: {
+            200: { type: 'object', properties: { users: { type: 'array', items: userSchema } } },
+            ...errors,
+          },
+        },
+      },
+      async () => ({
+        users: await o.admin.list(),
+      }),
+    );
 
     app.post<{ Body: NewUser }>(
       '/v1/users',
@@ -74,16 +119,25 @@ export function userRoutes(o: UserRouteOptions): FastifyPluginAsync {
             type: 'object',
             additionalProperties: false,
             required: ['username', 'displayName', 'roles', 'password'],
-            properties: { username: { type: 'string', minLength: 1, maxLength: 32 }, displayName, roles, password, agent: agentSchema },
+            properties: {
+              username: { type: 'string', minLength: 1, maxLength: 32 },
+              displayName,
+              roles,
+              password,
+              agent: agentSchema,
+            },
           },
           response: { 201: userSchema, ...errors },
         },
       },
-      async (request, reply) => reply.code(201).send(await o.admin.create(principalOf(request), request.body)),
+      async (request, reply) =>
+        reply.code(201).send(await o.admin.create(principalOf(request), request.body)),
     );
 
-    app.get<{ Params: { username: string } }>('/v1/users/:username', { schema: { params, response: { 200: userSchema, ...errors } } }, async (request) =>
-      o.admin.get(request.params.username),
+    app.get<{ Params: { username: string } }>(
+      '/v1/users/:username',
+      { schema: { params, response: { 200: userSchema, ...errors } } },
+      async (request) => o.admin.get(request.params.username),
     );
 
     app.patch<{ Params: { username: string }; Body: UserChange }>(
@@ -94,7 +148,12 @@ export function userRoutes(o: UserRouteOptions): FastifyPluginAsync {
           body: {
             type: 'object',
             additionalProperties: false,
-            properties: { displayName, roles, agent: { oneOf: [agentSchema, { type: 'null' }] }, disabled: { type: 'boolean' } },
+            properties: {
+              displayName,
+              roles,
+              agent: { oneOf: [agentSchema, { type: 'null' }] },
+              disabled: { type: 'boolean' },
+            },
           },
           response: { 200: userSchema, ...errors },
         },
@@ -107,7 +166,12 @@ export function userRoutes(o: UserRouteOptions): FastifyPluginAsync {
       {
         schema: {
           params,
-          body: { type: 'object', additionalProperties: false, required: ['password'], properties: { password } },
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['password'],
+            properties: { password },
+          },
           response: { 204: { type: 'null' }, ...errors },
         },
       },
