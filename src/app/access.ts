@@ -13,7 +13,7 @@ import type { AgentStatus } from '../core/acd/model.js';
 import type { AbuseLimits } from '../core/ports/abuse-limits.js';
 import type { CallStore } from '../core/ports/call-records.js';
 import type { DeskService } from '../core/ports/desk.js';
-import type { CallCenterFigures, FigureAlarmFeed } from '../core/ports/figures.js';
+import type { FiguresFeed } from '../core/ports/figures.js';
 import type { RedisKeys } from '../adapters/redis/keys.js';
 import type { RedisAuditLog } from '../adapters/redis/redis-audit-log.js';
 import { RedisLoginThrottle, RedisUserStore } from '../adapters/redis/redis-user-store.js';
@@ -30,12 +30,13 @@ import { UserAdmin } from '../services/auth/user-admin.js';
 /** What the agent desktop's ws drives; the ws endpoint is on only when a desk service is given. */
 export interface DeskParts {
   desk?: DeskService;
-  figures?: Pick<CallCenterFigures, 'snapshot'>;
-  figureAlarms?: FigureAlarmFeed;
+  /** Every agent's state for supervisors (the ACD store's `agents()`). */
   agentStates?: { agents(): Promise<AgentStatus[]> };
 }
 
 export interface AccessDeps extends DeskParts {
+  /** The live figures pushed to supervisors. */
+  figures: FiguresFeed;
   config: Config;
   redis: Redis;
   keys: RedisKeys;
@@ -111,8 +112,7 @@ export async function composeAccess(deps: AccessDeps): Promise<Access> {
         return u && agentProfile(u);
       },
       desk: deps.desk,
-      figures: deps.figures ?? { snapshot: unavailable },
-      ...(deps.figureAlarms ? { alarms: deps.figureAlarms } : {}),
+      figures: deps.figures,
       agents: deps.agentStates ?? { agents: unavailable },
       presence: new RedisDeskPresence(redis, keys),
       audit,

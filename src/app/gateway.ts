@@ -28,7 +28,6 @@ import { textChannelRoutes } from './text-channels.js';
 // Telephony (issue 4)
 import { loadIvrConfig, promptFile } from '../config/ivr.js';
 import { IvrMachine } from '../core/ivr/machine.js';
-import type { AbuseLimits } from '../core/ports/abuse-limits.js';
 import type { Switch } from '../core/ports/switch.js';
 import { SimulatedSwitch } from '../adapters/simulated/simulated-switch.js';
 import { wavDurationMs } from '../adapters/simulated/wav.js';
@@ -44,6 +43,12 @@ import { composeSipFront, type ComposedSipFront } from './sip-front.js';
 import { createFreeSwitchTelephony, type FreeSwitchTelephony } from '../adapters/freeswitch/telephony.js';
 // People, login, roles and the agent desktop's ws (issue 5)
 import { composeAccess, type Access, type DeskParts } from './access.js';
+// Live figures (issue 5)
+import type { CallCenterFigures, FiguresFeed } from '../core/ports/figures.js';
+import { AnswerRateAlarms } from '../core/figures/alarms.js';
+import { RedisCallCenterFigures } from '../adapters/redis/redis-call-center-figures.js';
+import { registerFigureGauges } from '../adapters/metrics/figure-gauges.js';
+import { FiguresFeedService } from '../services/figures-feed.js';
 
 export interface RunningGateway {
   http: FastifyInstance;
@@ -71,6 +76,8 @@ export interface RunningGateway {
   sipFront?: ComposedSipFront;
   /** FreeSWITCH telephony, when freeswitch.servers names any (else telephony is simulated). */
   freeswitch?: FreeSwitchTelephony;
+  /** Live figures (issue 5): the desk records call events in `store`; supervisors are pushed `feed`. */
+  figures: { store: CallCenterFigures; feed: FiguresFeed };
   /** Users, tokens, the bootstrap administrator of a first start, the desk ws. */
   access: Access;
   /** Drain and stop: no new requests, in-flight requests and delivery batches finish. */
@@ -81,15 +88,11 @@ export interface RunningGateway {
  * The composition root: the only place adapters are constructed. Everything is wired through
  * constructors; nothing reaches for a singleton.
  */
-export interface GatewayParts extends DeskParts {
-  /** The abuse-limit store (art. 34); defaults to an in-memory one until the Redis store is merged. */
-  abuseLimits?: AbuseLimits;
-}
-
 export async function startGateway(
   config: Config,
   log: Logger,
-  parts: GatewayParts = {},
+  /** The desk service the agent desktop's ws drives (tests give a double until the desk is wired here). */
+  parts: DeskParts = {},
 ): Promise<RunningGateway> {
   const stack: Array<() => Promise<void>> = [];
   // Checked before anything starts: a bad rules file stops start-up naming the key.
@@ -214,7 +217,7 @@ export async function startGateway(
         new IvrRunner({
           switch: sw,
           machine,
-          abuseLimits: parts.abuseLimits ?? limits,
+          abuseLimits: limits,
           holding: new RedisHoldingQueue(redis, keys),
           callbacks: new RedisCallbackRequests(redis, keys),
           query: workOrderQuery,
@@ -228,6 +231,22 @@ export async function startGateway(
           log: log.child({ component: 'ivr', switch: sw.id }),
         }),
     );
+
+    // --- Live figures (issue 5): counters shared in Redis, read every few seconds for supervisors
+    // and at each /metrics scrape. Queue names for alarm texts come with the ACD configuration.
+    const figureStore = new RedisCallCenterFigures(redis, keys, {
+      shortAbandonMs: config.figures.shortAbandonSec * 1000,
+      serviceLevelMs: config.figures.serviceLevelSec * 1000,
+      dayRetentionDays: config.figures.dayRetentionDays,
+    });
+    const figuresFeed = new FiguresFeedService({
+      figures: figureStore,
+      alarms: new AnswerRateAlarms(config.figures.alarms),
+      intervalMs: config.figures.feedIntervalMs,
+      log: log.child({ component: 'figures' }),
+    });
+    stack.push(() => figuresFeed.stop());
+    registerFigureGauges(metrics.registry, () => figureStore.snapshot(Date.now()));
 
     // SIP front: on when a drachtio-server is configured (sip.drachtio.host / HOTLINE_DRACHTIO).
     let sipFront: ComposedSipFront | undefined;
@@ -251,9 +270,8 @@ export async function startGateway(
       calls: callStore,
       log,
       isDraining: () => draining,
+      figures: figuresFeed,
       desk: parts.desk,
-      figures: parts.figures,
-      figureAlarms: parts.figureAlarms,
       agentStates: parts.agentStates,
     });
     const checks: HealthCheck[] = [
@@ -315,6 +333,7 @@ export async function startGateway(
       log,
       isDraining: () => draining,
       bodyLimitBytes: config.http.bodyLimitBytes,
+      trustProxy: config.http.trustProxy,
       routes: [
         webIntakeRoutes({ acceptor, maxContentChars: config.web.maxContentChars }),
         intakeStatusRoutes(outbox),
@@ -352,6 +371,7 @@ export async function startGateway(
     worker.start();
     callRecordWorker.start();
     for (const r of runners) r.start();
+    figuresFeed.start();
 
     const stop = async () => {
       draining = true;
@@ -384,6 +404,7 @@ export async function startGateway(
       sipFront,
       access,
       ...(freeswitch ? { freeswitch } : {}),
+      figures: { store: figureStore, feed: figuresFeed },
       telephony: simulated
         ? { mode: 'simulated', simulated, runners, callRecords }
         : { mode: 'freeswitch', freeswitch: freeswitch!, runners, callRecords },

@@ -13,6 +13,7 @@ export interface EnvBinding {
 export const ENV_BINDINGS: readonly EnvBinding[] = [
   { env: 'HOTLINE_HTTP_HOST', path: ['http', 'host'], kind: 'string' },
   { env: 'HOTLINE_HTTP_PORT', path: ['http', 'port'], kind: 'int' },
+  { env: 'HOTLINE_HTTP_TRUST_PROXY', path: ['http', 'trustProxy'], kind: 'list' },
   { env: 'HOTLINE_DATA_DIR', path: ['dataDir'], kind: 'string' },
   { env: 'HOTLINE_REDIS_URL', path: ['redis', 'url'], kind: 'string' },
   { env: 'HOTLINE_REDIS_PREFIX', path: ['redis', 'keyPrefix'], kind: 'string' },

@@ -81,12 +81,31 @@ const textChannels = {
   }),
 };
 
+// --- Live figures (issue 5) ---
+const rate = z.number().gt(0).lt(1);
+const figures = z.strictObject({
+  shortAbandonSec: z.number().min(0).max(60),
+  serviceLevelSec: positiveInt.max(600),
+  dayRetentionDays: positiveInt.max(400),
+  feedIntervalMs: positiveInt.min(500),
+  alarms: z
+    .strictObject({
+      window: z.enum(['rolling-15m', 'today']),
+      warningBelow: rate,
+      criticalBelow: rate,
+      minCalls: positiveInt,
+      clearMargin: z.number().min(0).max(0.1),
+    })
+    .refine((a) => a.criticalBelow < a.warningBelow, { message: 'criticalBelow must be lower than warningBelow', path: ['criticalBelow'] }),
+});
+
 export const configSchema = z
   .strictObject({
     http: z.strictObject({
       host: z.string().min(1),
       port,
       bodyLimitBytes: positiveInt,
+      trustProxy: z.array(z.string().min(1)),
     }),
     dataDir: z.string().min(1),
     redis: z.strictObject({
@@ -155,7 +174,7 @@ export const configSchema = z
         authTimeoutSeconds: positiveInt,
         heartbeatSeconds: positiveInt,
         logoutGraceSeconds: z.number().int().min(0),
-        figuresEverySeconds: positiveInt,
+        agentsEverySeconds: positiveInt,
       }),
     }),
     // Telephony: IVR, recordings, the simulated switch (issue 4).
@@ -166,6 +185,8 @@ export const configSchema = z
       factRetentionHours: positiveInt,
       simulated: z.strictObject({ devRoutes: z.boolean(), defaultPromptMs: positiveInt }),
     }),
+    // Live figures of the call queues (issue 5): answer rate (art. 13, 29), GB/T 33358 service level.
+    figures,
     // SIP front (issue 4)
     sip,
     // FreeSWITCH Event Socket (issue 4): one inbound connection per server; none = simulated telephony.

@@ -19,6 +19,8 @@ export class HotlineError extends Error {
     message: string,
     /** The request field at fault, for INVALID_FIELD. */
     readonly field?: string,
+    /** For RATE_LIMITED: when the caller may try again (HTTP Retry-After, RFC 9110 §10.2.3). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'HotlineError';

@@ -6,7 +6,7 @@ const nextIntakeId = monotonicFactory();
 import { HotlineError } from '../core/errors.js';
 import { buildIntake, type IntakeDraft } from '../core/intake/draft.js';
 import type { Intake } from '../core/intake/intake.js';
-import type { AbuseLimits } from '../core/ports/abuse-limits.js';
+import type { AbuseLimits, LimitVerdict } from '../core/ports/abuse-limits.js';
 import type { IntakeOutbox } from '../core/ports/intake-outbox.js';
 import type { IntakeMetrics } from '../core/ports/intake-metrics.js';
 import { limitMessage } from '../core/rules/limit-messages.js';
@@ -73,7 +73,13 @@ export class IntakeAcceptor {
     // The idempotency key makes a channel's retry (WeChat resends a message it got no answer to)
     // one attempt, not several.
     const verdict = await limits.check(key, 'intake', intake.idempotencyKey);
-    if (!verdict.allowed) throw new HotlineError('RATE_LIMITED', limitMessage(verdict));
+    if (!verdict.allowed) throw new HotlineError('RATE_LIMITED', limitMessage(verdict), undefined, retryAfter(verdict));
     return intake;
   }
+}
+
+/** Seconds until the citizen may submit again: the rate window, or the restriction's end. */
+function retryAfter(verdict: Exclude<LimitVerdict, { allowed: true }>): number {
+  if (verdict.why === 'rate') return Math.max(1, Math.ceil(verdict.retryAfterSeconds));
+  return Math.max(1, Math.ceil((Date.parse(verdict.restriction.until) - Date.now()) / 1000));
 }

@@ -6,13 +6,6 @@ import type {
   DeskResult,
   DeskService,
 } from '../../src/core/ports/desk.js';
-import type {
-  CallCenterFigures,
-  FigureAlarm,
-  FigureAlarmFeed,
-  FigureEvent,
-  QueueFigures,
-} from '../../src/core/ports/figures.js';
 
 /**
  * A DeskService double for the ws layer's tests: it records what it is asked, answers commands
@@ -61,24 +54,5 @@ export class DeskServiceDouble implements DeskService {
     this.statuses.set(status.agentId, status);
     this.emit(status.agentId, { type: 'agent.state', status });
     return status;
-  }
-}
-
-/** Live figures double: a settable snapshot, a count of snapshots taken, alarms the test raises. */
-export class FiguresDouble implements CallCenterFigures, FigureAlarmFeed {
-  figures: QueueFigures[] = [];
-  snapshots = 0;
-  private readonly alarmListeners = new Set<(a: FigureAlarm) => void>();
-  async record(_event: FigureEvent): Promise<void> {}
-  async snapshot(_nowMs: number): Promise<QueueFigures[]> {
-    this.snapshots++;
-    return this.figures;
-  }
-  subscribe(listener: (alarm: FigureAlarm) => void): () => void {
-    this.alarmListeners.add(listener);
-    return () => this.alarmListeners.delete(listener);
-  }
-  raise(alarm: FigureAlarm): void {
-    for (const l of this.alarmListeners) l(alarm);
   }
 }

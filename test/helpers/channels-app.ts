@@ -26,12 +26,12 @@ export interface ChannelsHarness {
 export async function channelsHarness(
   redis: Redis,
   routes: (deps: { acceptor: IntakeAcceptor; keys: RedisKeys }) => FastifyPluginAsync[],
-  options: { judge?: IntakeJudge; prefix?: string; bodyLimitBytes?: number } = {},
+  options: { judge?: IntakeJudge; prefix?: string; bodyLimitBytes?: number; trustProxy?: string[] } = {},
 ): Promise<ChannelsHarness> {
   const keys = new RedisKeys(options.prefix ?? `t${Math.random().toString(36).slice(2, 8)}:`);
   const outbox = new RedisIntakeOutbox(redis, keys, { leaseMs: 30_000, idempotencyTtlSeconds: 3600, statusRetentionSeconds: 3600 });
   const acceptor = new IntakeAcceptor(outbox, noMetrics, options.judge);
-  const app = await buildHttpServer({ log: silentLogger(), bodyLimitBytes: options.bodyLimitBytes ?? 65536, routes: routes({ acceptor, keys }) });
+  const app = await buildHttpServer({ log: silentLogger(), bodyLimitBytes: options.bodyLimitBytes ?? 65536, trustProxy: options.trustProxy, routes: routes({ acceptor, keys }) });
   return {
     app,
     redis,

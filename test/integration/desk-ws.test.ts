@@ -5,7 +5,7 @@ import { RedisUserStore } from '../../src/adapters/redis/redis-user-store.js';
 import { RedisAuditLog } from '../../src/adapters/redis/redis-audit-log.js';
 import { TokenSigner } from '../../src/services/auth/tokens.js';
 import type { DeskCommand } from '../../src/core/ports/desk.js';
-import { DeskServiceDouble, FiguresDouble } from '../doubles/desk-doubles.js';
+import { DeskServiceDouble } from '../doubles/desk-doubles.js';
 import { DeskClient } from '../helpers/desk-client.js';
 import { eventually, testConfig } from '../helpers/gateway.js';
 import { silentLogger } from '../helpers/logger.js';
@@ -15,8 +15,8 @@ import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 const SECRET = 'desk-ws-test-secret-0123456789-abcdef';
 
 // The agent desktop's WebSocket on the composed gateway: real ws clients, a real redis-server,
-// real login over HTTP; the desk service and the live figures are test doubles (the ws layer's
-// job is authentication, validation, role checks and forwarding).
+// real login over HTTP and the gateway's real live figures; the desk service is a test double (the
+// ws layer's job is authentication, validation, role checks and forwarding).
 describe('agent desktop over WebSocket', () => {
   let redis: TestRedis;
   let gw: RunningGateway;
@@ -25,7 +25,6 @@ describe('agent desktop over WebSocket', () => {
   let keys: RedisKeys;
   let stopped = false;
   const desk = new DeskServiceDouble();
-  const figures = new FiguresDouble();
   const clients: DeskClient[] = [];
   const open = async (options: Parameters<typeof DeskClient.connect>[1] = {}) => {
     const c = await DeskClient.connect(base, options);
@@ -41,18 +40,14 @@ describe('agent desktop over WebSocket', () => {
     Object.assign(config.auth.desk, {
       heartbeatSeconds: 1,
       logoutGraceSeconds: 1,
-      figuresEverySeconds: 1,
+      agentsEverySeconds: 1,
       authTimeoutSeconds: 2,
       framesPerSecond: 20,
       burst: 40,
       maxFrameBytes: 4096,
     });
-    gw = await startGateway(config, silentLogger(), {
-      desk,
-      figures,
-      figureAlarms: figures,
-      agentStates: desk,
-    });
+    config.figures.feedIntervalMs = 300;
+    gw = await startGateway(config, silentLogger(), { desk, agentStates: desk });
     base = gw.url;
     keys = new RedisKeys(config.redis.keyPrefix);
     store = new RedisUserStore(redis.client(), keys);
@@ -66,19 +61,6 @@ describe('agent desktop over WebSocket', () => {
     });
     await seedUser(store, 'ban.zhang', ['supervisor']);
     await seedUser(store, 'qc.li', ['quality']);
-    figures.figures = [
-      {
-        queue: 'general',
-        window: 'rolling-15m',
-        offered: 10,
-        answered: 9,
-        abandoned: 1,
-        shortAbandoned: 0,
-        answerRate: 0.9,
-        serviceLevel: 0.8,
-        meanWaitSec: 7,
-      },
-    ];
   });
   afterAll(async () => {
     for (const c of clients) c.ws.terminate();
@@ -320,24 +302,45 @@ describe('agent desktop over WebSocket', () => {
     const s = await open({ token: await supervisorToken() });
     await s.next((f) => f.type === 'hello');
     expect(await s.request({ type: 'figures.subscribe' })).toMatchObject({ ok: true });
-    const first = await s.next((f) => f.type === 'figures');
-    expect(first.queues).toEqual(figures.figures);
-    const t0 = Date.now();
-    figures.figures = [{ ...figures.figures[0]!, offered: 11 }];
-    const second = await s.next((f) => f.type === 'figures', 3000);
-    expect(second.queues).toMatchObject([{ offered: 11 }]);
-    expect(Date.now() - t0).toBeLessThan(2500);
+    expect(await s.next((f) => f.type === 'figures')).toMatchObject({
+      figures: expect.any(Array),
+      active: [],
+    });
 
-    figures.raise({
-      queue: 'general',
-      level: 'critical',
-      message: '综合队列接通率 88.0%，低于 90%',
-      answerRate: 0.88,
-      atMs: Date.now(),
-    });
-    expect(await s.next((f) => f.type === 'alarm')).toMatchObject({
-      alarm: { level: 'critical', answerRate: 0.88 },
-    });
+    // 20 calls offered to the general queue, 17 answered: 85 %, below 90 % — a critical alarm
+    // (art. 29) comes with the next figures, through the gateway's real figures store and feed.
+    const at = Date.now();
+    for (let i = 0; i < 20; i++) {
+      await gw.figures.store.record({ type: 'offered', queue: 'general', callId: `fig-${i}`, atMs: at });
+      if (i < 17)
+        await gw.figures.store.record({
+          type: 'answered',
+          queue: 'general',
+          callId: `fig-${i}`,
+          atMs: at + 1000,
+          waitMs: 1000,
+        });
+    }
+    const update = await s.next(
+      (f) => f.type === 'figures' && (f.alarms as { queue: string }[]).some((a) => a.queue === 'general'),
+      5000,
+    );
+    const general = (
+      update.figures as { queue: string; window: string; offered: number; answered: number }[]
+    ).find((f) => f.queue === 'general' && f.window === 'rolling-15m');
+    expect(general).toMatchObject({ offered: 20, answered: 17 });
+    expect(
+      (update.alarms as { queue: string; level: string; message: string }[]).find(
+        (a) => a.queue === 'general',
+      ),
+    ).toMatchObject({ level: 'critical', message: expect.any(String) });
+    // A supervisor who starts watching now is given the alarms in force at once.
+    const late = await open({ token: await supervisorToken() });
+    await late.next((f) => f.type === 'hello');
+    await late.request({ type: 'figures.subscribe' });
+    const firstLate = await late.next((f) => f.type === 'figures');
+    expect((firstLate.active as { queue: string }[]).map((a) => a.queue)).toContain('general');
+    expect(late.invalid).toEqual([]);
 
     const agent = await open({ token: await agentToken() });
     await agent.next((f) => f.type === 'hello');

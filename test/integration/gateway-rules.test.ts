@@ -67,6 +67,10 @@ describe('gateway with intake rules and abuse limits', () => {
     const refused = await post('物业费太贵了', '13800138002');
     expect(refused.status).toBe(429);
     expect(await refused.json()).toMatchObject({ code: 'RATE_LIMITED', message: expect.stringContaining('暂时受到限制') });
+    // Retry-After says when the restriction ends: within the 10 minutes set, not before ~9.
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(540);
+    expect(retryAfter).toBeLessThanOrEqual(600);
     const emergency = await post('楼下有人拿刀砍人', '13800138002');
     expect(emergency.status).toBe(202);
     expect(((await emergency.json()) as { message: string }).message).toContain('请立即拨打110');

@@ -80,6 +80,7 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   if (error instanceof HotlineError) {
     const statusCode = STATUS[error.code];
     if (statusCode >= 500) request.log.error({ err: error }, 'request failed');
+    if (error.retryAfterSeconds !== undefined) void reply.header('retry-after', String(error.retryAfterSeconds));
     return send(reply, {
       statusCode,
       code: error.code,

@@ -8,6 +8,11 @@ export interface HttpServerOptions {
   /** While draining: new requests get 503, answers close their connection. */
   isDraining?: () => boolean;
   bodyLimitBytes: number;
+  /**
+   * Reverse proxies whose X-Forwarded-For is believed (IPs or CIDRs). Empty: none — the client
+   * address is the TCP peer, so a forged header cannot slip past a source allowlist.
+   */
+  trustProxy?: string[];
   routes: FastifyPluginAsync[];
 }
 
@@ -17,6 +22,7 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
     // One line per request would dominate the log at 12345 volumes; errors are logged by the handler.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes,
+    trustProxy: options.trustProxy?.length ? options.trustProxy : false,
     // Our own hook answers 503 while draining, in the API's error format.
     return503OnClosing: false,
     ajv: {

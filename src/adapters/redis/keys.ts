@@ -157,4 +157,18 @@ export class RedisKeys {
   deskPresence(agentId: string): string {
     return `${this.prefix}desk:presence:${agentId}`;
   }
+
+  // --- Live figures (issue 5): counters in per-minute and per-day hashes, fields "<queue>|<counter>" ---
+  /** HASH: the counters of one minute (minutes since the epoch); the rolling 15 minutes sums the last 15. */
+  figuresMinute(minute: number): string {
+    return `${this.prefix}fig:m:${minute}`;
+  }
+  /** HASH: the counters of one day of the centre (YYYY-MM-DD, Asia/Shanghai). */
+  figuresDay(day: string): string {
+    return `${this.prefix}fig:d:${day}`;
+  }
+  /** String, set for a while once an event is counted: an event recorded twice (a retry) counts once. */
+  figuresSeen(eventId: string): string {
+    return `${this.prefix}fig:seen:${eventId}`;
+  }
 }

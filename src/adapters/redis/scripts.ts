@@ -15,6 +15,7 @@ const SCRIPTS = [
   'user-update-1',
   'login-failure-2',
   'desk-presence-1',
+  'figures-record-3',
 ] as const;
 export type ScriptName = (typeof SCRIPTS)[number];
 

@@ -6,7 +6,7 @@ import type { AgentStatus } from '../../core/acd/model.js';
 import type { Principal } from '../../core/auth/user.js';
 import type { AuditLog } from '../../core/ports/audit-log.js';
 import type { AgentProfile, DeskService } from '../../core/ports/desk.js';
-import type { CallCenterFigures, FigureAlarmFeed } from '../../core/ports/figures.js';
+import type { FiguresFeed, FiguresUpdate } from '../../core/ports/figures.js';
 import type { Logger } from '../../log/logger.js';
 import { SUBPROTOCOL } from './protocol.js';
 import { CLOSE, DeskSession, type DeskLimits, type SessionHost } from './desk-session.js';
@@ -30,14 +30,14 @@ export interface DeskServerOptions {
   /** The desk profile of an agent user (skills, phone), from the user store. */
   agentProfile(username: string): Promise<AgentProfile | undefined>;
   desk: DeskService;
-  figures: Pick<CallCenterFigures, 'snapshot'>;
-  alarms?: FigureAlarmFeed;
+  /** The live figures feed: each update (figures, alarms raised and cleared) goes to supervisors watching. */
+  figures: FiguresFeed;
   /** Every agent's state, for supervisors. */
   agents: { agents(): Promise<AgentStatus[]> };
   presence: DeskPresence;
   audit: AuditLog;
   log: Logger;
-  limits: DeskLimits & { logoutGraceSeconds: number; figuresEverySeconds: number };
+  limits: DeskLimits & { logoutGraceSeconds: number; agentsEverySeconds: number };
   isDraining?: () => boolean;
 }
 
@@ -51,7 +51,7 @@ export class DeskServer implements SessionHost {
   private readonly wss: WebSocketServer;
   private readonly graces = new Map<string, { timer: NodeJS.Timeout; connectionId: string }>();
   private readonly timers: NodeJS.Timeout[] = [];
-  private stopAlarms?: () => void;
+  private stopFigures?: () => void;
   private closing = false;
 
   constructor(private readonly o: DeskServerOptions) {
@@ -86,10 +86,15 @@ export class DeskServer implements SessionHost {
       this.timers.push(t);
     };
     every(this.limits.heartbeatSeconds * 1000, () => this.heartbeat());
-    every(this.limits.figuresEverySeconds * 1000, () => this.tick());
-    this.stopAlarms = this.o.alarms?.subscribe((alarm) => {
-      for (const s of this.sessions) if (s.watchesFigures) s.send({ type: 'alarm', alarm });
-    });
+    every(this.limits.agentsEverySeconds * 1000, () =>
+      this.pushAgents([...this.sessions].filter((s) => s.watchesAgents)),
+    );
+    this.stopFigures = this.o.figures.subscribe((update) =>
+      this.sendFigures(
+        [...this.sessions].filter((s) => s.watchesFigures),
+        update,
+      ),
+    );
   }
 
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -234,11 +239,22 @@ export class DeskServer implements SessionHost {
     return status;
   }
 
+  /** A supervisor who starts watching gets the last update at once (with every alarm in force), then each new one. */
   async pushFigures(to: DeskSession[]): Promise<void> {
-    if (to.length === 0) return;
-    const atMs = Date.now();
-    const queues = await this.o.figures.snapshot(atMs);
-    for (const s of to) s.send({ type: 'figures', atMs, queues });
+    const latest = this.o.figures.latest();
+    if (latest) this.sendFigures(to, { ...latest, alarms: latest.active });
+  }
+
+  private sendFigures(to: DeskSession[], u: FiguresUpdate): void {
+    for (const s of to)
+      s.send({
+        type: 'figures',
+        atMs: u.atMs,
+        figures: u.figures,
+        alarms: u.alarms,
+        cleared: u.cleared,
+        active: u.active,
+      });
   }
 
   async pushAgents(to: DeskSession[]): Promise<void> {
@@ -250,12 +266,6 @@ export class DeskServer implements SessionHost {
       s.lastAgents = json;
       s.send({ type: 'agents', agents });
     }
-  }
-
-  private async tick(): Promise<void> {
-    const all = [...this.sessions];
-    await this.pushFigures(all.filter((s) => s.watchesFigures));
-    await this.pushAgents(all.filter((s) => s.watchesAgents));
   }
 
   /** Pings every connection; drops those that did not answer the last ping; re-checks tokens and desk leases. */
@@ -295,7 +305,7 @@ export class DeskServer implements SessionHost {
   async close(): Promise<void> {
     this.closing = true;
     for (const t of this.timers) clearInterval(t);
-    this.stopAlarms?.();
+    this.stopFigures?.();
     const logouts: Promise<void>[] = [];
     for (const [agentId, g] of this.graces) {
       clearTimeout(g.timer);

@@ -2,7 +2,12 @@ import { z } from 'zod';
 import { AGENT_STATES, NOT_READY_REASONS } from '../../core/acd/model.js';
 import { ROLES, type Permission } from '../../core/auth/roles.js';
 import type { DeskCommand, DeskNotice } from '../../core/ports/desk.js';
-import type { FigureAlarm, QueueFigures } from '../../core/ports/figures.js';
+import type {
+  FigureAlarm,
+  FigureAlarmCleared,
+  FiguresUpdate,
+  QueueFigures,
+} from '../../core/ports/figures.js';
 import type { AgentStatus } from '../../core/acd/model.js';
 
 // The agent desktop's WebSocket protocol, version 1 (issue 5). Every frame is one JSON object
@@ -217,6 +222,7 @@ const queueFigures = z.strictObject({
   answered: z.number(),
   abandoned: z.number(),
   shortAbandoned: z.number(),
+  overflowed: z.number(),
   answerRate: z.number().optional(),
   serviceLevel: z.number().optional(),
   meanWaitSec: z.number().optional(),
@@ -230,6 +236,19 @@ const figureAlarm = z.strictObject({
   answerRate: z.number(),
   atMs: z.number(),
 });
+const figureAlarmCleared = z.strictObject({
+  queue: z.string(),
+  message: z.string(),
+  answerRate: z.number(),
+  atMs: z.number(),
+});
+const figuresUpdate = {
+  atMs: z.number(),
+  figures: z.array(queueFigures),
+  alarms: z.array(figureAlarm),
+  cleared: z.array(figureAlarmCleared),
+  active: z.array(figureAlarm),
+};
 
 export const serverFrames = {
   hello: {
@@ -267,10 +286,9 @@ export const serverFrames = {
     doc: '坐席通知（DeskNotice）：状态、来电振铃、撤回、通话状态、话后整理',
   },
   figures: {
-    schema: sv('figures', { atMs: z.number(), queues: z.array(queueFigures) }),
-    doc: '各队列实时指标（滚动 15 分钟和今日）',
+    schema: sv('figures', figuresUpdate),
+    doc: '实时指标（各队列及全中心 `*`，滚动 15 分钟和今日）；alarms 为新告警（接通率低于 95% 警告、低于 90% 严重），cleared 为已恢复，active 为当前全部告警',
   },
-  alarm: { schema: sv('alarm', { alarm: figureAlarm }), doc: '接通率告警（低于 95% 警告，低于 90% 严重）' },
   agents: { schema: sv('agents', { agents: z.array(agentStatus) }), doc: '全部坐席状态' },
   'session.expired': {
     schema: sv('session.expired', { message: z.string() }),
@@ -306,8 +324,19 @@ const commandsFit: [
 const noticesMatch: Same<z.infer<typeof noticeSchema>, DeskNotice> = true;
 const figuresMatch: Same<z.infer<typeof queueFigures>, QueueFigures> = true;
 const alarmMatch: Same<z.infer<typeof figureAlarm>, FigureAlarm> = true;
+const clearedMatch: Same<z.infer<typeof figureAlarmCleared>, FigureAlarmCleared> = true;
+const updateMatch: Same<z.infer<z.ZodObject<typeof figuresUpdate>>, FiguresUpdate> = true;
 const statusMatch: Same<z.infer<typeof agentStatus>, AgentStatus> = true;
-void [commandTypesMatch, commandsFit, noticesMatch, figuresMatch, alarmMatch, statusMatch];
+void [
+  commandTypesMatch,
+  commandsFit,
+  noticesMatch,
+  figuresMatch,
+  alarmMatch,
+  clearedMatch,
+  updateMatch,
+  statusMatch,
+];
 
 export interface FrameProblem {
   id?: string;

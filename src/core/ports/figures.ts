@@ -6,6 +6,7 @@ export type FigureEvent =
   | { type: 'offered'; queue: string; callId: string; atMs: number }
   | { type: 'answered'; queue: string; callId: string; atMs: number; waitMs: number }
   | { type: 'abandoned'; queue: string; callId: string; atMs: number; waitMs: number }
+  /** The call left `queue` for `to` unanswered; its entry into `to` is recorded as an `offered` there. */
   | { type: 'overflowed'; queue: string; to: string; callId: string; atMs: number }
   | { type: 'handled'; queue: string; callId: string; agentId: string; atMs: number; talkMs: number; wrapMs: number }
   /** Agent time split for occupancy: busy = on-call + wrap-up + reserved, staffed = logged in. */
@@ -19,7 +20,9 @@ export interface QueueFigures {
   abandoned: number;
   /** Abandoned within the configured few seconds: counted apart, out of the answer rate. */
   shortAbandoned: number;
-  /** answered ÷ (offered − short abandons); undefined with nothing offered. */
+  /** Left for another queue unanswered (overflow): counted where they went, so out of this queue's rates. */
+  overflowed: number;
+  /** answered ÷ (offered − short abandons − overflowed); undefined with nothing offered. */
   answerRate?: number;
   /** Share answered within 15 s (GB/T 33358-2016). */
   serviceLevel?: number;
@@ -43,10 +46,33 @@ export interface CallCenterFigures {
   snapshot(nowMs: number): Promise<QueueFigures[]>;
 }
 
-/**
- * Alarms as they are raised (answer rate below 95 %, louder below 90 %; art. 13, 29), from
- * whichever instance noticed: the ws layer pushes them to supervisors watching the figures.
- */
-export interface FigureAlarmFeed {
-  subscribe(listener: (alarm: FigureAlarm) => void): () => void;
+/** The queue id of the figures of the whole centre (every queue together; art. 13 and 29 judge the hotline). */
+export const CENTRE_FIGURES = '*';
+
+/** An alarm that ended: the answer rate is back at or above 95 %. */
+export interface FigureAlarmCleared {
+  queue: string;
+  /** For supervisors, in Chinese. */
+  message: string;
+  answerRate: number;
+  atMs: number;
+}
+
+/** What supervisors are pushed every few seconds. */
+export interface FiguresUpdate {
+  atMs: number;
+  /** Every queue (and CENTRE_FIGURES) in both windows. */
+  figures: QueueFigures[];
+  /** Alarms raised or changed in level since the last update; none again while nothing changes. */
+  alarms: FigureAlarm[];
+  /** Alarms that ended since the last update. */
+  cleared: FigureAlarmCleared[];
+  /** Every alarm in force now, for a supervisor who just connected. */
+  active: FigureAlarm[];
+}
+
+export interface FiguresFeed {
+  /** The last update, if one was made yet. */
+  latest(): FiguresUpdate | undefined;
+  subscribe(listener: (update: FiguresUpdate) => void): () => void;
 }

@@ -41,7 +41,7 @@ afterEach(async () => {
   while (rigs.length) await rigs.pop()!.close();
 });
 
-async function rig(options: { judge?: IntakeJudge; failFirst?: number; startWorker?: boolean; allowFrom?: string[] } = {}): Promise<Rig> {
+async function rig(options: { judge?: IntakeJudge; failFirst?: number; startWorker?: boolean; allowFrom?: string[]; trustProxy?: string[] } = {}): Promise<Rig> {
   const aliyunApi = await startProviderStandIn(ALIYUN_OK, options.failFirst ?? 0);
   const tencentApi = await startProviderStandIn(TENCENT_OK, options.failFirst ?? 0);
   const aliyun = new AliyunSmsProvider({ endpoint: aliyunApi.url, accessKeyId: 'LTAI-test', accessKeySecret: 'aliyun-secret', regionId: 'cn-hangzhou', signName: '鹤壁12345', templates, timeoutMs: 2000 });
@@ -70,7 +70,7 @@ async function rig(options: { judge?: IntakeJudge; failFirst?: number; startWork
         }),
       ];
     },
-    { judge: options.judge ?? stubJudge, prefix },
+    { judge: options.judge ?? stubJudge, prefix, ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}) },
   );
   const r: Rig = {
     h,
@@ -221,6 +221,25 @@ describe('SMS uplink: Aliyun', () => {
     expect(await r.h.depth()).toBe(0);
     await new Promise((res) => setTimeout(res, 200));
     expect(r.aliyunApi.requests.length).toBe(0);
+  });
+
+  it('judges the allowlist on the real client: X-Forwarded-For only from a trusted proxy, never forged by a stranger', async () => {
+    const viaProxy = (r: Rig, from: string, forwardedFor: string) =>
+      r.h.app.inject({
+        method: 'POST',
+        url: `/v1/channels/sms/aliyun?secret=${SECRET}`,
+        payload: [aliyunItem('路灯不亮')],
+        remoteAddress: from,
+        headers: { 'x-forwarded-for': forwardedFor },
+      });
+    const proxied = await rig({ allowFrom: ['198.51.100.0/24'], trustProxy: ['10.0.0.2'] });
+    expect((await viaProxy(proxied, '10.0.0.2', '198.51.100.7')).statusCode).toBe(200);
+    expect((await viaProxy(proxied, '10.0.0.2', '203.0.113.9')).statusCode).toBe(403);
+    // Not the trusted proxy: its X-Forwarded-For is ignored, the TCP peer is judged.
+    expect((await viaProxy(proxied, '10.0.0.3', '198.51.100.7')).statusCode).toBe(403);
+    const direct = await rig({ allowFrom: ['198.51.100.0/24'] });
+    expect((await viaProxy(direct, '203.0.113.9', '198.51.100.7')).statusCode).toBe(403);
+    expect(await proxied.h.depth()).toBe(1);
   });
 });
 
