@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import { agentProfile } from '../core/auth/user.js';
+import { HotlineError } from '../core/errors.js';
 import type { AgentStatus } from '../core/acd/model.js';
 import type { AbuseLimits } from '../core/ports/abuse-limits.js';
 import type { CallStore } from '../core/ports/call-records.js';
@@ -102,8 +103,9 @@ export async function composeAccess(deps: AccessDeps): Promise<Access> {
 
   let desk: DeskServer | undefined;
   if (deps.desk) {
+    // Until the ACD store is wired, supervisors asking for agent states are told so (UNAVAILABLE).
     const unavailable = async (): Promise<never> => {
-      throw new Error('not wired');
+      throw new HotlineError('UNAVAILABLE', '坐席状态暂不可用');
     };
     const ds = (desk = new DeskServer({
       auth,

@@ -198,36 +198,24 @@ describe('people, login and roles', () => {
   });
 
   it('administrators create, change, disable users and reset passwords; each action audited; bad input names the field', async () => {
-    const noProfile = await call('POST', '/v1/users', adminToken, {
-      username: 'a2001',
-      displayName: '坐席二',
-      roles: ['agent'],
-      password: 'Initial-pass-1',
-    });
+    const tryCreate = (over: Record<string, unknown>) =>
+      call('POST', '/v1/users', adminToken, {
+        username: 'a2001',
+        displayName: '坐席二',
+        roles: ['agent'],
+        password: 'Initial-pass-1',
+        ...over,
+      });
+    const noProfile = await tryCreate({});
     expect(noProfile.status).toBe(400);
     expect(noProfile.json).toMatchObject({ field: 'agent' });
-    const badRole = await call('POST', '/v1/users', adminToken, {
-      username: 'a2001',
-      displayName: '坐席二',
-      roles: ['boss'],
-      password: 'Initial-pass-1',
-    });
-    expect(badRole.json).toMatchObject({ field: 'roles.0' });
-    const badLevel = await call('POST', '/v1/users', adminToken, {
-      username: 'a2001',
-      displayName: '坐席二',
-      roles: ['agent'],
-      password: 'Initial-pass-1',
+    expect((await tryCreate({ roles: ['boss'] })).json).toMatchObject({ field: 'roles.0' });
+    const badLevel = await tryCreate({
       agent: { skills: { general: 12 }, endpoint: { kind: 'user', user: '2001' } },
     });
     expect(badLevel.status).toBe(400);
     expect(badLevel.json.field).toBe('agent.skills.general');
-    const weak = await call('POST', '/v1/users', adminToken, {
-      username: 'a2001',
-      displayName: '坐席二',
-      roles: ['quality'],
-      password: '1111111111',
-    });
+    const weak = await tryCreate({ roles: ['quality'], password: '1111111111' });
     expect(weak.json).toMatchObject({ field: 'password' });
 
     const token = await newPerson('a2001', ['agent'], {

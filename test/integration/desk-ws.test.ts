@@ -415,15 +415,14 @@ describe('agent desktop over WebSocket', () => {
     });
     expect((await c.closed).code).toBe(4401);
 
+    const fresh = await agentToken();
     const later = Math.floor(Date.now() / 1000);
     const renewed = await open({
-      token: signer.sign({ sub: 'a1001', roles: ['agent'], ver: 1, iat: later, exp: later + 2 }),
+      token: signer.sign({ sub: 'a1001', roles: ['agent'], ver: 1, iat: later, exp: later + 3 }),
     });
     await renewed.next((f) => f.type === 'hello');
-    expect(await renewed.request({ type: 'auth', token: await agentToken() })).toMatchObject({
-      type: 'hello',
-    });
-    await new Promise((r) => setTimeout(r, 2500));
+    expect(await renewed.request({ type: 'auth', token: fresh })).toMatchObject({ type: 'hello' });
+    await new Promise((r) => setTimeout(r, 3500));
     expect(await renewed.request({ type: 'ping' })).toMatchObject({ type: 'pong' });
     expect(await renewed.request({ type: 'auth', token: await supervisorToken() })).toMatchObject({
       type: 'error',

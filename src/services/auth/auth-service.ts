@@ -3,7 +3,8 @@ import type { Principal, User } from '../../core/auth/user.js';
 import { passwordProblem } from '../../core/auth/user.js';
 import type { AuditLog } from '../../core/ports/audit-log.js';
 import type { LoginThrottle, StoredUser, UserStore } from '../../core/ports/users.js';
-import { UNUSABLE_HASH, hashPassword, verifyPassword } from './passwords.js';
+import { UNUSABLE_HASH, verifyPassword } from './passwords.js';
+import { publicUser, replacePassword } from './accounts.js';
 import type { TokenSigner } from './tokens.js';
 
 export interface IssuedToken {
@@ -19,10 +20,6 @@ export interface AuthServiceOptions {
   audit: AuditLog;
   tokenTtlMs: number;
   clock?: () => number;
-}
-
-export function publicUser({ passwordHash: _h, ...user }: StoredUser): User {
-  return user;
 }
 
 /** Login, token checks, refresh and a person's own password change (issue 5). */
@@ -105,15 +102,7 @@ export class AuthService {
     if (problem) throw invalidField(problem.field, problem.message);
     if (await verifyPassword(next, user.passwordHash))
       throw invalidField('newPassword', '新密码不能与当前密码相同');
-    const passwordHash = await hashPassword(next);
-    const at = new Date(this.now()).toISOString();
-    const updated = await this.o.users.update(user.username, (u) => ({
-      ...u,
-      passwordHash,
-      mustChangePassword: false,
-      tokenVersion: u.tokenVersion + 1,
-      updatedAt: at,
-    }));
+    const updated = await replacePassword(this.o.users, user.username, next, false, new Date(this.now()));
     if (!updated) throw new HotlineError('UNAUTHENTICATED', '登录凭证已失效，请重新登录');
     await this.o.audit.append({
       actor: `user:${user.username}`,

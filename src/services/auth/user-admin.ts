@@ -9,7 +9,7 @@ import {
 } from '../../core/auth/user.js';
 import type { AuditLog } from '../../core/ports/audit-log.js';
 import type { StoredUser, UserStore } from '../../core/ports/users.js';
-import { publicUser } from './auth-service.js';
+import { publicUser, replacePassword } from './accounts.js';
 import { generatePassword, hashPassword } from './passwords.js';
 
 export interface NewUser {
@@ -124,15 +124,7 @@ export class UserAdmin {
   async resetPassword(actor: Principal, username: string, password: string): Promise<void> {
     const problem = passwordProblem(password, username);
     if (problem) throw invalidField(problem.field, problem.message);
-    const passwordHash = await hashPassword(password);
-    const at = this.clock().toISOString();
-    const updated = await this.users.update(username, (u) => ({
-      ...u,
-      passwordHash,
-      mustChangePassword: true,
-      tokenVersion: u.tokenVersion + 1,
-      updatedAt: at,
-    }));
+    const updated = await replacePassword(this.users, username, password, true, this.clock());
     if (!updated) throw new HotlineError('NOT_FOUND', '用户不存在');
     await this.audit.append({
       actor: actorOf(actor),
