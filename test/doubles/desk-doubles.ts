@@ -22,8 +22,12 @@ export class DeskServiceDouble implements DeskService {
     detail: { done: c.type },
   });
 
+  /** How long login takes (a slow desk service, to race a desktop that vanishes meanwhile). */
+  loginDelayMs = 0;
+
   async login(agent: AgentProfile): Promise<AgentStatus> {
     this.logins.push(agent);
+    if (this.loginDelayMs) await new Promise((r) => setTimeout(r, this.loginDelayMs));
     return this.set({ agentId: agent.agentId, state: 'not-ready', reason: 'break', sinceMs: Date.now() });
   }
   async logout(agentId: string): Promise<AgentStatus> {

@@ -471,6 +471,26 @@ describe('agent desktop over WebSocket', () => {
     await second.request({ type: 'desk.login' });
     expect(await back.next((f) => f.type === 'session.closing')).toMatchObject({ reason: 'replaced' });
     expect((await back.closed).code).toBe(4409);
+
+    // A desktop that vanishes while its desk.login is still under way: the agent is logged in by
+    // then, and is logged out after the grace period like any vanished desktop.
+    desk.loginDelayMs = 300;
+    const loginsBefore = desk.logins.length;
+    const racing = await open({ token: await agentToken() });
+    await racing.next((f) => f.type === 'hello');
+    racing.send({ type: 'desk.login', id: 'race' });
+    await eventually(
+      () => desk.logins.length,
+      (n) => n > loginsBefore,
+    );
+    const beforeRace = desk.logouts.length;
+    racing.ws.terminate();
+    await eventually(
+      () => desk.logouts.length,
+      (n) => n > beforeRace,
+      6000,
+    );
+    desk.loginDelayMs = 0;
   });
 
   it('shutdown tells every client to reconnect (1012) and logs the agents whose desk it held out of the desk', async () => {

@@ -155,9 +155,14 @@ export class DeskServer implements SessionHost {
     const agentId = session.deskAgent;
     if (!agentId || this.closing) return;
     session.deskAgent = undefined;
-    // The desktop vanished: give it the grace period to come back (on any instance) before the
-    // agent is logged out of the desk, so nobody stays "available" with no one at the desk.
-    const connectionId = session.connectionId;
+    this.startGrace(agentId, session.connectionId);
+  }
+
+  /**
+   * The desktop vanished: give it the grace period to come back (on any instance) before the
+   * agent is logged out of the desk, so nobody stays "available" with no one at the desk.
+   */
+  private startGrace(agentId: string, connectionId: string): void {
     const timer = setTimeout(() => {
       this.graces.delete(agentId);
       void this.logoutIfAbandoned(agentId, connectionId);
@@ -208,6 +213,13 @@ export class DeskServer implements SessionHost {
       const status = await this.desk.login(profile);
       await this.o.presence.claim(username, session.connectionId, this.leaseMs);
       session.deskAgent = username;
+      // The socket closed while the login was under way: the desk starts out abandoned.
+      if (!this.sessions.has(session)) {
+        session.deskAgent = undefined;
+        session.setNoticeSubscription(undefined);
+        if (this.closing) await this.logoutIfAbandoned(username, session.connectionId);
+        else this.startGrace(username, session.connectionId);
+      }
       return status;
     } catch (err) {
       session.setNoticeSubscription(undefined);
