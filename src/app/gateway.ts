@@ -31,7 +31,6 @@ import { IvrMachine } from '../core/ivr/machine.js';
 import type { Switch } from '../core/ports/switch.js';
 import { SimulatedSwitch } from '../adapters/simulated/simulated-switch.js';
 import { wavDurationMs } from '../adapters/simulated/wav.js';
-import { RedisHoldingQueue } from '../adapters/redis/redis-holding-queue.js';
 import { RedisCallbackRequests } from '../adapters/redis/redis-callback-requests.js';
 import { RedisCallStore } from '../adapters/redis/redis-call-store.js';
 import { RedisCallRecordOutbox } from '../adapters/redis/redis-call-record-outbox.js';
@@ -40,6 +39,7 @@ import { devSimRoutes } from '../adapters/http/routes/dev-sim.js';
 import { IvrRunner } from '../services/ivr-runner.js';
 import { CallRecordWorker } from '../services/call-record-worker.js';
 import { composeSipFront, type ComposedSipFront } from './sip-front.js';
+import { composeAcd, localInstanceId, type ComposedAcd } from './acd.js';
 import { createFreeSwitchTelephony, type FreeSwitchTelephony } from '../adapters/freeswitch/telephony.js';
 // People, login, roles and the agent desktop's ws (issue 5)
 import { composeAccess, type Access, type DeskParts } from './access.js';
@@ -76,6 +76,8 @@ export interface RunningGateway {
   sipFront?: ComposedSipFront;
   /** FreeSWITCH telephony, when freeswitch.servers names any (else telephony is simulated). */
   freeswitch?: FreeSwitchTelephony;
+  /** The call queues (issue 5). */
+  acd: ComposedAcd;
   /** Live figures (issue 5): the desk records call events in `store`; supervisors are pushed `feed`. */
   figures: { store: CallCenterFigures; feed: FiguresFeed };
   /** Users, tokens, the bootstrap administrator of a first start, the desk ws. */
@@ -212,13 +214,19 @@ export async function startGateway(
     const callStore = new RedisCallStore(redis, keys, {
       factRetentionSeconds: config.telephony.factRetentionHours * 3600,
     });
+    const acd = composeAcd(config, ivr, redis, keys);
+    const instanceId = freeswitch?.instanceId ?? localInstanceId();
     const runners = switches.map(
       (sw) =>
         new IvrRunner({
           switch: sw,
           machine,
           abuseLimits: limits,
-          holding: new RedisHoldingQueue(redis, keys),
+          acd: acd.acd,
+          acdPolicy: acd.policy,
+          instanceId,
+          callbackOffer: acd.callbackOffer,
+          onQueue: (e) => acd.emitQueueEvent(e),
           callbacks: new RedisCallbackRequests(redis, keys),
           query: workOrderQuery,
           calls: callStore,
@@ -241,7 +249,7 @@ export async function startGateway(
     });
     const figuresFeed = new FiguresFeedService({
       figures: figureStore,
-      alarms: new AnswerRateAlarms(config.figures.alarms),
+      alarms: new AnswerRateAlarms(config.figures.alarms, (q) => acd.policy.queues.get(q)?.name ?? q),
       intervalMs: config.figures.feedIntervalMs,
       log: log.child({ component: 'figures' }),
     });
@@ -272,7 +280,8 @@ export async function startGateway(
       isDraining: () => draining,
       figures: figuresFeed,
       desk: parts.desk,
-      agentStates: parts.agentStates,
+      // Supervisors see every agent's state from the ACD store (a test may give its own).
+      agentStates: parts.agentStates ?? acd.acd,
     });
     const checks: HealthCheck[] = [
       {
@@ -404,6 +413,7 @@ export async function startGateway(
       sipFront,
       access,
       ...(freeswitch ? { freeswitch } : {}),
+      acd,
       figures: { store: figureStore, feed: figuresFeed },
       telephony: simulated
         ? { mode: 'simulated', simulated, runners, callRecords }

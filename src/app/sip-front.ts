@@ -20,7 +20,11 @@ export interface ComposedSipFront {
   stop(): Promise<void>;
 }
 
-export function policyFromConfig(sip: Config['sip']): SipPolicy {
+export function policyFromConfig(sip: Config['sip'], directory?: Config['directory']): SipPolicy {
+  // A unit's fixed three-way line (三固定) is declared once, in `directory`; the SIP front routes it
+  // like the fixed lines it lists itself (showing 12345). An entry in sip.fixedLines wins (its trunk).
+  const listed = new Set(sip.fixedLines.map((f) => f.unit));
+  const fixedLines = [...sip.fixedLines, ...(directory?.units ?? []).filter((u) => !listed.has(u.id)).map((u) => ({ unit: u.id, number: u.number }))];
   return {
     serviceNumbers: sip.serviceNumbers,
     areaCode: sip.areaCode,
@@ -28,7 +32,7 @@ export function policyFromConfig(sip: Config['sip']): SipPolicy {
     freeswitchAddresses: sip.freeswitchAddresses,
     emergency: sip.emergency,
     subCentres: sip.subCentres,
-    fixedLines: sip.fixedLines,
+    fixedLines,
     carrier: sip.carrier,
   };
 }
@@ -44,7 +48,7 @@ export function composeSipFront(config: Config, redis: Redis, keys: RedisKeys, a
   activeCalls.start((err) => sipLog.warn({ err }, 'could not renew active-call leases'));
   const signaling = new DrachtioSignaling({ host: drachtio.host, port: drachtio.port, secret: drachtio.secret }, sipLog);
   const front = new SipFront(signaling, {
-    policy: policyFromConfig(config.sip),
+    policy: policyFromConfig(config.sip, config.directory),
     freeswitchUri: config.sip.freeswitchUri,
     admission: new InboundAdmission(limits, activeCalls, () => config.sip.capacity),
     activeCalls,

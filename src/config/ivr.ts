@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { EMERGENCY_LINE_NUMBERS, KEY_ACTIONS, PROMPT_ROLES, type EmergencyRoutes, type IvrFlow, type PromptRole } from '../core/ivr/flow.js';
 import { ConfigError } from './load.js';
+import { announcementPromptTexts } from '../core/acd/announcement.js';
 
 const dtmfKey = z.string().regex(/^[0-9*#]$/, 'must be one DTMF key: 0–9, * or #');
 const line = z.enum(EMERGENCY_LINE_NUMBERS);
@@ -102,8 +103,17 @@ export function buildIvrConfig(c: IvrConfigFile, file = 'ivr'): IvrConfig {
     },
     emergency: { trunk: c.emergency.trunk, numbers: c.emergency.numbers },
     progressQueryDeadlineMs: c.progress.queryDeadlineMs,
-    prompts: new Map(Object.entries(c.prompts).map(([id, p]) => [id, { id, ...(p.text ? { text: p.text } : {}), music: !!p.music, file: p.file }])),
+    prompts: new Map([
+      // Position and estimated-wait announcements (src/core/acd/announcement.ts); the file may
+      // override any of them with its own text or a recorded file under the same id.
+      ...Object.entries(announcementPromptTexts(callbackKey(c.keys))).map(([id, text]): [string, Prompt] => [id, { id, text, music: false, file: '' }]),
+      ...Object.entries(c.prompts).map(([id, p]): [string, Prompt] => [id, { id, ...(p.text ? { text: p.text } : {}), music: !!p.music, file: p.file }]),
+    ]),
   };
+}
+
+function callbackKey(keys: Record<string, string>): string {
+  return Object.entries(keys).find(([, action]) => action === 'callback')?.[0] ?? '4';
 }
 
 /**

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { parseHoursRange, WEEKDAYS } from '../core/desk/directory.js';
+import { acdSchema } from './acd.js';
 
 const port = z.number().int().min(1).max(65535);
 const positiveInt = z.number().int().positive();
@@ -29,6 +31,28 @@ const sip = z.strictObject({
   fixedLines: z.array(z.strictObject({ unit: z.string().min(1), number: phoneDigits, trunk: trunk.optional() })),
   carrier: z.strictObject({ trunk, callerId: phoneDigits }),
 });
+
+// --- Call control for the agent (issue 5): the directory agents transfer and conference to ---
+// A switch gateway: the name of a FreeSWITCH sofia gateway (the simulated switch takes any name).
+const switchGateway = z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must be a switch gateway name (letters, digits, . _ -)');
+const hoursList = z.array(z.string().refine((v) => parseHoursRange(v) !== undefined, 'must be HH:MM-HH:MM (Beijing time) with the end after the start, e.g. 08:30-12:00'));
+const directory = z
+  .strictObject({
+    trunk: switchGateway,
+    units: z.array(
+      z.strictObject({
+        id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, - and _'),
+        name: z.string().min(1),
+        number: phoneDigits,
+        onDuty: z.string().min(1),
+        hours: z.strictObject(Object.fromEntries(WEEKDAYS.map((d) => [d, hoursList.optional()])) as Record<(typeof WEEKDAYS)[number], z.ZodOptional<typeof hoursList>>),
+        closedDates: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')).default([]),
+        trunk: switchGateway.optional(),
+      }),
+    ),
+    lines: z.array(z.strictObject({ number: phoneDigits, name: z.string().min(1), trunk: switchGateway.optional() })),
+  })
+  .refine((d) => new Set(d.units.map((u) => u.id)).size === d.units.length, { message: 'unit ids must be unique', path: ['units'] });
 
 // --- Text channels (WeChat, SMS, partner API) ---
 const smsTemplates = z.strictObject({ accepted: z.string(), emergency: z.string(), outOfScope: z.string(), restricted: z.string() });
@@ -189,6 +213,7 @@ export const configSchema = z
     figures,
     // SIP front (issue 4)
     sip,
+    directory,
     // FreeSWITCH Event Socket (issue 4): one inbound connection per server; none = simulated telephony.
     freeswitch: z.strictObject({
       servers: z.array(
@@ -203,6 +228,8 @@ export const configSchema = z
       reconnectMaxMs: positiveInt,
       callLeaseMs: positiveInt.min(1000),
     }),
+    // Call queues (ACD, issue 5): the schema and its cross-checks are in src/config/acd.ts.
+    acd: acdSchema,
   })
   .refine((c) => c.outbox.retryMinMs <= c.outbox.retryMaxMs, {
     message: 'must not be greater than outbox.retryMaxMs',

@@ -11,7 +11,10 @@ import { toE164 } from '../core/intake/phone.js';
 import type { AbuseLimits } from '../core/ports/abuse-limits.js';
 import type { CallbackRequests } from '../core/ports/callback-requests.js';
 import type { CallRecordOutbox, CallStore } from '../core/ports/call-records.js';
-import type { HoldingQueue } from '../core/ports/holding-queue.js';
+import type { Acd } from '../core/ports/acd.js';
+import type { AcdPolicy } from '../core/acd/model.js';
+import { overflowTarget, subCentreQueue } from '../core/acd/routing.js';
+import { announcementPrompts, callbackOfferDue, nextAnnouncementAtMs } from '../core/acd/announcement.js';
 import type { WorkOrderQuery } from '../core/ports/work-order-query.js';
 import type { CallId, CallInfo, Switch, SwitchEvent } from '../core/ports/switch.js';
 
@@ -19,7 +22,16 @@ export interface IvrRunnerOptions {
   switch: Switch;
   machine: IvrMachine;
   abuseLimits: AbuseLimits;
-  holding: HoldingQueue;
+  /** The call queues: the caller's place, position and estimated wait, overflow (issue 5). */
+  acd: Acd;
+  acdPolicy: AcdPolicy;
+  /** This gateway instance (the owner of the calls it runs; offers are bridged by the owner). */
+  instanceId: string;
+  /** Whether the flow has a callback key to offer to long waiters. */
+  callbackOffer: boolean;
+  /** A call entered, moved in or left a queue: the desk dispatches, withdraws an offer. */
+  onQueue?: (event: QueueEvent) => void;
+  now?: () => number;
   callbacks: CallbackRequests;
   query: WorkOrderQuery;
   calls: CallStore;
@@ -35,6 +47,11 @@ export interface IvrRunnerOptions {
   recordingWaitMs?: number;
 }
 
+export type QueueEvent =
+  | { type: 'entered'; callId: CallId; queue: string }
+  | { type: 'moved'; callId: CallId; queue: string; why: 'key' | 'overflow' }
+  | { type: 'left'; callId: CallId; queue: string; releasedAgent?: string };
+
 interface Session {
   info: CallInfo;
   citizenKey: string;
@@ -48,6 +65,12 @@ interface Session {
   agentId?: string;
   lastQueue?: string;
   lastPosition?: number;
+  /** When the caller first took a place (kept across moves and a re-entry after a failed emergency transfer). */
+  firstQueuedAtMs?: number;
+  /** When the caller started waiting in the current queue's rhythm of announcements. */
+  announceFromMs?: number;
+  queueTimer?: NodeJS.Timeout;
+  lastAnnouncedAtMs?: number;
   callbackRequested: boolean;
   disposition?: CallDisposition;
   reason?: string;
@@ -192,7 +215,71 @@ export class IvrRunner {
     } else {
       s.emergencyLine = s.info.entry.fromLine;
     }
-    await this.step(s, { type: 'start', fromEmergencyLine, restricted });
+    // A sub-centre line whose agents sit in this centre (双号并行, art. 8) has its own queue.
+    const local = s.info.entry.kind === 'sub-centre' && s.info.entry.fromLine ? subCentreQueue(this.o.acdPolicy.queues.values(), s.info.entry.fromLine) : undefined;
+    const queue = local && !local.externalNumber ? local.id : undefined;
+    await this.step(s, { type: 'start', fromEmergencyLine, restricted, ...(queue ? { queue } : {}) });
+  }
+
+  private now(): number {
+    return this.o.now?.() ?? Date.now();
+  }
+
+  private clearQueueCheck(s: Session): void {
+    if (s.queueTimer) clearTimeout(s.queueTimer);
+    delete s.queueTimer;
+  }
+
+  /** One timer per waiting call: the next announcement or the overflow, whichever comes first. */
+  private scheduleQueueCheck(s: Session): void {
+    this.clearQueueCheck(s);
+    const queue = s.state.queue ? this.o.acdPolicy.queues.get(s.state.queue) : undefined;
+    if (!queue || s.hangup || s.announceFromMs === undefined) return;
+    const now = this.now();
+    let at = nextAnnouncementAtMs(queue, s.announceFromMs, now);
+    if (queue.overflow) at = Math.min(at, s.announceFromMs + queue.overflow.afterSec * 1000);
+    s.queueTimer = setTimeout(() => this.enqueue(s, () => this.queueCheck(s)), Math.max(0, at - now));
+    s.queueTimer.unref();
+  }
+
+  /** Overflow when due, then position and estimated wait (over hold music only). */
+  private async queueCheck(s: Session): Promise<void> {
+    delete s.queueTimer;
+    if (s.hangup || !s.state.queue) return;
+    const now = this.now();
+    const standing = await this.o.acd.standing(s.info.callId);
+    if (!standing) return;
+    if (standing.state === 'waiting') {
+      const queue = this.o.acdPolicy.queues.get(standing.queue);
+      const to = queue ? overflowTarget(queue, now - standing.inQueueSinceMs) : undefined;
+      if (to) {
+        // Overflow to the general queue (or wherever configured), keeping the caller's arrival time.
+        const { position } = await this.o.acd.move(s.info.callId, to);
+        s.lastQueue = to;
+        s.lastPosition = position;
+        this.o.onQueue?.({ type: 'moved', callId: s.info.callId, queue: to, why: 'overflow' });
+        await this.step(s, { type: 'queue.overflowed', to });
+        s.log.info({ from: standing.queue, to }, 'queue overflow');
+        this.scheduleQueueCheck(s);
+        return;
+      }
+      // The latest announcement boundary passed; each is announced once (an overflow check may fire between).
+      const from = s.announceFromMs ?? now;
+      const boundary = queue ? nextAnnouncementAtMs(queue, from, now) - queue.announceEverySec * 1000 : from;
+      if (queue && boundary > from && boundary !== s.lastAnnouncedAtMs) {
+        s.lastAnnouncedAtMs = boundary;
+        const offer = this.o.callbackOffer && !s.callbackRequested && callbackOfferDue(queue, now - standing.enqueuedAtMs);
+        const media = announcementPrompts(standing.position, standing.estimatedWaitSec, offer);
+        await this.step(s, {
+          type: 'queue.status',
+          media,
+          position: standing.position,
+          callbackOffered: offer,
+          ...(standing.estimatedWaitSec !== undefined ? { estimatedWaitSec: standing.estimatedWaitSec } : {}),
+        });
+      }
+    }
+    this.scheduleQueueCheck(s);
   }
 
   private post(callId: CallId, event: IvrEvent): void {
@@ -247,14 +334,32 @@ export class IvrRunner {
         delete s.mediaKind;
         return;
       case 'enter-queue': {
-        const { position } = await this.o.holding.enter(c.queue, id, c.priority);
+        if (!live) return;
+        const now = this.now();
+        s.firstQueuedAtMs ??= now;
+        s.announceFromMs = now;
+        const { position } = await this.o.acd.enqueue({ callId: id, queue: c.queue, priority: c.priority, enqueuedAtMs: s.firstQueuedAtMs, owner: this.o.instanceId });
         s.lastQueue = c.queue;
         s.lastPosition = position;
+        this.o.onQueue?.({ type: 'entered', callId: id, queue: c.queue });
+        this.scheduleQueueCheck(s);
         return;
       }
-      case 'leave-queue':
-        await this.o.holding.leave(c.queue, id);
+      case 'move-queue': {
+        const { position } = await this.o.acd.move(id, c.to);
+        s.lastQueue = c.to;
+        s.lastPosition = position;
+        s.announceFromMs = this.now();
+        this.o.onQueue?.({ type: 'moved', callId: id, queue: c.to, why: 'key' });
+        this.scheduleQueueCheck(s);
         return;
+      }
+      case 'leave-queue': {
+        this.clearQueueCheck(s);
+        const { releasedAgent } = await this.o.acd.remove(id);
+        this.o.onQueue?.({ type: 'left', callId: id, queue: c.queue, ...(releasedAgent ? { releasedAgent } : {}) });
+        return;
+      }
       case 'transfer-emergency': {
         const number = this.o.emergency.numbers[c.line];
         s.emergencyLine = c.line;
@@ -323,6 +428,7 @@ export class IvrRunner {
   /** After the hang-up: the recording's checksum and metadata, then the one CDR of the call. */
   private async finish(s: Session): Promise<void> {
     const id = s.info.callId;
+    this.clearQueueCheck(s);
     try {
       const rec = s.recording;
       if (rec && !rec.error) {
@@ -338,6 +444,9 @@ export class IvrRunner {
           s.log.error({ err }, 'recording file missing');
         }
       }
+      const facts = await factsOf(this.o.calls, s);
+      // An agent's emergency handoff (call control) marks the record for its line too.
+      const emergencyLine = s.emergencyLine ?? facts.find((f) => f.type === 'emergency.handoff.answered')?.detail?.line;
       const endTime = s.hangup?.at ?? new Date().toISOString();
       if (rec) {
         rec.endTime = endTime;
@@ -357,7 +466,7 @@ export class IvrRunner {
         ...(s.reason ? { reason: s.reason } : {}),
         ...(s.lastQueue ? { queue: s.lastQueue } : {}),
         priority: s.state.priority,
-        ...(s.emergencyLine ? { emergencyLine: s.emergencyLine } : {}),
+        ...(emergencyLine ? { emergencyLine } : {}),
         ...(s.agentId ? { agentId: s.agentId } : {}),
         arrivedTime: s.info.createdAt,
         ...(s.answeredTime ? { answeredTime: s.answeredTime } : {}),
@@ -367,7 +476,7 @@ export class IvrRunner {
         hangupCause: s.hangup?.cause ?? 'NORMAL_CLEARING',
         callbackRequested: s.callbackRequested,
         ...(rec ? { recording: rec } : {}),
-        facts: s.facts,
+        facts,
       };
       await retry(() => this.o.callRecords.enqueue(record), s.log);
       this.o.onCallRecord?.();
@@ -376,6 +485,22 @@ export class IvrRunner {
       this.sessions.delete(id);
       s.resolveFinished();
     }
+  }
+}
+
+/**
+ * The call's facts as stored: the IVR's own and those other services appended (call control's
+ * transfers and conferences), in time order; a fact of ours the store missed is kept too.
+ */
+async function factsOf(calls: CallStore, s: { info: CallInfo; facts: CallFact[]; log: Logger }): Promise<CallFact[]> {
+  try {
+    const stored = await calls.facts(s.info.callId);
+    const seen = new Set(stored.map((f) => JSON.stringify(f)));
+    const missing = s.facts.filter((f) => !seen.has(JSON.stringify(f)));
+    return [...stored, ...missing].sort((a, b) => a.at.localeCompare(b.at));
+  } catch (err) {
+    s.log.warn({ err }, 'call facts not read back; the record has the IVR\'s own');
+    return s.facts;
   }
 }
 

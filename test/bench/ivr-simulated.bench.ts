@@ -1,5 +1,5 @@
 // How many concurrent calls one process carries through the IVR on the simulated switch, with
-// real Redis (holding places, facts, recording metadata, the CDR outbox) and real WAV files.
+// real Redis (queue places in the ACD, facts, recording metadata, the CDR outbox) and real WAV files.
 // Baseline, measured in the same run: the same number of Redis round trips issued by bare
 // ioredis at the same concurrency — so the ratio is what the IVR machinery costs beyond Redis.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,7 +11,9 @@ import { IvrMachine } from '../../src/core/ivr/machine.js';
 import { SimulatedSwitch, type VirtualCaller } from '../../src/adapters/simulated/simulated-switch.js';
 import { InMemoryAbuseLimits } from '../../src/adapters/memory/in-memory-abuse-limits.js';
 import { RedisKeys } from '../../src/adapters/redis/keys.js';
-import { RedisHoldingQueue } from '../../src/adapters/redis/redis-holding-queue.js';
+import { RedisAcd } from '../../src/adapters/redis/redis-acd.js';
+import { acdPolicy } from '../../src/config/acd.js';
+import { loadConfig } from '../../src/config/load.js';
 import { RedisCallbackRequests } from '../../src/adapters/redis/redis-callback-requests.js';
 import { RedisCallStore } from '../../src/adapters/redis/redis-call-store.js';
 import { RedisCallRecordOutbox } from '../../src/adapters/redis/redis-call-record-outbox.js';
@@ -36,11 +38,15 @@ export async function run(): Promise<void> {
     const keys = new RedisKeys('bench:');
     const ivr = loadIvrConfig('config/ivr.yaml');
     const sim = new SimulatedSwitch({ mediaDurationMs: () => PROMPT_MS });
+    const policy = acdPolicy(loadConfig({}).config.acd);
     const runner = new IvrRunner({
       switch: sim,
       machine: new IvrMachine(ivr.flow),
       abuseLimits: new InMemoryAbuseLimits(),
-      holding: new RedisHoldingQueue(client, keys),
+      acd: new RedisAcd(client, keys, policy),
+      acdPolicy: policy,
+      instanceId: 'bench',
+      callbackOffer: true,
       callbacks: new RedisCallbackRequests(client, keys),
       query: { progress: async () => ({ found: false }) },
       calls: new RedisCallStore(client, keys, { factRetentionSeconds: 600 }),

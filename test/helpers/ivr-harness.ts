@@ -8,7 +8,11 @@ import type { IvrFlow } from '../../src/core/ivr/flow.js';
 import { SimulatedSwitch } from '../../src/adapters/simulated/simulated-switch.js';
 import { InMemoryAbuseLimits } from '../../src/adapters/memory/in-memory-abuse-limits.js';
 import { RedisKeys } from '../../src/adapters/redis/keys.js';
-import { RedisHoldingQueue } from '../../src/adapters/redis/redis-holding-queue.js';
+import { RedisAcd } from '../../src/adapters/redis/redis-acd.js';
+import { acdPolicy } from '../../src/config/acd.js';
+import { loadConfig } from '../../src/config/load.js';
+import type { AcdPolicy, QueueDef } from '../../src/core/acd/model.js';
+import type { QueueEvent } from '../../src/services/ivr-runner.js';
 import { RedisCallbackRequests } from '../../src/adapters/redis/redis-callback-requests.js';
 import { RedisCallStore } from '../../src/adapters/redis/redis-call-store.js';
 import { RedisCallRecordOutbox } from '../../src/adapters/redis/redis-call-record-outbox.js';
@@ -24,13 +28,20 @@ export interface IvrHarness {
   sim: SimulatedSwitch;
   runner: IvrRunner;
   limits: InMemoryAbuseLimits;
-  holding: RedisHoldingQueue;
+  acd: RedisAcd;
+  acdPolicy: AcdPolicy;
+  /** What the runner told the desk about queue moves, in order. */
+  queueEvents: QueueEvent[];
+  /** Call ids waiting in a queue, in serving order. */
+  waiting(queue: string): Promise<string[]>;
   callbacks: RedisCallbackRequests;
   calls: RedisCallStore;
   callRecords: RedisCallRecordOutbox;
   devCore: DevCore;
   intakeSink: GrpcIntakeSink;
   callsFile: string;
+  /** Where the dev core stores the intakes it received. */
+  intakesFile: string;
   recordingsDir: string;
   /** The CDR lines the dev core stored for this call (waits until there is at least one). */
   cdrLines(callId: string, timeoutMs?: number): Promise<Record<string, unknown>[]>;
@@ -44,15 +55,16 @@ export interface IvrHarness {
  */
 export async function startIvr(
   redis: TestRedis,
-  options: { promptMs?: number; flow?: Partial<IvrFlow>; queryAddress?: string } = {},
+  options: { promptMs?: number; flow?: Partial<IvrFlow>; queryAddress?: string; queues?: Record<string, Partial<QueueDef>> } = {},
 ): Promise<IvrHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'hg-ivr-'));
   const log = silentLogger();
   const client = redis.client();
   const keys = new RedisKeys(`t-${randomUUID().slice(0, 8)}:`);
   const callsFile = join(dir, 'calls.jsonl');
+  const intakesFile = join(dir, 'intakes.jsonl');
   const recordingsDir = join(dir, 'recordings');
-  const devCore = new DevCore({ intakesFile: join(dir, 'intakes.jsonl'), callsFile, log });
+  const devCore = new DevCore({ intakesFile, callsFile, log });
   const address = await devCore.start('127.0.0.1', 0);
   const grpcOptions = { address, deadlineMs: 5000 };
   const query = new GrpcWorkOrderQuery({ ...grpcOptions, ...(options.queryAddress ? { address: options.queryAddress } : {}), queryDeadlineMs: 1000 });
@@ -70,14 +82,31 @@ export async function startIvr(
   const promptMs = options.promptMs ?? 150;
   const sim = new SimulatedSwitch({ id: 'sim-test', mediaDurationMs: () => promptMs, noAnswerAfterMs: 100 });
   const limits = new InMemoryAbuseLimits();
-  const holding = new RedisHoldingQueue(client, keys);
+  // The shipped queues (config/default.yaml), with the test's changes (shorter intervals …).
+  const base = acdPolicy(loadConfig({}).config.acd);
+  const acdPolicyUsed: AcdPolicy = {
+    ...base,
+    queues: new Map([
+      ...[...base.queues].map(([id, q]): [string, QueueDef] => [id, { ...q, ...options.queues?.[id] }]),
+      // Queues the shipped config lacks (a sub-centre line …): the general queue's settings, changed.
+      ...Object.entries(options.queues ?? {})
+        .filter(([id]) => !base.queues.has(id))
+        .map(([id, q]): [string, QueueDef] => [id, { ...base.queues.get(base.general)!, id, name: id, skill: id, ...q }]),
+    ]),
+  };
+  const acd = new RedisAcd(client, keys, acdPolicyUsed);
+  const queueEvents: QueueEvent[] = [];
   const callbacks = new RedisCallbackRequests(client, keys);
   const calls = new RedisCallStore(client, keys, { factRetentionSeconds: 3600 });
   const runner = new IvrRunner({
     switch: sim,
     machine: new IvrMachine(flow),
     abuseLimits: limits,
-    holding,
+    acd,
+    acdPolicy: acdPolicyUsed,
+    instanceId: 'gw-test',
+    callbackOffer: true,
+    onQueue: (e) => queueEvents.push(e),
     callbacks,
     query,
     calls,
@@ -107,13 +136,19 @@ export async function startIvr(
     sim,
     runner,
     limits,
-    holding,
+    acd,
+    acdPolicy: acdPolicyUsed,
+    queueEvents,
+    async waiting(queue) {
+      return (await acd.waiting(queue)).map((c) => c.callId);
+    },
     callbacks,
     calls,
     callRecords,
     devCore,
     intakeSink,
     callsFile,
+    intakesFile,
     recordingsDir,
     async cdrLines(callId, timeoutMs = 10_000) {
       const until = Date.now() + timeoutMs;
@@ -125,10 +160,11 @@ export async function startIvr(
       }
     },
     async stop() {
-      runner.stop();
+      // Calls still up are hung up while the runner listens, so their sessions finish and drain returns.
       for (const c of await sim.liveCalls()) await sim.hangup(c.callId);
       await sim.flush();
       await runner.drain();
+      runner.stop();
       await worker.stop();
       query.close();
       sink.close();

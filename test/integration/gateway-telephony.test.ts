@@ -68,6 +68,21 @@ describe('gateway with simulated telephony', () => {
     throw new Error('no CDR in the dev core calls file');
   });
 
+  it('a virtual call waits in the ACD general queue while the welcome plays, and leaves it when it hangs up', async () => {
+    if (gw.telephony.mode !== 'simulated') throw new Error('expected simulated telephony');
+    const events: string[] = [];
+    const off = gw.acd.onQueueEvent((e) => events.push(`${e.type}:${e.queue}`));
+    const c = gw.telephony.simulated.placeCall({ caller: '13800138001' });
+    await c.waitUntil(() => c.heard.some((m) => m.endsWith('welcome.wav')), 'the welcome');
+    expect(await gw.acd.acd.position(c.callId)).toEqual({ queue: 'general', position: 1 });
+    expect((await gw.acd.acd.waiting('general'))[0]).toMatchObject({ callId: c.callId, priority: 'normal' });
+    await c.hangup();
+    await gw.telephony.runners[0]!.finished(c.callId);
+    expect(await gw.acd.acd.position(c.callId)).toBeUndefined();
+    off();
+    expect(events).toEqual(['entered:general', 'left:general']);
+  });
+
   it('refuses a bad virtual call naming the field, and an unknown call with 404', async () => {
     const bad = await gw.http.inject({ method: 'POST', url: '/v1/dev/sim/calls', payload: { caller: 'abc' } });
     expect(bad.statusCode).toBe(400);
@@ -83,5 +98,12 @@ describe('IVR file validation at start-up', () => {
     writeFileSync(broken, readFileSync('config/ivr.yaml', 'utf8').replace('"9": emergency', '"9": fire-brigade').replace('  invalidKey:\n', '  notInvalidKey:\n'));
     const { config } = loadConfig({ HOTLINE_REDIS_URL: redis.url, HOTLINE_IVR_FILE: broken, HOTLINE_LOG_LEVEL: 'silent' });
     await expect(startGateway(config, silentLogger())).rejects.toThrow(/keys\.9/);
+  });
+
+  it('stops start-up when an IVR queue is not a queue of the ACD, naming it', async () => {
+    const other = join(dir, 'ivr-queue.yaml');
+    writeFileSync(other, readFileSync('config/ivr.yaml', 'utf8').replace('  counselling: counselling', '  counselling: psychology'));
+    const { config } = loadConfig({ HOTLINE_REDIS_URL: redis.url, HOTLINE_IVR_FILE: other, HOTLINE_LOG_LEVEL: 'silent' });
+    await expect(startGateway(config, silentLogger())).rejects.toThrow(/queues\.counselling: psychology is not a queue in acd\.queues/);
   });
 });

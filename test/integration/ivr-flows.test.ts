@@ -12,6 +12,12 @@ let n = 0;
 /** A fresh mobile number per call, so limits and callbacks of one test never touch another. */
 const number = () => `1380013${String(1000 + ++n).padStart(4, '0')}`;
 
+/** The caller's position in this queue, or undefined when they wait elsewhere or not at all. */
+async function pos(queue: string, callId: string): Promise<number | undefined> {
+  const p = await h.acd.position(callId);
+  return p?.queue === queue ? p.position : undefined;
+}
+
 beforeAll(async () => {
   redis = await startRedis();
   h = await startIvr(redis);
@@ -35,7 +41,7 @@ describe('default flow', () => {
     const caller = number();
     const c = h.sim.placeCall({ caller });
     await c.waitForMedia('welcome');
-    expect(await h.holding.position('general', c.callId)).toBeGreaterThanOrEqual(1);
+    expect(await pos('general', c.callId)).toBeGreaterThanOrEqual(1);
     await c.waitForMedia('holdMusic');
     expect(c.heard).toEqual(['welcome', 'holdMusic']);
     expect(c.state).toBe('answered');
@@ -44,7 +50,7 @@ describe('default flow', () => {
 
     const cdr = await ended(c);
     expect(cdr).toMatchObject({ callId: c.callId, disposition: 'DISPOSITION_ABANDONED', queue: 'general', priority: 'normal' });
-    expect(await h.holding.position('general', c.callId)).toBeUndefined();
+    expect(await pos('general', c.callId)).toBeUndefined();
     // The recording: a real WAV file whose sha256 is the one kept in Redis and sent in the CDR.
     const rec = (await h.calls.recording(c.callId))!;
     const file = readFileSync(rec.path);
@@ -67,8 +73,8 @@ describe('keys during the welcome or while waiting', () => {
     await c.press('1');
     await c.waitForMedia('holdMusic');
     expect(c.heard).toEqual(['welcome', 'enterpriseQueue', 'holdMusic']);
-    expect(await h.holding.position('enterprise', c.callId)).toBe(1);
-    expect(await h.holding.position('general', c.callId)).toBeUndefined();
+    expect(await pos('enterprise', c.callId)).toBe(1);
+    expect(await pos('general', c.callId)).toBeUndefined();
     expect((await ended(c)).queue).toBe('enterprise');
   });
 
@@ -78,7 +84,7 @@ describe('keys during the welcome or while waiting', () => {
     await c.press('3');
     await c.waitForMedia('holdMusic', { nth: 2 });
     expect(c.heard).toEqual(['welcome', 'holdMusic', 'counsellingQueue', 'holdMusic']);
-    expect(await h.holding.waiting('counselling')).toContain(c.callId);
+    expect(await h.waiting('counselling')).toContain(c.callId);
     await ended(c);
   });
 
@@ -93,14 +99,14 @@ describe('keys during the welcome or while waiting', () => {
     await ahead.waitForMedia('welcome');
     const c = h.sim.placeCall({ caller: number() });
     await c.waitForMedia('holdMusic');
-    const before = await h.holding.position('general', c.callId);
+    const before = await pos('general', c.callId);
     await c.press('2');
     await c.waitForMedia('progressAsk');
     await c.press(workOrderId.slice(2));
     await c.waitForMedia('statusAccepted');
     await c.waitForMedia('holdMusic', { nth: 2 });
     expect(c.heard).toEqual(['welcome', 'holdMusic', 'progressAsk', 'statusAccepted', 'holdMusic']);
-    expect(await h.holding.position('general', c.callId)).toBe(before); // the caller kept their place
+    expect(await pos('general', c.callId)).toBe(before); // the caller kept their place
     const facts = await h.calls.facts(c.callId);
     expect(facts.find((f) => f.type === 'progress.queried')?.detail).toEqual({ outcome: 'found', status: 'ACCEPTED' });
     await ended(c);
@@ -115,7 +121,7 @@ describe('keys during the welcome or while waiting', () => {
     await c.press('999999#');
     await c.waitForMedia('holdMusic');
     expect(c.heard).toEqual(['welcome', 'progressAsk', 'progressNotFound', 'holdMusic']);
-    expect(await h.holding.position('general', c.callId)).toBe(1 + (await h.holding.waiting('general')).indexOf(c.callId));
+    expect(await pos('general', c.callId)).toBe(1 + (await h.waiting('general')).indexOf(c.callId));
     await ended(c);
   });
 
@@ -125,7 +131,7 @@ describe('keys during the welcome or while waiting', () => {
     await c.press('2');
     await c.waitForMedia('progressInvalid');
     await c.waitForMedia('holdMusic', { nth: 2 });
-    expect(await h.holding.waiting('general')).toContain(c.callId);
+    expect(await h.waiting('general')).toContain(c.callId);
     expect(await factTypes(c.callId)).toContain('progress.queried');
     await ended(c);
   });
@@ -137,7 +143,7 @@ describe('keys during the welcome or while waiting', () => {
     await c.waitForMedia('holdMusic');
     expect(c.heard).toEqual(['welcome', 'invalidKey', 'holdMusic']);
     expect(c.state).toBe('answered');
-    expect(await h.holding.waiting('general')).toContain(c.callId);
+    expect(await h.waiting('general')).toContain(c.callId);
     await ended(c);
   });
 
@@ -148,7 +154,7 @@ describe('keys during the welcome or while waiting', () => {
     await a.press('4');
     await a.waitForMedia('callbackRegistered');
     await a.waitForMedia('holdMusic', { nth: 2 });
-    expect(await h.holding.waiting('general')).toContain(a.callId);
+    expect(await h.waiting('general')).toContain(a.callId);
     expect(await ended(a)).toMatchObject({ callbackRequested: true });
 
     const b = h.sim.placeCall({ caller });
@@ -171,7 +177,7 @@ describe('emergency key', () => {
     await c.press('3');
     await c.waitUntil(() => !!c.transferredTo, 'transfer');
     expect(c.transferredTo).toEqual({ kind: 'gateway', gateway: 'emergency', number: '120' });
-    expect(await h.holding.waiting('general')).not.toContain(c.callId);
+    expect(await h.waiting('general')).not.toContain(c.callId);
     const cdr = await ended(c);
     expect(cdr).toMatchObject({ disposition: 'DISPOSITION_EMERGENCY_TRANSFERRED', emergencyLine: '120' });
     // The recording follows the transfer: it runs to the hang-up.
@@ -198,7 +204,7 @@ describe('emergency key', () => {
     await c.press('2');
     await c.waitForMedia('emergencyFailed');
     await c.waitForMedia('holdMusic');
-    expect(await h.holding.position('general', c.callId)).toBe(1);
+    expect(await pos('general', c.callId)).toBe(1);
     expect(c.transferredTo).toBeUndefined();
     await ended(c);
     await ended(ahead);
@@ -245,7 +251,7 @@ describe('calls from 110/119/120/122', () => {
     await h.limits.restrict(`tel:+86${caller}`, { reason: 'x', until: new Date(Date.now() + 3600_000), by: 's' });
     const c = h.sim.placeCall({ caller, entry: { kind: 'emergency-transfer', fromLine: '110', context: { incidentId: 'JJ-2026-0042' } } });
     await c.waitForMedia('welcomeFromEmergency');
-    const queue = await h.holding.waiting('general');
+    const queue = await h.waiting('general');
     expect(queue[0]).toBe(c.callId);
     expect(queue.indexOf(waiting[0]!.callId)).toBeGreaterThan(0);
     const cdr = await ended(c);
@@ -268,7 +274,7 @@ describe('call-detail records', () => {
     await h.sim.bridge(c.callId, leg.callId!);
     await c.waitUntil(() => c.hearing === undefined, 'hold music to stop');
     await new Promise((r) => setTimeout(r, 50));
-    expect(await h.holding.waiting('general')).not.toContain(c.callId);
+    expect(await h.waiting('general')).not.toContain(c.callId);
     const cdr = await ended(c);
     expect(cdr).toMatchObject({ disposition: 'DISPOSITION_ANSWERED', agentId: '1001' });
     expect(cdr.connectedTime).toBeDefined();

@@ -115,7 +115,7 @@ describe.skipIf(!FS)(`${skipMessage.replace('set ', 'needs ')}`, () => {
     const rec = lines[lines.length - 1]!.record;
     expect(rec.dialled).toBe('12345');
     expect(rec.entry.kind).toBe('citizen');
-    // The caller hung up while holding a queue place (the ACD arrives with issue 5).
+    // The caller hung up while waiting in the ACD queue (no agent is logged in to this gateway).
     expect(rec.disposition).toBe('DISPOSITION_ABANDONED');
     expect(rec.facts?.map((f) => f.type)).toContain('queue.entered');
     // FreeSWITCH wrote the recording where the gateway asked; the gateway checksummed it.

@@ -23,6 +23,58 @@ const start: IvrEvent = { type: 'start', fromEmergencyLine: false, restricted: f
 /** The token of the latest media command, as the runner would report its completion. */
 const token = (s: IvrState) => s.token;
 
+describe('IVR machine: position announcements and overflow (the ACD)', () => {
+  const waitingNow = () => {
+    const a = run([start]);
+    return run([{ type: 'media.done', token: token(a.state) }], a.state).state;
+  };
+  const status: IvrEvent = { type: 'queue.status', media: ['queueAhead3', 'queueWait2', 'queueCallbackOffer'], position: 4, estimatedWaitSec: 100, callbackOffered: true };
+
+  it('over hold music: stops it, plays the announcement prompts in order, then holds again', () => {
+    const w = waitingNow();
+    const a = run([status], w);
+    expect(of(a.commands, 'stop-media')).toHaveLength(1);
+    expect(media(a.commands)).toEqual(['queueAhead3']);
+    expect(of(a.commands, 'fact')[0]!.fact).toEqual({ type: 'queue.announced', position: 4, estimatedWaitSec: 100, callbackOffered: true });
+    const b = run([{ type: 'media.done', token: token(a.state) }], a.state);
+    expect(media(b.commands)).toEqual(['queueWait2']);
+    const c = run([{ type: 'media.done', token: token(b.state) }], b.state);
+    expect(media(c.commands)).toEqual(['queueCallbackOffer']);
+    const d = run([{ type: 'media.done', token: token(c.state) }], c.state);
+    expect(media(d.commands)).toEqual(['holdMusic']);
+    expect(d.state.phase).toBe('waiting');
+    expect(d.state.queue).toBe('general');
+  });
+
+  it('the callback key during the announcement cuts it short and requests the callback', () => {
+    const a = run([status], waitingNow());
+    const b = run([{ type: 'key', digit: '4' }], a.state);
+    expect(of(b.commands, 'request-callback')).toHaveLength(1);
+    const c = run([{ type: 'callback.stored', outcome: 'created' }], b.state);
+    expect(media(c.commands)).toEqual(['callbackRegistered']);
+    const d = run([{ type: 'media.done', token: token(c.state) }], c.state);
+    expect(media(d.commands)).toEqual(['holdMusic']); // the rest of the announcement is not resumed
+  });
+
+  it('never cuts into the welcome, a prompt or a progress query', () => {
+    const welcome = run([start]).state;
+    expect(run([status], welcome).commands).toEqual([]);
+    const progress = run([{ type: 'key', digit: '2' }], waitingNow()).state;
+    expect(run([status], progress).commands).toEqual([]);
+  });
+
+  it('an overflow changes the queue the caller holds, with a fact, and nothing they hear', () => {
+    const a = run([{ type: 'queue.overflowed', to: 'general' }], run([{ type: 'key', digit: '1' }], waitingNow()).state);
+    expect(a.state.queue).toBe('general');
+    expect(a.commands).toEqual([{ do: 'fact', fact: { type: 'queue.moved', from: 'enterprise', to: 'general', why: 'overflow' } }]);
+  });
+
+  it('a sub-centre call starts in the queue it is given', () => {
+    const a = run([{ ...start, queue: 'sub-12348' } as IvrEvent]);
+    expect(of(a.commands, 'enter-queue')).toEqual([{ do: 'enter-queue', queue: 'sub-12348', priority: 'normal' }]);
+  });
+});
+
 describe('IVR machine: the default flow', () => {
   it('takes a place in the general queue as the welcome starts, then holds', () => {
     const a = run([start]);
@@ -60,15 +112,17 @@ describe('IVR machine: the default flow', () => {
 describe('IVR machine: keys during the welcome or while waiting', () => {
   const waiting = run([start, { type: 'media.done', token: 1 }]).state;
 
-  it('enterprise and counselling move the caller to that queue, announce it, then hold', () => {
+  it('enterprise and counselling move the caller to that queue keeping the place, announce it, then hold', () => {
     for (const [digit, queue, prompt] of [
       ['1', 'enterprise', 'enterpriseQueue'],
       ['3', 'counselling', 'counsellingQueue'],
     ] as const) {
       for (const from of [run([start]).state, waiting]) {
         const a = run([{ type: 'key', digit }], from);
-        expect(of(a.commands, 'leave-queue')).toEqual([{ do: 'leave-queue', queue: 'general' }]);
-        expect(of(a.commands, 'enter-queue')).toEqual([{ do: 'enter-queue', queue, priority: 'normal' }]);
+        // One move in the ACD (the first arrival time travels with it), never leave-then-enter.
+        expect(of(a.commands, 'move-queue')).toEqual([{ do: 'move-queue', from: 'general', to: queue }]);
+        expect(of(a.commands, 'leave-queue')).toEqual([]);
+        expect(of(a.commands, 'enter-queue')).toEqual([]);
         expect(of(a.commands, 'stop-media')).toHaveLength(1);
         expect(media(a.commands)).toEqual([prompt]);
         const b = run([{ type: 'media.done', token: a.state.token }], a.state);

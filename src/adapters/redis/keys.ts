@@ -90,15 +90,8 @@ export class RedisKeys {
     };
   }
 
-  // --- Telephony: IVR holding queues, callbacks, recordings, call-detail records (issue 4) ---
+  // --- Telephony: callbacks, recordings, call-detail records (issue 4; the queues are the ACD's below) ---
 
-  /** ZSET call id → priority rank × 10^15 + sequence: the holding step of a queue (until the ACD). */
-  holdingQueue(queue: string): string {
-    return `${this.prefix}hold:${queue}`;
-  }
-  get holdingSequence(): string {
-    return `${this.prefix}hold:seq`;
-  }
   /** HASH citizen key → pending callback request (JSON): one per number. */
   get callbackPending(): string {
     return `${this.prefix}callback:pending`;
@@ -156,6 +149,53 @@ export class RedisKeys {
   /** String: the ws connection that holds an agent's desk (connection id), with a lease as its TTL. */
   deskPresence(agentId: string): string {
     return `${this.prefix}desk:presence:${agentId}`;
+  }
+
+  // --- Call queues (ACD, issue 5) ---
+  // The Lua scripts build these from acdPrefix (lua/acd-lib.lua lists the same shapes); keep both in step.
+  /** Prefix of every ACD key (ARGV[1] of the acd-*.lua scripts). */
+  get acdPrefix(): string {
+    return `${this.prefix}acd:`;
+  }
+  /** HASH: an agent's state, reason, call, queue, since, idle-since, skills ("skill=level,…"). */
+  acdAgent(agentId: string): string {
+    return `${this.acdPrefix}agent:${agentId}`;
+  }
+  /** SET of logged-in agent ids. */
+  get acdAgents(): string {
+    return `${this.acdPrefix}agents`;
+  }
+  /** ZSET agent id → level × 10^13 + idle-since ms: available agents with this skill, best level then longest idle first. */
+  acdAvailable(skill: string): string {
+    return `${this.acdPrefix}avail:${skill}`;
+  }
+  /** HASH skill → how many agents are in acdAvailable(skill) (dispatch reads it first). */
+  get acdFree(): string {
+    return `${this.acdPrefix}free`;
+  }
+  /** SET of agent ids logged in with this skill (the estimated wait). */
+  acdStaffed(skill: string): string {
+    return `${this.acdPrefix}staffed:${skill}`;
+  }
+  /** ZSET call id → priority rank × 10^13 + first enqueue ms: the calls waiting in a queue. */
+  acdQueue(queue: string): string {
+    return `${this.acdPrefix}queue:${queue}`;
+  }
+  /** HASH: a queued call's queue, skill, priority, score, first enqueue, owner, state, agent, expiry. */
+  acdCall(callId: string): string {
+    return `${this.acdPrefix}call:${callId}`;
+  }
+  /** ZSET call id → offer expiry ms: the offers ringing now. */
+  get acdReservations(): string {
+    return `${this.acdPrefix}reservations`;
+  }
+  /** ZSET agent id → wrap-up end ms. */
+  get acdWrapUp(): string {
+    return `${this.acdPrefix}wrapup`;
+  }
+  /** LIST of a queue's recent talk times (ms), newest first. */
+  acdHandleTimes(queue: string): string {
+    return `${this.acdPrefix}handle:${queue}`;
   }
 
   // --- Live figures (issue 5): counters in per-minute and per-day hashes, fields "<queue>|<counter>" ---

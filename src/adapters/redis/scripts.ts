@@ -7,7 +7,6 @@ const SCRIPTS = [
   'lease-3',
   'settle-4',
   'limit-check-2',
-  'hold-enter-2',
   'admit-call-1',
   'call-claim-1',
   'call-renew-1',
@@ -15,6 +14,19 @@ const SCRIPTS = [
   'user-update-1',
   'login-failure-2',
   'desk-presence-1',
+  // Call queues (ACD, issue 5); each includes lua/acd-lib.lua.
+  'acd-enqueue-2',
+  'acd-remove-2',
+  'acd-move-1',
+  'acd-login-2',
+  'acd-logout-2',
+  'acd-set-state-2',
+  'acd-dispatch-2',
+  'acd-accept-2',
+  'acd-release-2',
+  'acd-lapsed-1',
+  'acd-end-call-2',
+  'acd-standing-1',
   'figures-record-3',
 ] as const;
 export type ScriptName = (typeof SCRIPTS)[number];
@@ -26,10 +38,18 @@ export function defineScripts(redis: Redis): Record<ScriptName, ScriptCommand> {
   const out = {} as Record<ScriptName, ScriptCommand>;
   for (const name of SCRIPTS) {
     const numberOfKeys = Number(name.slice(name.lastIndexOf('-') + 1));
-    const lua = readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
+    const lua = withIncludes(readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8'));
     const command = `hg_${name.replace(/-/g, '_')}`;
     redis.defineCommand(command, { numberOfKeys, lua });
     out[name] = (...args) => (redis as unknown as Record<string, ScriptCommand>)[command]!(...args);
   }
   return out;
+}
+
+/**
+ * A line `--!include <lib>` is replaced by lua/<lib>.lua: scripts of one family share helpers
+ * (Redis scripts cannot call each other), and each script still runs as one atomic EVALSHA.
+ */
+function withIncludes(lua: string): string {
+  return lua.replace(/^--!include ([a-z-]+)$/gm, (_, lib: string) => readFileSync(new URL(`./lua/${lib}.lua`, import.meta.url), 'utf8'));
 }

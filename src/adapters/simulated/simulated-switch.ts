@@ -94,6 +94,14 @@ export class VirtualCaller {
   get state(): 'ringing' | 'answered' | 'ended' {
     return this.sw.callState(this.callId).state;
   }
+  /** The leg this call is bridged with now, if any. */
+  get bridgedWith(): CallId | undefined {
+    return this.sw.callState(this.callId).bridgedWith;
+  }
+  /** The conferences this call is in now. */
+  get conferences(): readonly string[] {
+    return [...this.sw.callState(this.callId).conferences];
+  }
   /** What the caller hears now: a prompt, hold music or nothing. */
   get hearing(): { kind: 'play' | 'hold' | 'collect'; media: string } | undefined {
     const m = this.sw.callState(this.callId).media;
@@ -350,6 +358,12 @@ export class SimulatedSwitch implements Switch {
     const b = this.answered(otherCallId);
     this.endMedia(a);
     this.endMedia(b);
+    // Like uuid_bridge: each leg leaves its earlier bridge or conference; the former partners stay
+    // up (call control brings them elsewhere), they are not hung up.
+    if (a.bridgedWith !== otherCallId) this.unbridge(a);
+    if (b.bridgedWith !== callId) this.unbridge(b);
+    this.leaveConferences(a);
+    this.leaveConferences(b);
     a.bridgedWith = otherCallId;
     b.bridgedWith = callId;
     this.changed(a);
@@ -370,6 +384,10 @@ export class SimulatedSwitch implements Switch {
   async conferenceJoin(callId: CallId, conference: string): Promise<void> {
     const call = this.answered(callId);
     this.endMedia(call);
+    // Joining a conference ends the leg's bridge (FreeSWITCH transfers it to the conference app);
+    // the former partner stays up. A leg is in one conference at a time.
+    this.unbridge(call);
+    if (!call.conferences.has(conference)) this.leaveConferences(call);
     call.conferences.add(conference);
     this.emit({ type: 'conference.joined', callId, conference });
   }
@@ -436,8 +454,7 @@ export class SimulatedSwitch implements Switch {
     const other = call.bridgedWith;
     this.emit({ type: 'call.hungup', callId, cause, at: new Date().toISOString() });
     if (call.recording) this.finishRecording(call);
-    for (const conference of call.conferences) this.emit({ type: 'conference.left', callId, conference });
-    call.conferences.clear();
+    this.leaveConferences(call);
     call.resolveEnded(cause);
     this.changed(call);
     if (other) await this.hangup(other, 'NORMAL_CLEARING');
@@ -475,6 +492,21 @@ export class SimulatedSwitch implements Switch {
     const call = this.live(callId);
     if (call.state !== 'answered') throw new SwitchError('COMMAND_FAILED', `call ${callId} is not answered`);
     return call;
+  }
+
+  private unbridge(call: SimCall): void {
+    const otherId = call.bridgedWith;
+    if (!otherId) return;
+    delete call.bridgedWith;
+    const other = this.calls.get(otherId);
+    if (other?.bridgedWith === call.info.callId) delete other.bridgedWith;
+    this.emit({ type: 'call.unbridged', callId: call.info.callId, otherCallId: otherId });
+    this.emit({ type: 'call.unbridged', callId: otherId, otherCallId: call.info.callId });
+  }
+
+  private leaveConferences(call: SimCall): void {
+    for (const conference of call.conferences) this.emit({ type: 'conference.left', callId: call.info.callId, conference });
+    call.conferences.clear();
   }
 
   /** Whatever plays ends now: a prompt resolves interrupted, a collection ends as a hang-up would. */

@@ -31,11 +31,39 @@ export interface QueueDef {
   overflow?: { afterSec: number; to: string };
   /** A sub-centre that runs its own agents: calls go out to this number instead of queueing. */
   externalNumber?: string;
+  /** Sub-centre queues: the line citizens dial or are transferred from (12348, 12366, 12315 …). */
+  line?: string;
+  /** Expert seats: the handling unit that stations the experts. */
+  unit?: string;
+  /** Leader-duty queues: which level of the schedule (seeds/003 art. 13) opens this line. */
+  leaderLevel?: LeaderLevel;
   /** Position and estimated wait are announced every `everySec` seconds while waiting. */
   announceEverySec: number;
   /** Past this wait the caller is offered a callback (issue 6 places it). */
   callbackOfferAfterSec: number;
 }
+
+/**
+ * The three levels of seeds/003 art. 13 (三级领导接听制度): city government leaders monthly;
+ * county/district government heads and heads of city departments on Tuesdays; heads of district
+ * departments on Thursdays.
+ */
+export const LEADER_LEVELS = ['city', 'county-and-city-department', 'district-department'] as const;
+export type LeaderLevel = (typeof LEADER_LEVELS)[number];
+
+/** A leader-duty slot: a day of the month or a weekday, and hours in Beijing time (Asia/Shanghai). */
+export interface LeaderDutySlot {
+  /** 1–31; a month without that day uses its last day. */
+  dayOfMonth?: number;
+  /** 0 Sunday … 6 Saturday. */
+  weekday?: number;
+  /** "HH:MM", inclusive. */
+  from: string;
+  /** "HH:MM", exclusive ("24:00" for midnight). */
+  to: string;
+}
+
+export type LeaderDutySchedule = Partial<Record<LeaderLevel, LeaderDutySlot[]>>;
 
 /**
  * Caller priority, highest first: calls transferred from 110/119/120/122 and other emergency
@@ -91,6 +119,26 @@ export interface WaitingCall {
   owner: string;
 }
 
+/** Where a queued call stands, with its estimated wait (what the IVR announces). */
+export interface CallStanding {
+  queue: string;
+  /** waiting in the queue; reserved: an agent is being offered it; answered: an agent took it. */
+  state: 'waiting' | 'reserved' | 'answered';
+  /** 1-based, in serving order; 0 unless waiting. */
+  position: number;
+  /** When the call first entered any queue (ms). */
+  enqueuedAtMs: number;
+  /** When it entered this queue (ms): overflow counts from here. */
+  inQueueSinceMs: number;
+  /** Agents logged in / available with the queue's skill. */
+  staffed: number;
+  available: number;
+  /** Mean handle time of the queue's recent calls (talk + wrap-up), or the configured default. */
+  meanHandleSec: number;
+  /** src/core/acd/announcement.ts estimateWaitSec; undefined when nobody with the skill is logged in. */
+  estimatedWaitSec?: number;
+}
+
 /** One atomic match of a waiting call with an agent, made by the dispatch script. */
 export interface Reservation {
   callId: string;
@@ -102,4 +150,20 @@ export interface Reservation {
   offerExpiresAtMs: number;
   /** Ms the call had waited when reserved. */
   waitedMs: number;
+}
+
+/** The ACD's settings as the domain uses them (built from config `acd` by src/config/acd.ts). */
+export interface AcdPolicy {
+  /** The general queue (综合): every fallback ends here (7×24 human service). */
+  general: string;
+  queues: ReadonlyMap<string, QueueDef>;
+  leaderDuty: LeaderDutySchedule;
+  /** An offer not answered within this lapses; the call goes back to the head of its queue. */
+  offerTimeoutMs: number;
+  /** After a call, the agent is in wrap-up this long before being available again (0: at once). */
+  wrapUpMs: number;
+  /** What an agent who let an offer lapse or declined it becomes. */
+  afterMissedOffer: 'available' | 'not-ready';
+  /** Inputs of the estimated wait (src/core/acd/announcement.ts). */
+  estimate: { recentCalls: number; defaultHandleSec: number };
 }

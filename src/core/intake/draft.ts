@@ -1,5 +1,5 @@
 import { citizenKeyOf } from './citizen-key.js';
-import type { Channel, Citizen, Content, Incident, Intake, Links } from './intake.js';
+import type { Channel, Citizen, Content, EmergencyLine, Incident, Intake, Links } from './intake.js';
 import { missingElements } from './required-elements.js';
 
 /** What a channel knows of an intake before the gateway gives it an id and judges it. */
@@ -11,6 +11,11 @@ export interface IntakeDraft {
   content: Content;
   incident?: Incident;
   links?: Links;
+  /**
+   * Set when a person already knows the matter belongs to an emergency line: an agent handed the
+   * call over to 110/119/120/122 (art. 11 (四); seeds/003 art. 2). The rules keep it.
+   */
+  emergencyLine?: Exclude<EmergencyLine, 'EMERGENCY_LINE_NONE'>;
 }
 
 /** A draft made into a record: id, time, citizen key, and the elements of art. 13 it lacks. */
@@ -27,11 +32,14 @@ export function buildIntake(draft: IntakeDraft, intakeId: string, now: Date): In
     channel: draft.channel,
     receivedTime: now.toISOString(),
     ...base,
-    classification: { type: 'INTAKE_TYPE_UNKNOWN', urgency: 'URGENCY_NORMAL' },
-    scope: { inScope: true },
-    emergencyLine: 'EMERGENCY_LINE_NONE',
+    // A handed-over matter is critical, so the outbox sends it ahead of normal traffic (art. 18).
+    classification: { type: 'INTAKE_TYPE_UNKNOWN', urgency: draft.emergencyLine ? 'URGENCY_CRITICAL' : 'URGENCY_NORMAL' },
+    scope: draft.emergencyLine ? { inScope: false, reason: 'SCOPE_REASON_EMERGENCY_LINE' } : { inScope: true },
+    emergencyLine: draft.emergencyLine ?? 'EMERGENCY_LINE_NONE',
     missingElements: missingElements(base),
     ...(draft.links ? { links: draft.links } : {}),
-    decisions: [],
+    decisions: draft.emergencyLine
+      ? [{ rule: 'emergency.handoff', outcome: draft.emergencyLine, reason: 'handed over to the emergency line by an agent (art. 11 (四); seeds/003 art. 2)' }]
+      : [],
   };
 }

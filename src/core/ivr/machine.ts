@@ -7,7 +7,10 @@
 // - Emergency first (art. 11 (四) and last para.; seeds/003 measure 2): the emergency key works in
 //   every phase, even during a restriction notice, and bypasses queues and restrictions.
 // - A caller keeps their place: the queue entry is made when the welcome starts and is only left
-//   for another queue, an emergency transfer, an agent, or the end of the call.
+//   for an emergency transfer, an agent, or the end of the call; moving to another queue (a key,
+//   overflow) keeps the caller's first arrival time, so they land where it puts them (the ACD).
+// - While waiting the caller hears their position and estimated wait at the queue's interval, and
+//   past a configured wait the callback key is offered (the runner decides when; src/core/acd).
 
 import type { CollectDigitsRequest, CollectDigitsResult } from '../ports/switch.js';
 import type { CallDisposition } from '../calls/call-record.js';
@@ -41,6 +44,8 @@ export interface IvrState {
   token: number;
   /** What follows the announcement being played. */
   then?: 'wait' | 'release';
+  /** Media still to play in this announcement, in order (a position announcement is several). */
+  pending?: string[];
   emergencyLine?: EmergencyLineNumber;
 }
 
@@ -50,7 +55,8 @@ export type ProgressAnswer =
   | { unavailable: true };
 
 export type IvrEvent =
-  | { type: 'start'; fromEmergencyLine: boolean; restricted: boolean }
+  /** `queue`: where the caller first waits (a local sub-centre line's queue); default the general queue. */
+  | { type: 'start'; fromEmergencyLine: boolean; restricted: boolean; queue?: string }
   | { type: 'key'; digit: string }
   | { type: 'media.done'; token: number }
   | { type: 'digits'; token: number; result: CollectDigitsResult }
@@ -58,12 +64,18 @@ export type IvrEvent =
   | { type: 'callback.stored'; outcome: 'created' | 'existing' | 'failed' }
   | { type: 'transfer.done'; ok: boolean }
   | { type: 'bridged'; otherCallId: string }
+  /** Position and estimated wait are due (the runner's timer): the prompts to play. */
+  | { type: 'queue.status'; media: string[]; position: number; estimatedWaitSec?: number; callbackOffered: boolean }
+  /** The ACD moved the call (overflow) keeping its place. */
+  | { type: 'queue.overflowed'; to: string }
   | { type: 'hangup' };
 
 export type IvrFact =
   | { type: 'ivr.started'; restricted: boolean; fromEmergencyLine: boolean }
   | { type: 'queue.entered'; queue: string; priority: QueuePriority }
   | { type: 'queue.left'; queue: string; why: 'moved' | 'emergency' | 'agent' | 'hangup' }
+  | { type: 'queue.moved'; from: string; to: string; why: 'key' | 'overflow' }
+  | { type: 'queue.announced'; position: number; estimatedWaitSec?: number; callbackOffered: boolean }
   | { type: 'key'; digit: string; action: KeyAction | 'invalid' }
   | { type: 'progress.queried'; outcome: 'found' | 'not-found' | 'unavailable' | 'no-input'; status?: string }
   | { type: 'callback.requested'; outcome: 'created' | 'existing' | 'failed' }
@@ -78,6 +90,8 @@ export type IvrCommand =
   /** Ends whatever media is on the call (prompt, collection or hold music). */
   | { do: 'stop-media' }
   | { do: 'enter-queue'; queue: string; priority: QueuePriority }
+  /** To another queue keeping the first arrival time (the place). */
+  | { do: 'move-queue'; from: string; to: string }
   | { do: 'leave-queue'; queue: string }
   | { do: 'transfer-emergency'; line: EmergencyLineNumber }
   | { do: 'query-progress'; workOrder: string }
@@ -109,7 +123,7 @@ export class IvrMachine {
 
     switch (event.type) {
       case 'start':
-        return this.start(s, event.fromEmergencyLine, event.restricted);
+        return this.start(s, event.fromEmergencyLine, event.restricted, event.queue);
       case 'key':
         if (!KEY_PHASES.has(s.phase)) return { state: s, commands: out };
         return this.key(s, event.digit);
@@ -170,6 +184,23 @@ export class IvrMachine {
         this.enter(s, out, this.flow.queues.general);
         return this.announce(s, out, this.flow.media.emergencyFailed, 'wait');
       }
+      case 'queue.status': {
+        // Only over hold music: never cut into a prompt, a query or a key the caller is keying.
+        if (s.phase !== 'waiting' || !s.queue || event.media.length === 0) return { state: s, commands: out };
+        const fact: IvrFact = { type: 'queue.announced', position: event.position, callbackOffered: event.callbackOffered };
+        if (event.estimatedWaitSec !== undefined) fact.estimatedWaitSec = event.estimatedWaitSec;
+        out.push({ do: 'fact', fact });
+        const [first, ...rest] = event.media;
+        this.announce(s, out, first!, 'wait', true);
+        if (rest.length) s.pending = rest;
+        return { state: s, commands: out };
+      }
+      case 'queue.overflowed': {
+        if (!s.queue || s.queue === event.to) return { state: s, commands: out };
+        out.push({ do: 'fact', fact: { type: 'queue.moved', from: s.queue, to: event.to, why: 'overflow' } });
+        s.queue = event.to;
+        return { state: s, commands: out };
+      }
       case 'bridged': {
         if (s.phase === 'transferred' || s.phase === 'connected') return { state: s, commands: out };
         s.token++;
@@ -185,7 +216,7 @@ export class IvrMachine {
     }
   }
 
-  private start(s: IvrState, fromEmergencyLine: boolean, restricted: boolean): Step {
+  private start(s: IvrState, fromEmergencyLine: boolean, restricted: boolean, queue?: string): Step {
     const out: IvrCommand[] = [];
     out.push({ do: 'fact', fact: { type: 'ivr.started', restricted, fromEmergencyLine } });
     // Calls from 110/119/120/122 are never restricted and go ahead of the queue (seeds/003 measure 2).
@@ -197,7 +228,7 @@ export class IvrMachine {
       return { state: s, commands: out };
     }
     s.priority = fromEmergencyLine ? 'emergency-transfer' : 'normal';
-    this.enter(s, out, this.flow.queues.general);
+    this.enter(s, out, queue ?? this.flow.queues.general);
     s.phase = 'welcome';
     s.token++;
     out.push({ do: 'play', media: fromEmergencyLine ? this.flow.media.welcomeFromEmergency : this.flow.media.welcome, token: s.token });
@@ -273,6 +304,13 @@ export class IvrMachine {
       case 'welcome':
         return this.wait(s, out);
       case 'announcing':
+        if (s.pending?.length) {
+          const [next, ...rest] = s.pending;
+          s.pending = rest;
+          s.token++;
+          out.push({ do: 'play', media: next!, token: s.token });
+          return { state: s, commands: out };
+        }
         if (s.then === 'release') {
           s.phase = 'ended';
           out.push({ do: 'hangup', cause: 'NORMAL_CLEARING' }, { do: 'finish', disposition: 'ended-in-ivr' });
@@ -322,7 +360,9 @@ export class IvrMachine {
 
   private enter(s: IvrState, out: IvrCommand[], queue: string): void {
     if (s.queue) {
-      out.push({ do: 'leave-queue', queue: s.queue }, { do: 'fact', fact: { type: 'queue.left', queue: s.queue, why: 'moved' } });
+      out.push({ do: 'move-queue', from: s.queue, to: queue }, { do: 'fact', fact: { type: 'queue.moved', from: s.queue, to: queue, why: 'key' } });
+      s.queue = queue;
+      return;
     }
     s.queue = queue;
     out.push({ do: 'enter-queue', queue, priority: s.priority }, { do: 'fact', fact: { type: 'queue.entered', queue, priority: s.priority } });
@@ -333,6 +373,7 @@ export class IvrMachine {
     if (then === 'wait' && !s.queue && !s.restricted) this.enter(s, out, this.flow.queues.general);
     if (interruptCurrent) out.push({ do: 'stop-media' });
     s.token++;
+    delete s.pending;
     s.phase = 'announcing';
     s.then = s.restricted && !s.queue ? 'release' : then;
     out.push({ do: 'play', media, token: s.token });

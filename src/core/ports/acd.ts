@@ -6,6 +6,7 @@ import type {
   AgentSkills,
   AgentStatus,
   CallPriority,
+  CallStanding,
   NotReadyReason,
   Reservation,
   WaitingCall,
@@ -16,17 +17,29 @@ export interface Acd {
   /** Takes (or keeps) a place; returns the 1-based position in the queue's order. */
   enqueue(call: WaitingCall): Promise<{ position: number }>;
   /**
-   * The call left (caller hung up, transferred away, emergency): its place is freed, and an agent
-   * reserved for it is released at once (back to available, keeping their idle-since time).
+   * The call left (caller hung up, transferred away, emergency, bridged to its agent): its place is
+   * freed, and an agent reserved for it is released at once (back to available, keeping their
+   * idle-since time). An answered call's agent is not touched (endCall ends their call). Call
+   * `accept` before bridging: removing a call still on offer releases its agent.
    */
   remove(callId: string): Promise<{ releasedAgent?: string }>;
-  /** Moves a waiting call to another queue keeping its arrival time (overflow, transfer to a queue). */
+  /**
+   * Moves a call to another queue keeping its arrival time (overflow, transfer to a queue); a call
+   * on offer keeps the offer and returns to the new queue if it is released. Position 0 when the
+   * call is not waiting (on offer, answered, or gone — an overflow may race an answer).
+   */
   move(callId: string, toQueue: string, priority?: CallPriority): Promise<{ position: number }>;
   position(callId: string): Promise<{ queue: string; position: number } | undefined>;
-  /** Call ids in queue order. */
+  /** Calls in queue order. */
   waiting(queue: string): Promise<WaitingCall[]>;
+  /** Position, time in queue and estimated wait of a queued call; undefined when it holds no place. */
+  standing(callId: string): Promise<CallStanding | undefined>;
 
   // --- agents ---
+  /**
+   * Logs in (or again, with new skills, keeping a ringing offer or a call); a newly logged-in agent
+   * is available, idle from nowMs. Logging out while an offer rings puts the call back at the head.
+   */
   login(agentId: string, skills: AgentSkills, nowMs: number): Promise<AgentStatus>;
   logout(agentId: string, nowMs: number): Promise<AgentStatus>;
   /** Agent-chosen states only; fails (returns the unchanged status) while reserved or on a call. */
@@ -41,6 +54,7 @@ export interface Acd {
    * longest idle agent at that level). Returns the reservations made (possibly none).
    */
   dispatch(queues: string[], nowMs: number): Promise<Reservation[]>;
+  // Agents in wrap-up whose time is over become available (idle from its end) at the start of a dispatch.
   /** reserved → on-call. False when the offer lapsed or the call is gone (the agent is told). */
   accept(agentId: string, callId: string, nowMs: number): Promise<boolean>;
   /**

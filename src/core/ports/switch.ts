@@ -116,9 +116,20 @@ export interface Switch {
   /** Music on hold until unhold (or a bridge). */
   hold(callId: CallId, musicMedia?: string): Promise<void>;
   unhold(callId: CallId): Promise<void>;
+  /**
+   * Bridges two answered legs; ends hold music on both. Each leg leaves its earlier bridge or
+   * conference, and a former partner stays up (parked, as with park_after_bridge on FreeSWITCH):
+   * call control moves legs between bridges and conferences without losing any. A hang-up still
+   * ends the leg it is bridged with at that moment.
+   */
   bridge(callId: CallId, otherCallId: CallId): Promise<void>;
   startRecording(callId: CallId, path: string): Promise<void>;
   stopRecording(callId: CallId, path: string): Promise<void>;
+  /**
+   * Joins the leg to a conference (created on first join). The leg leaves its bridge first and the
+   * former partner stays up; conference members never end each other by hanging up. Flags are
+   * FreeSWITCH member flags (`endconf`: the conference ends when this member leaves).
+   */
   conferenceJoin(callId: CallId, conference: string, flags?: string[]): Promise<void>;
   conferenceLeave(callId: CallId, conference: string): Promise<void>;
   /** Places an outbound leg; resolves when it is answered or has failed. */

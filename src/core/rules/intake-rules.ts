@@ -57,8 +57,20 @@ export function judgeIntake(intake: Intake, rules: CompiledIntakeRules, earlier:
   const g = rules.gapChars;
 
   const em = detectEmergency(parts, rules.emergency, rules.cues, g);
-  const emergency = em.finding;
-  if (emergency) {
+  // A line a person already chose (an agent's emergency handoff) outranks the dictionaries.
+  const preset = intake.emergencyLine !== 'EMERGENCY_LINE_NONE' ? intake.emergencyLine.replace('EMERGENCY_LINE_', '') : undefined;
+  const emergency = preset
+    ? {
+        line: intake.emergencyLine,
+        number: preset,
+        rule: 'emergency.handoff',
+        hit: { term: '-', clause: '-' },
+        explanation: rules.emergency.explanation.replaceAll('{line}', preset),
+      }
+    : em.finding;
+  if (preset) {
+    // buildIntake already wrote the handoff decision.
+  } else if (emergency) {
     decisions.push({ rule: emergency.rule, outcome: emergency.line, reason: `matched "${emergency.hit.term}" in "${emergency.hit.clause}"` });
   } else {
     const aside = em.setAside.map((a) => `"${a.term}" ${a.kind} ("${a.cue}")`).join('; ');

@@ -80,4 +80,19 @@ describe('possible emergencies (safety net for wordings the families miss)', () 
       expect(citizenReply(intake)).not.toContain('如情况紧急');
     }
   });
+
+  // An agent who handed the call over (call control's emergency handoff) already chose the line:
+  // the dictionaries, which may miss the wording or read another line, do not override a person.
+  it.each([
+    ['诉求人情绪激动，称要找人算账', 'EMERGENCY_LINE_110'],
+    ['三号楼五楼着火了，有人被困', 'EMERGENCY_LINE_120'],
+  ] as const)('keeps the line an agent handed the call to: %s → %s', (text, line) => {
+    const intake = judgeText(text, { draft: { channel: 'CHANNEL_PHONE', emergencyLine: line } });
+    expect(intake.emergencyLine).toBe(line);
+    expect(intake.classification.urgency).toBe('URGENCY_CRITICAL');
+    expect(intake.scope).toMatchObject({ inScope: false, reason: 'SCOPE_REASON_EMERGENCY_LINE' });
+    expect(intake.decisions.filter((d) => d.rule.startsWith('emergency.'))).toEqual([
+      { rule: 'emergency.handoff', outcome: line, reason: expect.stringContaining('agent') },
+    ]);
+  });
 });
