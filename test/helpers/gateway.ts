@@ -38,10 +38,10 @@ export function readCoreFile(file: string): CoreLine[] {
   } catch {
     return [];
   }
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as CoreLine);
+  // The core may be writing its last line as we read: only complete (newline-ended) lines count.
+  const lines = text.split('\n');
+  lines.pop();
+  return lines.filter(Boolean).map((l) => JSON.parse(l) as CoreLine);
 }
 
 export async function eventually<T>(
