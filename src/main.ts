@@ -1,7 +1,7 @@
 // npm start: load config → compose → start; SIGTERM → drain → stop.
 import { ConfigError, loadConfig } from './config/load.js';
 import { createLogger } from './log/logger.js';
-import { startGateway } from './app/gateway.js';
+import { startGateway, type RunningGateway } from './app/gateway.js';
 import { EmbeddedRedisError } from './adapters/redis/embedded-redis.js';
 
 async function main(): Promise<void> {
@@ -60,6 +60,7 @@ async function main(): Promise<void> {
       : []),
     `  SIP front: ${gateway.sipFront ? gateway.sipFront.describe() : 'off (set HOTLINE_DRACHTIO=host:port to enable)'}`,
     `  surveys: ${gateway.surveys.describe()}`,
+    ...accessBanner(gateway.access.bootstrap),
     `  try: curl -s -XPOST ${gateway.url.replace('0.0.0.0', '127.0.0.1')}/v1/intake/web -H 'content-type: application/json' -d '{"content":"小区路灯坏了"}'`,
   ];
   process.stdout.write(banner.join('\n') + '\n');
@@ -87,6 +88,19 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** First start only: the bootstrap administrator, and a generated one-time password shown this once. */
+function accessBanner(b: RunningGateway['access']['bootstrap']): string[] {
+  if (!b) return [];
+  if (!b.generatedPassword)
+    return [
+      `  FIRST START: administrator "${b.username}" created with the configured password; change it at the first login (POST /v1/auth/password)`,
+    ];
+  return [
+    `  FIRST START: administrator "${b.username}", one-time password ${b.generatedPassword}`,
+    `    (shown once; also in ${b.passwordFile}, mode 0600 — delete it after logging in; it must be changed at the first login)`,
+  ];
 }
 
 await main();

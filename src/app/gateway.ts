@@ -22,7 +22,6 @@ import { RedisAbuseLimits } from '../adapters/redis/redis-abuse-limits.js';
 import { RedisAuditLog } from '../adapters/redis/redis-audit-log.js';
 import { RedisRecentIntakes } from '../adapters/redis/redis-recent-intakes.js';
 import { RedisIntakeStore } from '../adapters/redis/redis-intake-store.js';
-import { adminRoutes } from '../adapters/http/routes/admin.js';
 import { IntakeRulesJudge } from '../services/intake-rules-judge.js';
 import { DeliveryWorker } from '../services/delivery-worker.js';
 // Text channels (WeChat, SMS, partner API)
@@ -48,6 +47,8 @@ import { createFreeSwitchTelephony, type FreeSwitchTelephony } from '../adapters
 // Callbacks, surveys and the control port (issue 6)
 import type { Clock } from '../core/ports/surveys.js';
 import { composeSurveys, type ComposedSurveys } from './surveys.js';
+// People, login, roles and the agent desktop's ws (issue 5)
+import { composeAccess, type Access, type DeskParts } from './access.js';
 // Live figures (issue 5)
 import type { CallCenterFigures, FiguresFeed } from '../core/ports/figures.js';
 import { AnswerRateAlarms } from '../core/figures/alarms.js';
@@ -89,6 +90,8 @@ export interface RunningGateway {
   desk: AgentDesk;
   /** Live figures (issue 5): the desk records call events in `store`; supervisors are pushed `feed`. */
   figures: { store: CallCenterFigures; feed: FiguresFeed };
+  /** Users, tokens, the bootstrap administrator of a first start, the desk ws. */
+  access: Access;
   /** Drain and stop: no new requests, in-flight requests and delivery batches finish. */
   stop(): Promise<void>;
 }
@@ -97,7 +100,7 @@ export interface RunningGateway {
  * The composition root: the only place adapters are constructed. Everything is wired through
  * constructors; nothing reaches for a singleton.
  */
-export interface GatewayParts {
+export interface GatewayParts extends DeskParts {
   /** The surveys' clock (tests start the day at a chosen local time). */
   clock?: Clock;
 }
@@ -228,6 +231,9 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
     }
     const switches: Switch[] = freeswitch ? freeswitch.switches : [simulated!];
     const machine = new IvrMachine(ivr.flow);
+    const callStore = new RedisCallStore(redis, keys, {
+      factRetentionSeconds: config.telephony.factRetentionHours * 3600,
+    });
     const acd = composeAcd(config, ivr, redis, keys);
     const instanceId = freeswitch?.instanceId ?? localInstanceId();
     // --- Live figures (issue 5): counters shared in Redis, read every few seconds for supervisors
@@ -246,7 +252,6 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
     stack.push(() => figuresFeed.stop());
     registerFigureGauges(metrics.registry, () => figureStore.snapshot(Date.now()));
 
-    const callStore = new RedisCallStore(redis, keys, { factRetentionSeconds: config.telephony.factRetentionHours * 3600 });
     // --- Agent desk (issue 5): offers the calls this instance's IVR queues (src/app/desk.ts).
     const desk = composeDesk({ config, ivr, redis, keys, instanceId, switches, acd: acd.acd, policy: acd.policy, figures: figureStore, query: workOrderQuery, acceptor, calls: callStore, log });
     stack.push(() => desk.stop());
@@ -307,6 +312,21 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
     if (devCore && sv.control) devCore.useGateway(sv.control.address, sv.control.token);
 
     let draining = false;
+    const access = await composeAccess({
+      config,
+      redis,
+      keys,
+      audit,
+      limits,
+      calls: callStore,
+      log,
+      isDraining: () => draining,
+      figures: figuresFeed,
+      // The agent desktop's ws drives this instance's desk (a test may give a double).
+      desk: parts.desk ?? desk,
+      // Supervisors see every agent's state from the ACD store (a test may give its own).
+      agentStates: parts.agentStates ?? acd.acd,
+    });
     const checks: HealthCheck[] = [
       {
         name: 'redis',
@@ -372,7 +392,7 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
         webIntakeRoutes({ acceptor, maxContentChars: config.web.maxContentChars }),
         intakeStatusRoutes(outbox),
         ...channels.routes,
-        adminRoutes({ token: config.admin.token, limits, audit }),
+        ...access.routes,
         ...(simulated && config.telephony.simulated.devRoutes ? [devSimRoutes(simulated)] : []),
         operationsRoutes({
           checks,
@@ -441,6 +461,7 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
       devCore,
       sipFront,
       surveys: sv,
+      access,
       ...(freeswitch ? { freeswitch } : {}),
       acd,
       desk,

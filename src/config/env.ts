@@ -39,7 +39,11 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { env: 'HOTLINE_PARTNER_KEYS', path: ['partner', 'keys'], kind: 'string' },
   // --- intake rules and abuse limits (issue 3) ---
   { env: 'HOTLINE_RULES_FILE', path: ['rules', 'file'], kind: 'string' },
-  { env: 'HOTLINE_ADMIN_TOKEN', path: ['admin', 'token'], kind: 'string' },
+  // People, tokens and the agent desktop (issue 5)
+  { env: 'HOTLINE_AUTH_TOKEN_SECRET', path: ['auth', 'tokenSecret'], kind: 'string' },
+  { env: 'HOTLINE_AUTH_TOKEN_TTL_MINUTES', path: ['auth', 'tokenTtlMinutes'], kind: 'int' },
+  { env: 'HOTLINE_BOOTSTRAP_ADMIN', path: ['auth', 'bootstrapAdmin', 'username'], kind: 'string' },
+  { env: 'HOTLINE_BOOTSTRAP_ADMIN_PASSWORD', path: ['auth', 'bootstrapAdmin', 'password'], kind: 'string' },
   // Telephony (issue 4)
   { env: 'HOTLINE_DEV_CORE_CALLS_FILE', path: ['devCore', 'callsFile'], kind: 'string' },
   { env: 'HOTLINE_IVR_FILE', path: ['telephony', 'ivrFile'], kind: 'string' },

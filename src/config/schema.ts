@@ -231,8 +231,29 @@ export const configSchema = z
       call: z.strictObject({ max: positiveInt, windowSeconds: positiveInt }),
       maxRestrictionDays: positiveInt.max(3650),
     }),
-    admin: z.strictObject({
-      token: z.string().refine((v) => v === '' || v.length >= 16, 'must be empty (admin endpoints off) or at least 16 characters'),
+    // People, login tokens and the agent desktop's ws (issue 5).
+    auth: z.strictObject({
+      tokenSecret: z.string().refine((v) => v === '' || v.length >= 32, 'must be empty (a generated secret kept under dataDir) or at least 32 characters'),
+      tokenTtlMinutes: positiveInt.max(24 * 60),
+      bootstrapAdmin: z.strictObject({
+        username: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,31}$/, 'must be 2–32 lowercase letters, digits or . _ -'),
+        password: z.string().refine((v) => v === '' || v.length >= 10, 'must be empty (a generated one-time password) or at least 10 characters'),
+      }),
+      login: z.strictObject({
+        maxFailuresPerUser: positiveInt,
+        maxFailuresPerAddress: positiveInt,
+        windowMinutes: positiveInt,
+        lockoutMinutes: positiveInt,
+      }),
+      desk: z.strictObject({
+        maxFrameBytes: positiveInt.min(1024).max(1024 * 1024),
+        framesPerSecond: positiveInt,
+        burst: positiveInt,
+        authTimeoutSeconds: positiveInt,
+        heartbeatSeconds: positiveInt,
+        logoutGraceSeconds: z.number().int().min(0),
+        agentsEverySeconds: positiveInt,
+      }),
     }),
     // Telephony: IVR, recordings, the simulated switch (issue 4).
     telephony: z.strictObject({

@@ -44,10 +44,10 @@ export function readJsonLines<T>(file: string): T[] {
   } catch {
     return [];
   }
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as T);
+  // The core may be writing its last line as we read: only complete (newline-ended) lines count.
+  const lines = text.split('\n');
+  lines.pop();
+  return lines.filter(Boolean).map((l) => JSON.parse(l) as T);
 }
 
 export async function eventually<T>(

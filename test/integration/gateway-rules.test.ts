@@ -7,8 +7,11 @@ import { freePort } from '../../src/adapters/redis/embedded-redis.js';
 import { loadConfig } from '../../src/config/load.js';
 import { silentLogger } from '../helpers/logger.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { RedisUserStore } from '../../src/adapters/redis/redis-user-store.js';
+import { RedisKeys } from '../../src/adapters/redis/keys.js';
+import { login, seedUser } from '../helpers/people.js';
 
-const TOKEN = 'gateway-admin-token-0123456789';
+const PREFIX = `rules${Math.random().toString(36).slice(2, 8)}:`;
 
 // The composed gateway: the web channel answers with the rules' verdict, a supervisor's
 // restriction refuses the citizen over HTTP, and an emergency still gets through.
@@ -23,8 +26,8 @@ describe('gateway with intake rules and abuse limits', () => {
     HOTLINE_HTTP_PORT: String(await freePort()),
     HOTLINE_DATA_DIR: dir,
     HOTLINE_DEV_CORE_FILE: join(dir, 'intakes.jsonl'),
-    HOTLINE_ADMIN_TOKEN: TOKEN,
     HOTLINE_GRPC_PORT: '0', // a free control port (issue 6): test gateways run side by side
+    HOTLINE_REDIS_PREFIX: PREFIX,
     ...extra,
   });
 
@@ -33,6 +36,7 @@ describe('gateway with intake rules and abuse limits', () => {
     dir = mkdtempSync(join(tmpdir(), 'hg-rules-'));
     gw = await startGateway(loadConfig(await env()).config, silentLogger());
     base = gw.url;
+    await seedUser(new RedisUserStore(redis.client(), new RedisKeys(PREFIX)), 'duty.supervisor', ['supervisor']);
   });
   afterAll(async () => {
     await gw?.stop();
@@ -57,7 +61,7 @@ describe('gateway with intake rules and abuse limits', () => {
     const key = encodeURIComponent('tel:+8613800138002');
     const put = await fetch(`${base}/v1/admin/restrictions/${key}`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, 'x-hotline-actor': 'duty.supervisor' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await login(base, 'duty.supervisor')}` },
       body: JSON.stringify({ reason: '反复骚扰话务员', minutes: 10 }),
     });
     expect(put.status).toBe(200);

@@ -151,6 +151,24 @@ export class RedisKeys {
     return `${this.prefix}desk:notice:${agentId}`;
   }
 
+  // --- People, login and the agent desktop's connections (issue 5: auth and ws) ---
+  /** String: a user as JSON (StoredUser, with its scrypt hash and a revision for compare-and-set). */
+  user(username: string): string {
+    return `${this.prefix}auth:user:${username}`;
+  }
+  /** SET of every username. */
+  get users(): string {
+    return `${this.prefix}auth:users`;
+  }
+  /** Counter of failed logins of a username or a source address in the window; its TTL is the window or the lockout. */
+  loginFailures(kind: 'user' | 'address', id: string): string {
+    return `${this.prefix}auth:fail:${kind}:${id}`;
+  }
+  /** String: the ws connection that holds an agent's desk (connection id), with a lease as its TTL. */
+  deskPresence(agentId: string): string {
+    return `${this.prefix}desk:presence:${agentId}`;
+  }
+
   // --- Call queues (ACD, issue 5) ---
   // The Lua scripts build these from acdPrefix (lua/acd-lib.lua lists the same shapes); keep both in step.
   /** Prefix of every ACD key (ARGV[1] of the acd-*.lua scripts). */

@@ -12,6 +12,9 @@ const SCRIPTS = [
   'call-renew-1',
   'call-release-1',
   'desk-account-1',
+  'user-update-1',
+  'login-failure-2',
+  'desk-presence-1',
   // Call queues (ACD, issue 5); each includes lua/acd-lib.lua.
   'acd-enqueue-2',
   'acd-remove-2',

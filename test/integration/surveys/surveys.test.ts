@@ -9,13 +9,15 @@ import { ControlClient } from '../../../src/dev-core/control-client.js';
 import { startRedis, type TestRedis } from '../../helpers/redis-server.js';
 import { startProviderStandIn } from '../../helpers/provider-standin.js';
 import { clockAt, resultOf, startSurveyGateway, surveyCallsTo, surveyLines } from '../../helpers/surveys.js';
+import { RedisUserStore } from '../../../src/adapters/redis/redis-user-store.js';
+import { RedisKeys } from '../../../src/adapters/redis/keys.js';
+import { login, seedUser } from '../../helpers/people.js';
 
 let redis: TestRedis;
 let gw: RunningGateway;
 let config: Config;
 let sim: SimulatedSwitch;
 let provider: Awaited<ReturnType<typeof startProviderStandIn>>;
-const ADMIN = 'admin-token-0123456789';
 const SMS_SECRET = 'uplink-secret-123';
 
 beforeAll(async () => {
@@ -26,8 +28,8 @@ beforeAll(async () => {
     c.surveys.sms.provider = 'aliyun';
     c.sms.aliyun.secret = SMS_SECRET;
     c.sms.aliyun.send = { ...c.sms.aliyun.send, endpoint: provider.url, accessKeyId: 'LTAI-test', accessKeySecret: 'secret', signName: '12345热线', templates: { ...c.sms.aliyun.send.templates, survey: 'SMS_SURVEY' } };
-    c.admin.token = ADMIN;
   }));
+  await seedUser(new RedisUserStore(redis.client(), new RedisKeys(config.redis.keyPrefix)), 'duty.supervisor', ['supervisor']);
 });
 afterAll(async () => {
   await gw?.stop();
@@ -108,7 +110,7 @@ describe('follow-up survey end to end (dev core → gRPC control → simulated c
     const put = await gw.http.inject({
       method: 'PUT',
       url: `/v1/admin/restrictions/${encodeURIComponent('tel:+8613912340005')}`,
-      headers: { authorization: `Bearer ${ADMIN}`, 'x-hotline-actor': 'supervisor-1' },
+      headers: { authorization: `Bearer ${await login(gw.url, 'duty.supervisor')}` },
       payload: { reason: '多次无故占线', minutes: 60 },
     });
     expect(put.statusCode).toBeLessThan(300);

@@ -1,19 +1,18 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { HotlineError, invalidField } from '../../../core/errors.js';
 import type { AbuseLimits } from '../../../core/ports/abuse-limits.js';
 import type { AuditLog } from '../../../core/ports/audit-log.js';
 import { errorBodySchema } from '../errors.js';
+import { guard, principalOf, type Authenticator } from '../authn.js';
 
-// Supervisor endpoints for the abuse limits of art. 34 of seeds/002 and the audit log.
-// INTERIM authentication: one bearer token from config (HOTLINE_ADMIN_TOKEN) until the agent and
-// console users and roles of issue 5 exist; with no token configured the routes are not
-// registered at all (404). The supervisor names themself in X-Hotline-Actor; the audit log
-// records that name together with the fact that the shared token was used.
+// Supervisor endpoints for the abuse limits of art. 34 of seeds/002 (班长 sets and lifts
+// restrictions; 班长 and 审计员 may see them) and the audit log (审计员 only). Each route checks the
+// person's token and roles; the audit log records who did what, reading restrictions and the audit
+// log included (art. 25: access to citizens' data is audited).
 
 export interface AdminRouteOptions {
-  token: string;
+  auth: Authenticator;
   limits: AbuseLimits;
   audit: AuditLog & { exportJsonLines(): AsyncGenerator<string> };
 }
@@ -35,43 +34,33 @@ const restrictionSchema = {
 
 const errors = { '4xx': errorBodySchema, '5xx': errorBodySchema } as const;
 const params = { type: 'object', required: ['citizenKey'], properties: { citizenKey: { type: 'string', pattern: CITIZEN_KEY } } } as const;
-const actorHeaders = {
-  type: 'object',
-  required: ['x-hotline-actor'],
-  properties: { 'x-hotline-actor': { type: 'string', minLength: 1, maxLength: 64, pattern: '^[^\\s]+( [^\\s]+)*$' } },
-} as const;
-
-function digest(s: string): Buffer {
-  return createHash('sha256').update(s, 'utf8').digest();
-}
 
 export function adminRoutes(options: AdminRouteOptions): FastifyPluginAsync {
-  const expected = digest(options.token);
-  const actorOf = (request: FastifyRequest) => `supervisor:${String(request.headers['x-hotline-actor'])} (admin token)`;
+  const { auth, audit } = options;
+  const actorOf = (request: FastifyRequest) => `user:${principalOf(request).username}`;
+  const read = guard(auth, audit, 'restrictions.read');
+  const manage = guard(auth, audit, 'restrictions.manage');
+  const audited = (request: FastifyRequest, action: string, target: string, details?: Record<string, unknown>) =>
+    audit.append({ actor: actorOf(request), action, target, ...(details ? { details } : {}) });
 
   return async (app) => {
-    if (!options.token) return;
 
-    app.addHook('onRequest', async (request, reply) => {
-      if (!request.url.startsWith('/v1/admin/')) return;
-      const header = request.headers.authorization ?? '';
-      const m = /^Bearer ([\x21-\x7e]+)$/.exec(header);
-      // Hashing first gives equal lengths, so the comparison takes the same time for any token.
-      if (!m || !timingSafeEqual(digest(m[1]!), expected)) {
-        void reply.header('www-authenticate', 'Bearer realm="hotline-admin"');
-        throw new HotlineError('UNAUTHENTICATED', '需要有效的管理令牌');
-      }
-    });
-
-    app.get('/v1/admin/restrictions', { schema: { response: { 200: { type: 'object', properties: { restrictions: { type: 'array', items: restrictionSchema } } }, ...errors } } }, async () => ({
-      restrictions: await options.limits.list(),
-    }));
+    app.get(
+      '/v1/admin/restrictions',
+      { onRequest: read, schema: { response: { 200: { type: 'object', properties: { restrictions: { type: 'array', items: restrictionSchema } } }, ...errors } } },
+      async (request) => {
+        const restrictions = await options.limits.list();
+        await audited(request, 'restriction.list', 'restrictions', { count: restrictions.length });
+        return { restrictions };
+      },
+    );
 
     app.get<{ Params: { citizenKey: string } }>(
       '/v1/admin/restrictions/:citizenKey',
-      { schema: { params, response: { 200: restrictionSchema, ...errors } } },
+      { onRequest: read, schema: { params, response: { 200: restrictionSchema, ...errors } } },
       async (request) => {
         const r = await options.limits.get(request.params.citizenKey);
+        await audited(request, 'restriction.read', request.params.citizenKey, { found: !!r });
         if (!r) throw new HotlineError('NOT_FOUND', '该诉求人当前没有限制');
         return r;
       },
@@ -80,9 +69,9 @@ export function adminRoutes(options: AdminRouteOptions): FastifyPluginAsync {
     app.put<{ Params: { citizenKey: string }; Body: { reason: string; until?: string; minutes?: number } }>(
       '/v1/admin/restrictions/:citizenKey',
       {
+        onRequest: manage,
         schema: {
           params,
-          headers: actorHeaders,
           body: {
             type: 'object',
             additionalProperties: false,
@@ -114,9 +103,9 @@ export function adminRoutes(options: AdminRouteOptions): FastifyPluginAsync {
     app.delete<{ Params: { citizenKey: string }; Querystring: { note?: string } }>(
       '/v1/admin/restrictions/:citizenKey',
       {
+        onRequest: manage,
         schema: {
           params,
-          headers: actorHeaders,
           querystring: { type: 'object', additionalProperties: false, properties: { note: { type: 'string', maxLength: 500 } } },
           response: { 204: { type: 'null' }, ...errors },
         },
@@ -132,6 +121,7 @@ export function adminRoutes(options: AdminRouteOptions): FastifyPluginAsync {
     app.get<{ Querystring: { limit?: string; target?: string; format?: 'json' | 'jsonl' } }>(
       '/v1/admin/audit',
       {
+        onRequest: guard(auth, audit, 'audit.read'),
         schema: {
           querystring: {
             type: 'object',
@@ -146,6 +136,8 @@ export function adminRoutes(options: AdminRouteOptions): FastifyPluginAsync {
       },
       async (request, reply) => {
         const q = request.query;
+        // Reading the audit log is itself audited, before the entries are read (so an export includes it).
+        await audited(request, q.format === 'jsonl' ? 'audit.export' : 'audit.read', 'audit', { ...(q.target ? { filter: q.target } : {}) });
         if (q.format === 'jsonl') {
           // The export: every entry, oldest first, one JSON object per line, streamed.
           return reply.type('application/x-ndjson; charset=utf-8').send(Readable.from(options.audit.exportJsonLines()));
