@@ -325,6 +325,10 @@ export class EslDouble {
       ['Channel-HIT-Dialplan', 'true'],
       ['Channel-Call-UUID', ch.uuid],
       ['Answer-State', ch.answerState],
+      // Once hung up the block carries the cause after Answer-State (captures 17b, 17c).
+      ...(ch.answerState === 'hangup'
+        ? ([['Hangup-Cause', ch.vars.get('hangup_cause') ?? 'NORMAL_CLEARING']] as Headers)
+        : []),
       ['Caller-Direction', ch.direction],
       ['Caller-Logical-Direction', ch.direction],
       ['Caller-Username', ch.callerNumber],
@@ -394,6 +398,8 @@ export class EslDouble {
     ch?: DoubleChannel,
     vars = true,
     subclass?: string,
+    /** The event's own headers FreeSWITCH writes before the channel block (Hangup-Cause, Bridge-A/B-Unique-ID). */
+    pre: Headers = [],
   ): void {
     let wanted = false;
     for (const c of this.clients) if (this.wants(c, name, subclass)) wanted = true;
@@ -404,6 +410,7 @@ export class EslDouble {
     const headers: Headers = subclass
       ? [['Event-Subclass', subclass], ...this.base(name, at)]
       : this.base(name, at);
+    headers.push(...pre);
     if (ch) headers.push(...this.channelBlock(ch, vars));
     headers.push(...extra);
     let plain: Buffer | undefined;
@@ -421,8 +428,9 @@ export class EslDouble {
     extra: Headers = [],
     vars = true,
     at = { file: 'switch_channel.c', fn: 'switch_channel_perform_set_running_state', line: '2133' },
+    pre: Headers = [],
   ): void {
-    this.emit(name, extra, at, undefined, ch, vars);
+    this.emit(name, extra, at, undefined, ch, vars, undefined, pre);
   }
 
   private setState(ch: DoubleChannel, state: string): void {
@@ -876,7 +884,7 @@ export class EslDouble {
     ch.vars.set('hangup_cause', cause);
     ch.vars.set('sip_hangup_disposition', remote ? 'recv_bye' : 'send_bye');
     ch.answerState = 'hangup';
-    this.chEvent(ch, 'CHANNEL_HANGUP', [['Hangup-Cause', cause]]);
+    this.chEvent(ch, 'CHANNEL_HANGUP');
     this.leaveConference(ch);
     const pending = pagdDigits.get(ch) ?? breakers.get(ch);
     pagdDigits.delete(ch);
@@ -896,7 +904,14 @@ export class EslDouble {
     for (const path of [...ch.recordings]) this.stopRecord(ch, path);
     this.setCallState(ch, 'HANGUP');
     this.setState(ch, 'CS_REPORTING');
-    this.chEvent(ch, 'CHANNEL_HANGUP_COMPLETE', [['Hangup-Cause', cause]]);
+    this.chEvent(
+      ch,
+      'CHANNEL_HANGUP_COMPLETE',
+      [],
+      true,
+      { file: 'switch_core_state_machine.c', fn: 'switch_core_session_reporting_state', line: '943' },
+      [['Hangup-Cause', cause]],
+    );
     this.chEvent(ch, 'CHANNEL_DESTROY', [], false);
     this.setState(ch, 'CS_DESTROY');
     if (ch.bridgedWith) {

@@ -17,7 +17,7 @@ import {
 } from '../../core/ports/switch.js';
 import { EslConnection, type EslConnectionOptions, type EslServer } from './esl-connection.js';
 import type { EslEvent } from './esl-parser.js';
-import { callInfoFromEvent, callInfoFromRow, type ChannelRow } from './entry.js';
+import { callInfoFromEvent, callInfoFromRow, usecToIso, type ChannelRow } from './entry.js';
 
 /** Events the adapter needs; FreeSWITCH sends every subscribed socket every matching event. */
 export const SUBSCRIBED_EVENTS = [
@@ -114,13 +114,6 @@ const ORIGINATE_OUTCOMES: Record<string, OriginateOutcome> = {
   USER_NOT_REGISTERED: 'refused',
 };
 
-function usecIso(v: string | undefined): string {
-  const n = v ? Number(v) : NaN;
-  return Number.isFinite(n) && n > 0
-    ? new Date(Math.floor(n / 1000)).toISOString()
-    : new Date().toISOString();
-}
-
 /**
  * The Switch port over one FreeSWITCH server's Event Socket (inbound mode).
  *
@@ -153,7 +146,9 @@ export class FreeSwitchSwitch implements Switch {
     });
     this.id = this.connection.id;
     this.log = opts.log.child({ freeswitch: this.id });
-    this.listeners = new SwitchListeners((err, event) => this.log.error({ err, event: event.type }, 'switch event listener threw'));
+    this.listeners = new SwitchListeners((err, event) =>
+      this.log.error({ err, event: event.type }, 'switch event listener threw'),
+    );
     this.conferenceProfile = opts.conferenceProfile ?? 'default';
     this.reconcileAgainMs = opts.reconcileAgainMs ?? 2000;
     this.connection.onEvent((e) => this.onEvent(e));
@@ -284,13 +279,12 @@ export class FreeSwitchSwitch implements Switch {
         return;
       }
       case 'CHANNEL_HANGUP_COMPLETE': {
+        // Read in FreeSWITCH's order: the timestamp, Hangup-Cause (before the channel block), Unique-ID.
+        const at = e.get('Event-Date-Timestamp');
+        const cause = e.get('Hangup-Cause');
         const callId = e.get('Unique-ID') ?? '';
         if (!this.calls.has(callId)) return;
-        this.ended(
-          callId,
-          e.get('Hangup-Cause') ?? e.get('variable_hangup_cause') ?? 'NORMAL_CLEARING',
-          usecIso(e.get('Event-Date-Timestamp')),
-        );
+        this.ended(callId, cause ?? e.get('variable_hangup_cause') ?? 'NORMAL_CLEARING', usecToIso(at));
         return;
       }
       case 'CUSTOM': {
