@@ -61,6 +61,12 @@ interface CallState {
   breaks: number;
   members: Map<string, string>;
   joins: Map<string, { resolve: () => void; reject: (e: Error) => void }>;
+  /** The leg it is bridged with (from CHANNEL_BRIDGE / CHANNEL_UNBRIDGE). */
+  partner: CallId | undefined;
+  /** Hold music is playing (an endless_playback we started). */
+  held: boolean;
+  /** Waiting for this call's next CHANNEL_PARK (back in park after a transfer). */
+  parked: (() => void) | undefined;
 }
 
 const HANGING_UP: ReadonlySet<string> = new Set(['CS_HANGUP', 'CS_REPORTING', 'CS_DESTROY']);
@@ -206,6 +212,9 @@ export class FreeSwitchSwitch implements Switch {
       breaks: 0,
       members: new Map(),
       joins: new Map(),
+      partner: undefined,
+      held: false,
+      parked: undefined,
     };
     this.calls.set(info.callId, st);
     return st;
@@ -225,7 +234,14 @@ export class FreeSwitchSwitch implements Switch {
       }
       case 'CHANNEL_PARK': {
         const callId = e.get('Unique-ID');
-        if (!callId || this.calls.has(callId)) return; // a re-park (after a transfer or a kick) of a call we hold
+        if (!callId) return;
+        const known = this.calls.get(callId);
+        if (known) {
+          // Back in park after a transfer (uuid_transfer … park inline) of a call we hold.
+          known.parked?.();
+          known.parked = undefined;
+          return;
+        }
         // An outbound leg we did not place is another gateway instance's (or another program's).
         if (e.get('Call-Direction') === 'outbound' && !this.originated.has(callId)) return;
         // The entry variables sit among ~50 others: read them in one pass, the rest by name.
@@ -259,11 +275,16 @@ export class FreeSwitchSwitch implements Switch {
         const a = e.get('Bridge-A-Unique-ID');
         const b = e.get('Bridge-B-Unique-ID');
         if (!a || !b) return;
+        // FreeSWITCH sends these on the bridge's A leg only (captures 50_, 51_): both legs are told.
+        const bridged = e.name === 'CHANNEL_BRIDGE';
         for (const [self, other] of [
           [a, b],
           [b, a],
         ] as const) {
-          if (!this.calls.has(self)) continue;
+          const st = this.calls.get(self);
+          if (!st) continue;
+          if (bridged) st.partner = other;
+          else if (st.partner === other) st.partner = undefined;
           this.emit(
             e.name === 'CHANNEL_BRIDGE'
               ? { type: 'call.bridged', callId: self, otherCallId: other }
@@ -494,8 +515,54 @@ export class FreeSwitchSwitch implements Switch {
     return { digits: '', outcome: pressed ? 'invalid' : 'timeout' };
   }
 
+  /**
+   * Takes a call out of its bridge: `uuid_transfer <uuid> -both park inline` sends both legs back
+   * to park, where they stay up (capture 61_); resolves once the legs we hold have parked, so a
+   * following bridge or app finds them there. A call in no bridge is left alone.
+   */
+  private async separate(callId: CallId): Promise<void> {
+    const st = this.calls.get(callId);
+    if (!st?.partner) return;
+    const other = this.calls.get(st.partner);
+    const parked = [st, other].flatMap((leg) =>
+      leg ? [new Promise<void>((resolve) => (leg.parked = resolve))] : [],
+    );
+    await this.api(callId, `uuid_transfer ${callId} -both park inline`);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        Promise.all(parked),
+        new Promise<void>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new SwitchError('TIMEOUT', `call ${callId} did not come back to park`)),
+            5000,
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+    st.partner = undefined;
+    if (other) other.partner = undefined;
+  }
+
+  /** Stops hold music we started, so the next app or bridge is not queued behind it. */
+  private async stopMusic(callId: CallId): Promise<void> {
+    const st = this.calls.get(callId);
+    if (!st?.held) return;
+    st.held = false;
+    await this.api(callId, `uuid_break ${callId} all`);
+  }
+
+  /**
+   * Music on hold. A bridged call is first taken out of its bridge (both legs stay up, in park):
+   * the agent's leg is then free for a consultation, and `uuid_hold` would not do — it keeps the
+   * bridge and plays the music to the partner (switch_ivr_hold).
+   */
   async hold(callId: CallId, musicMedia?: string): Promise<void> {
-    // The caller is parked, not bridged: music loops until uuid_break (unhold) or a bridge.
+    await this.separate(callId);
+    const st = this.calls.get(callId);
+    // The caller is parked: music loops until uuid_break (unhold) or a bridge.
     const { written, done } = this.execute(
       callId,
       'endless_playback',
@@ -503,13 +570,27 @@ export class FreeSwitchSwitch implements Switch {
     );
     void done.catch(() => undefined);
     await written;
+    if (st) st.held = true;
   }
 
   async unhold(callId: CallId): Promise<void> {
+    const st = this.calls.get(callId);
+    if (st) st.held = false;
     await this.api(callId, `uuid_break ${callId} all`);
   }
 
+  /**
+   * Connects two calls. A leg bridged with a third is first taken out of that bridge (the third
+   * stays up, in park) and hold music is stopped: FreeSWITCH's uuid_bridge is only used on two
+   * parked legs, as captured (50_, 62_).
+   */
   async bridge(callId: CallId, otherCallId: CallId): Promise<void> {
+    for (const leg of [callId, otherCallId]) {
+      const partner = this.calls.get(leg)?.partner;
+      if (partner && partner !== (leg === callId ? otherCallId : callId)) await this.separate(leg);
+      else if (partner) return; // already bridged with each other
+      await this.stopMusic(leg);
+    }
     await this.api(callId, `uuid_bridge ${callId} ${otherCallId}`);
   }
 
@@ -531,6 +612,9 @@ export class FreeSwitchSwitch implements Switch {
     const st = this.calls.get(callId);
     if (!st) throw new SwitchError('NO_SUCH_CALL', `call ${callId} is not known`);
     const name = token(conference, 'conference');
+    // The conference app runs in park: out of a bridge first, and not queued behind hold music.
+    await this.separate(callId);
+    await this.stopMusic(callId);
     const joined = new Promise<void>((resolve, reject) => st.joins.set(name, { resolve, reject }));
     joined.catch(() => undefined);
     const f = flags?.length ? `+flags{${flags.map((x) => token(x, 'flag')).join('|')}}` : '';
@@ -606,7 +690,13 @@ export class FreeSwitchSwitch implements Switch {
     return { outcome: ORIGINATE_OUTCOMES[cause] ?? 'failed', cause };
   }
 
+  /**
+   * Blind transfer out of the centre: the call runs `bridge` to the endpoint inline. A leg it was
+   * bridged with (the agent) is hung up by FreeSWITCH (capture 63_); hold music ends with the transfer.
+   */
   async transfer(callId: CallId, endpoint: Endpoint): Promise<void> {
+    const st = this.calls.get(callId);
+    if (st) st.held = false;
     await this.api(callId, `uuid_transfer ${callId} bridge:${dialString(endpoint)} inline`);
   }
 
