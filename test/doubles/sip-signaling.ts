@@ -2,15 +2,7 @@
 // like drachtio-srf's (Request#get/has, source_address/port, Response#send/finalResponseSent),
 // B2BUA attempts recorded with their exact URI and options, answered by the test.
 import { EventEmitter } from 'node:events';
-import type {
-  B2buaFailure,
-  B2buaOptions,
-  ConnectionState,
-  SipDialog,
-  SipRequest,
-  SipResponse,
-  SipSignaling,
-} from '../../src/adapters/sip/signaling.js';
+import type { B2buaFailure, B2buaOptions, ConnectionState, SipDialog, SipRequest, SipResponse, SipSignaling } from '../../src/adapters/sip/signaling.js';
 
 export class FakeRequest implements SipRequest {
   readonly method = 'INVITE';
@@ -75,16 +67,9 @@ export class FakeSignaling implements SipSignaling {
     this.handler = handler;
   }
   /** drachtio-server delivers an INVITE. */
-  invite(
-    uri: string,
-    source: string,
-    headers: Record<string, string>,
-  ): { req: FakeRequest; res: FakeResponse } {
+  invite(uri: string, source: string, headers: Record<string, string>): { req: FakeRequest; res: FakeResponse } {
     const [address, port] = source.split(':');
-    const req = new FakeRequest(uri, address!, Number(port ?? 5060), {
-      'Call-ID': `ci-${Math.random().toString(36).slice(2)}`,
-      ...headers,
-    });
+    const req = new FakeRequest(uri, address!, Number(port ?? 5060), { 'Call-ID': `ci-${Math.random().toString(36).slice(2)}`, ...headers });
     const res = new FakeResponse();
     this.handler!(req, res);
     return { req, res };
@@ -98,10 +83,7 @@ export class FakeSignaling implements SipSignaling {
         uri,
         opts,
         answer: () => {
-          const legs = {
-            uas: new FakeDialog({ callId: req.get('Call-ID')! }),
-            uac: new FakeDialog({ callId: `b-${req.get('Call-ID')}` }),
-          };
+          const legs = { uas: new FakeDialog({ callId: req.get('Call-ID')! }), uac: new FakeDialog({ callId: `b-${req.get('Call-ID')}` }) };
           fres.send(200);
           resolve(legs);
           return legs;
@@ -123,12 +105,7 @@ export class FakeSignaling implements SipSignaling {
   }
   onStateChange() {}
   state(): ConnectionState {
-    return {
-      state: 'connected',
-      target: 'fake',
-      sipAddress: 'udp/127.0.0.1:5080',
-      since: new Date().toISOString(),
-    };
+    return { state: 'connected', target: 'fake', sipAddress: 'udp/127.0.0.1:5080', since: new Date().toISOString() };
   }
   async stop() {}
 }

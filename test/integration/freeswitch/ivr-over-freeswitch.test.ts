@@ -14,13 +14,7 @@ import { EslDouble } from '../../doubles/esl-double.js';
 import { readFileSync } from 'node:fs';
 
 interface CallLine {
-  record: {
-    callId: string;
-    disposition: string;
-    entry: { kind: string; fromLine?: string };
-    priority?: string;
-    recording?: { sha256?: string; path: string };
-  };
+  record: { callId: string; disposition: string; entry: { kind: string; fromLine?: string }; priority?: string; recording?: { sha256?: string; path: string } };
 }
 
 describe('IVR over the FreeSWITCH adapter (ESL double)', () => {
@@ -49,10 +43,7 @@ describe('IVR over the FreeSWITCH adapter (ESL double)', () => {
     });
     config.outbox.idlePollMs = 20;
     gw = await startGateway(config, silentLogger());
-    await eventually(
-      () => fs.connectedClients,
-      (n) => n > 0,
-    );
+    await eventually(() => fs.connectedClients, (n) => n > 0);
   });
 
   afterAll(async () => {
@@ -64,10 +55,7 @@ describe('IVR over the FreeSWITCH adapter (ESL double)', () => {
 
   const callLines = (): CallLine[] => {
     try {
-      return readFileSync(callsFile, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as CallLine);
+      return readFileSync(callsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as CallLine);
     } catch {
       return [];
     }
@@ -76,40 +64,20 @@ describe('IVR over the FreeSWITCH adapter (ESL double)', () => {
   it('answers a parked call, records it, and sends one call record with the recording checksum when the caller hangs up', async () => {
     expect(gw.telephony.mode).toBe('freeswitch');
     const uuid = fs.placeCall({ caller: '13800138000' });
-    await eventually(
-      () => fs.channels.get(uuid)?.answerState,
-      (a) => a === 'answered',
-    );
-    await eventually(
-      () => fs.received.some((l) => l.includes('uuid_record') && l.includes(uuid)),
-      (x) => x,
-    );
+    await eventually(() => fs.channels.get(uuid)?.answerState, (a) => a === 'answered');
+    await eventually(() => fs.received.some((l) => l.includes('uuid_record') && l.includes(uuid)), (x) => x);
     fs.hangup(uuid);
-    const line = await eventually(
-      () => callLines().find((l) => l.record.callId === uuid),
-      (l) => !!l,
-      20_000,
-    );
+    const line = await eventually(() => callLines().find((l) => l.record.callId === uuid), (l) => !!l, 20_000);
     expect(line!.record.disposition).toBe('DISPOSITION_ABANDONED');
     expect(line!.record.recording?.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(line!.record.recording?.path).toContain(uuid);
   });
 
   it('marks a call transferred from 119 and gives it priority', async () => {
-    const uuid = fs.placeCall({
-      caller: '13900139000',
-      variables: { hotline_entry: 'emergency-transfer', hotline_from_line: '119' },
-    });
-    await eventually(
-      () => fs.channels.get(uuid)?.answerState,
-      (a) => a === 'answered',
-    );
+    const uuid = fs.placeCall({ caller: '13900139000', variables: { hotline_entry: 'emergency-transfer', hotline_from_line: '119' } });
+    await eventually(() => fs.channels.get(uuid)?.answerState, (a) => a === 'answered');
     fs.hangup(uuid);
-    const line = await eventually(
-      () => callLines().find((l) => l.record.callId === uuid),
-      (l) => !!l,
-      20_000,
-    );
+    const line = await eventually(() => callLines().find((l) => l.record.callId === uuid), (l) => !!l, 20_000);
     expect(line!.record.entry).toMatchObject({ kind: 'emergency-transfer', fromLine: '119' });
     expect(line!.record.priority).not.toBe('normal');
   });
