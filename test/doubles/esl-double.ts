@@ -1002,40 +1002,64 @@ export class EslDouble {
     }
   }
 
-  /** Back through the dialplan: to park inline, or (any other destination) a bridge out of the centre. */
+  /**
+   * Back through the dialplan with an inline one: `park`, or `app:arg,app:arg…` of set, bridge and
+   * park. A bridge that fails ends the call unless continue_on_fail is set (mod_dptools' bridge
+   * calls switch_channel_handle_cause), in which case the next app runs.
+   */
   private reroute(ch: DoubleChannel, dest: string): void {
     this.setCallState(ch, 'RINGING');
     this.setState(ch, 'CS_ROUTING');
     this.setCallState(ch, 'ACTIVE');
     this.setState(ch, 'CS_EXECUTE');
-    if (dest === 'park') {
-      this.park(ch);
-      return;
-    }
-    // bridge:<dial string> inline — an outbound B leg; the caller hangs up when it ends or fails.
-    const dial = dest.replace(/^bridge:/, '');
-    ch.application = 'bridge';
-    this.chEvent(ch, 'CHANNEL_EXECUTE', [
-      ['Application', 'bridge'],
-      ['Application-Data', dial],
-      ['Application-UUID', randomUUID()],
-    ]);
-    const outcome = this.originateOutcome(dial);
-    setTimeout(() => {
-      if (!this.channels.has(ch.uuid)) return;
-      if (outcome !== 'answer') {
-        this.hangup(ch.uuid, outcome, false);
+    const apps = dest.split(',').map((item) => {
+      const i = item.indexOf(':');
+      return i === -1 ? { app: item, arg: '' } : { app: item.slice(0, i), arg: item.slice(i + 1) };
+    });
+    const next = (): void => {
+      const step = apps.shift();
+      if (!step || !this.channels.has(ch.uuid)) return;
+      if (step.app === 'park') {
+        this.park(ch);
         return;
       }
-      const b = this.outboundChannel(randomUUID(), dial, new Map());
-      b.answerState = 'answered';
-      b.answeredUsec = Date.now() * 1000;
-      this.chEvent(b, 'CHANNEL_ANSWER');
-      ch.bridgedWith = b.uuid;
-      b.bridgedWith = ch.uuid;
-      ch.bridgeA = b.bridgeA = ch.uuid;
-      this.bridgeEvent('CHANNEL_BRIDGE', ch, b);
-    }, this.mediaMs);
+      const appUuid = randomUUID();
+      const execute: Headers = [
+        ['Application', step.app],
+        ['Application-Data', step.arg],
+        ['Application-UUID', appUuid],
+      ];
+      this.chEvent(ch, 'CHANNEL_EXECUTE', execute);
+      if (step.app === 'set') {
+        const i = step.arg.indexOf('=');
+        if (i > 0) ch.vars.set(step.arg.slice(0, i), step.arg.slice(i + 1));
+        this.chEvent(ch, 'CHANNEL_EXECUTE_COMPLETE', [...execute, ['Application-Response', '_none_']]);
+        next();
+        return;
+      }
+      if (step.app !== 'bridge') return;
+      ch.application = 'bridge';
+      const outcome = this.originateOutcome(step.arg);
+      setTimeout(() => {
+        if (!this.channels.has(ch.uuid)) return;
+        if (outcome !== 'answer') {
+          ch.vars.set('originate_failed_cause', outcome);
+          this.chEvent(ch, 'CHANNEL_EXECUTE_COMPLETE', [...execute, ['Application-Response', '_none_']]);
+          if (ch.vars.get('continue_on_fail') === 'true') next();
+          else this.hangup(ch.uuid, outcome, false);
+          return;
+        }
+        const b = this.outboundChannel(randomUUID(), step.arg, new Map());
+        b.answerState = 'answered';
+        b.answeredUsec = Date.now() * 1000;
+        this.chEvent(b, 'CHANNEL_ANSWER');
+        ch.bridgedWith = b.uuid;
+        b.bridgedWith = ch.uuid;
+        ch.bridgeA = b.bridgeA = ch.uuid;
+        this.bridgeEvent('CHANNEL_BRIDGE', ch, b);
+      }, this.mediaMs);
+    };
+    next();
   }
 
   /**

@@ -67,6 +67,8 @@ interface CallState {
   held: boolean;
   /** Waiting for this call's next CHANNEL_PARK (back in park after a transfer). */
   parked: (() => void) | undefined;
+  /** A blind transfer under way: bridged out, or back in park because the far end did not answer. */
+  transfer: { settle: (outcome: 'bridged' | 'parked') => void; fail: (e: Error) => void } | undefined;
 }
 
 const HANGING_UP: ReadonlySet<string> = new Set(['CS_HANGUP', 'CS_REPORTING', 'CS_DESTROY']);
@@ -215,6 +217,7 @@ export class FreeSwitchSwitch implements Switch {
       partner: undefined,
       held: false,
       parked: undefined,
+      transfer: undefined,
     };
     this.calls.set(info.callId, st);
     return st;
@@ -240,6 +243,7 @@ export class FreeSwitchSwitch implements Switch {
           // Back in park after a transfer (uuid_transfer … park inline) of a call we hold.
           known.parked?.();
           known.parked = undefined;
+          known.transfer?.settle('parked');
           return;
         }
         // An outbound leg we did not place is another gateway instance's (or another program's).
@@ -283,8 +287,10 @@ export class FreeSwitchSwitch implements Switch {
         ] as const) {
           const st = this.calls.get(self);
           if (!st) continue;
-          if (bridged) st.partner = other;
-          else if (st.partner === other) st.partner = undefined;
+          if (bridged) {
+            st.partner = other;
+            st.transfer?.settle('bridged');
+          } else if (st.partner === other) st.partner = undefined;
           this.emit(
             e.name === 'CHANNEL_BRIDGE'
               ? { type: 'call.bridged', callId: self, otherCallId: other }
@@ -341,6 +347,7 @@ export class FreeSwitchSwitch implements Switch {
     }
     for (const join of st.joins.values())
       join.reject(new SwitchError('NO_SUCH_CALL', `call ${callId} hung up`));
+    st.transfer?.fail(new SwitchError('NO_SUCH_CALL', `call ${callId} hung up during the transfer`));
     this.emit({ type: 'call.hungup', callId, cause, at });
   }
 
@@ -691,13 +698,36 @@ export class FreeSwitchSwitch implements Switch {
   }
 
   /**
-   * Blind transfer out of the centre: the call runs `bridge` to the endpoint inline. A leg it was
-   * bridged with (the agent) is hung up by FreeSWITCH (capture 63_); hold music ends with the transfer.
+   * Blind transfer out of the centre (a sub-centre line, a handling unit's number): the call runs
+   * an inline dialplan that bridges it to the endpoint; a leg it was bridged with (the agent) is
+   * hung up by FreeSWITCH (capture 63_). Resolves once the far end answered and the call is
+   * bridged to it. If nobody answers the call is not lost: the bridge app would hang the caller up
+   * with the failure's cause (switch_channel_handle_cause in mod_dptools' bridge), so
+   * continue_on_fail sends it on to park, where it stays ours, and this rejects (no dead end,
+   * 7×24 human service); hangup_after_bridge ends the call when the far end hangs up.
    */
   async transfer(callId: CallId, endpoint: Endpoint): Promise<void> {
     const st = this.calls.get(callId);
+    const dial = dialString(endpoint);
+    const settled = new Promise<'bridged' | 'parked'>((resolve, reject) => {
+      if (st) st.transfer = { settle: resolve, fail: reject };
+    });
+    settled.catch(() => undefined);
     if (st) st.held = false;
-    await this.api(callId, `uuid_transfer ${callId} bridge:${dialString(endpoint)} inline`);
+    try {
+      await this.api(
+        callId,
+        `uuid_transfer ${callId} set:continue_on_fail=true,set:hangup_after_bridge=true,bridge:${dial},park inline`,
+      );
+      if (!st) return;
+      if ((await settled) === 'parked')
+        throw new SwitchError(
+          'COMMAND_FAILED',
+          `transfer to ${dial}: not answered; the call is back in park`,
+        );
+    } finally {
+      if (st) st.transfer = undefined;
+    }
   }
 
   async hangup(callId: CallId, cause: HangupCause = 'NORMAL_CLEARING'): Promise<void> {

@@ -187,14 +187,30 @@ describe('call control for the agent desktop on the ESL double', () => {
     const { caller, agent } = await connectedCall();
     await sw.transfer(caller, { kind: 'gateway', gateway: 'subcentre', number: '12348' });
     expect(fs.received).toContain(
-      `bgapi uuid_transfer ${caller} bridge:sofia/gateway/subcentre/12348 inline`,
+      `bgapi uuid_transfer ${caller} set:continue_on_fail=true,set:hangup_after_bridge=true,bridge:sofia/gateway/subcentre/12348,park inline`,
     );
+    // Resolved once the far end answered and the caller is bridged to it; the agent's leg has ended.
     await until('the agent leg to end', () => saw('call.hungup', agent));
-    await until('the caller bridged out', () =>
+    expect(
       events.some((e) => e.type === 'call.bridged' && e.callId === caller && e.otherCallId !== agent),
-    );
+    ).toBe(true);
     const out = fs.channels.get(partnerOf(caller)!)!;
     expect(out.channelName).toBe('sofia/gateway/subcentre/12348');
     expect(saw('call.hungup', caller)).toBe(false);
+  });
+
+  it('blind transfer nobody answers: the caller is not lost but back in park, and the transfer fails', async () => {
+    const { caller } = await connectedCall();
+    fs.originateOutcome = (dial) => (dial.includes('12366') ? 'NO_ANSWER' : 'answer');
+    await expect(
+      sw.transfer(caller, { kind: 'gateway', gateway: 'subcentre', number: '12366' }),
+    ).rejects.toMatchObject({
+      code: 'COMMAND_FAILED',
+    });
+    expect(fs.channels.get(caller)!.application).toBe('park');
+    expect(saw('call.hungup', caller)).toBe(false);
+    // Still ours: it can be held and bridged again.
+    await sw.hold(caller);
+    expect(hearing(caller)).toBe('endless_playback');
   });
 });

@@ -227,6 +227,7 @@ describe('ESL double fidelity: bridge, transfer and conference (capture session 
     client.send(
       `bgapi originate {origination_uuid=${agent},origination_caller_id_number=12345}sofia/external/agent@127.0.0.1:5095 &park()\n\n`,
     );
+    while (fs.channels.get(agent)?.application !== 'park') await new Promise((r) => setTimeout(r, 5));
     await client.settle();
     roles.set(caller, 'caller').set(agent, 'agent');
     return { caller, agent };
@@ -253,6 +254,8 @@ describe('ESL double fidelity: bridge, transfer and conference (capture session 
     client.send(
       `bgapi originate {origination_uuid=${sup}}sofia/external/supervisor@127.0.0.1:5098 &park()\n\n`,
     );
+    await client.settle();
+    while (fs.channels.get(sup)?.application !== 'park') await new Promise((r) => setTimeout(r, 5));
     await client.settle();
     roles.set(sup, 'super');
     const joins: string[] = [];
