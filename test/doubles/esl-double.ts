@@ -643,7 +643,6 @@ export class EslDouble {
           next.app === 'endless_playback' ? 2 ** 30 : this.mediaMs,
         );
         breakers.set(ch, () => {
-          clearTimeout(timer);
           this.chEvent(
             ch,
             'PLAYBACK_STOP',
@@ -653,6 +652,13 @@ export class EslDouble {
             ],
             false,
           );
+          // uuid_break stops one pass of endless_playback and it starts again (FreeSWITCH 1.10.12,
+          // seen in the real-switch suite); only leaving the app (a transfer, a bridge) ends it.
+          if (next.app === 'endless_playback' && ch.running?.appUuid === next.appUuid) {
+            this.chEvent(ch, 'PLAYBACK_START', [['Playback-File-Path', next.arg]], false);
+            return;
+          }
+          clearTimeout(timer);
           finish('FILE PLAYED');
         });
         return;
@@ -932,7 +938,7 @@ export class EslDouble {
   /** Leaving park: UNPARK and the park app's completion (a running sendmsg app is broken first). */
   private unpark(ch: DoubleChannel): void {
     if (ch.running) {
-      breakers.get(ch)?.('');
+      if (ch.running.app !== 'endless_playback') breakers.get(ch)?.('');
       breakers.delete(ch);
       ch.running?.finish(
         ch.running.app === 'playback' || ch.running.app === 'endless_playback' ? 'FILE PLAYED' : '_none_',
@@ -1114,7 +1120,7 @@ export class EslDouble {
         const c = ch();
         if (!c) return '-ERR No such channel!\n';
         breakers.get(c)?.('');
-        breakers.delete(c);
+        if (c.running?.app !== 'endless_playback') breakers.delete(c);
         return '+OK\n';
       }
       case 'uuid_setvar':

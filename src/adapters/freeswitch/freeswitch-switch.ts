@@ -67,6 +67,8 @@ interface CallState {
   held: boolean;
   /** Waiting for this call's next CHANNEL_PARK (back in park after a transfer). */
   parked: (() => void) | undefined;
+  /** Waiting for CHANNEL_BRIDGE with this leg (uuid_bridge answers +OK before the legs are bridged). */
+  bridged: ((other: CallId) => void) | undefined;
   /** A blind transfer under way: bridged out, or back in park because the far end did not answer. */
   transfer: { settle: (outcome: 'bridged' | 'parked') => void; fail: (e: Error) => void } | undefined;
 }
@@ -217,6 +219,7 @@ export class FreeSwitchSwitch implements Switch {
       partner: undefined,
       held: false,
       parked: undefined,
+      bridged: undefined,
       transfer: undefined,
     };
     this.calls.set(info.callId, st);
@@ -289,6 +292,7 @@ export class FreeSwitchSwitch implements Switch {
           if (!st) continue;
           if (bridged) {
             st.partner = other;
+            st.bridged?.(other);
             st.transfer?.settle('bridged');
           } else if (st.partner === other) st.partner = undefined;
           this.emit(
@@ -377,6 +381,10 @@ export class FreeSwitchSwitch implements Switch {
       if (!before.has(callId)) continue;
       const row = live.get(callId);
       if (!row) {
+        // show channels reads FreeSWITCH's channel database, which lags: a leg originated or
+        // transferred a moment ago can be missing from it while it is up (seen in the real-switch
+        // suite: a consult leg reported hung up by the second pass). Ask the core itself.
+        if ((await this.exists(callId)) !== false) continue;
         this.ended(callId, GONE_WHILE_DISCONNECTED, new Date().toISOString());
       } else if (!st.info.answered && callInfoFromRow(row, this.id).answered) {
         st.info.answered = true;
@@ -391,6 +399,16 @@ export class FreeSwitchSwitch implements Switch {
       this.track(info);
       this.log.info({ callId: info.callId }, 'took over a parked call found by reconciliation');
       this.emit({ type: 'call.arrived', call: info });
+    }
+  }
+
+  /** uuid_exists: true or false, undefined when FreeSWITCH could not be asked. */
+  private async exists(callId: CallId): Promise<boolean | undefined> {
+    try {
+      const answer = (await this.connection.bgapi(`uuid_exists ${callId}`, 10_000)).trim();
+      return answer === 'true' ? true : answer === 'false' ? false : undefined;
+    } catch {
+      return undefined;
     }
   }
 
@@ -531,34 +549,30 @@ export class FreeSwitchSwitch implements Switch {
     const st = this.calls.get(callId);
     if (!st?.partner) return;
     const other = this.calls.get(st.partner);
-    const parked = [st, other].flatMap((leg) =>
-      leg ? [new Promise<void>((resolve) => (leg.parked = resolve))] : [],
-    );
-    await this.api(callId, `uuid_transfer ${callId} -both park inline`);
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        Promise.all(parked),
-        new Promise<void>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new SwitchError('TIMEOUT', `call ${callId} did not come back to park`)),
-            5000,
-          );
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await this.reparked(st, () => this.api(callId, `uuid_transfer ${callId} -both park inline`), other);
     st.partner = undefined;
     if (other) other.partner = undefined;
   }
 
-  /** Stops hold music we started, so the next app or bridge is not queued behind it. */
+  /** Runs a transfer back to park and resolves once the legs we hold have parked again. */
+  private async reparked(st: CallState, transfer: () => Promise<unknown>, other?: CallState): Promise<void> {
+    const parked = [st, other].flatMap((leg) =>
+      leg ? [new Promise<void>((resolve) => (leg.parked = resolve))] : [],
+    );
+    await transfer();
+    await this.within(Promise.all(parked), `call ${st.info.callId} back to park`);
+  }
+
+  /**
+   * Stops hold music we started, so the next app or bridge is not queued behind it. uuid_break
+   * does not end endless_playback (it starts the media again; seen on FreeSWITCH 1.10.12), so the
+   * call is sent back to park, which ends the running app; resolves once it has parked.
+   */
   private async stopMusic(callId: CallId): Promise<void> {
     const st = this.calls.get(callId);
     if (!st?.held) return;
     st.held = false;
-    await this.api(callId, `uuid_break ${callId} all`);
+    await this.reparked(st, () => this.api(callId, `uuid_transfer ${callId} park inline`));
   }
 
   /**
@@ -569,7 +583,8 @@ export class FreeSwitchSwitch implements Switch {
   async hold(callId: CallId, musicMedia?: string): Promise<void> {
     await this.separate(callId);
     const st = this.calls.get(callId);
-    // The caller is parked: music loops until uuid_break (unhold) or a bridge.
+    if (st) st.held = true;
+    // The caller is parked: the music loops until unhold (back to park) or a bridge.
     const { written, done } = this.execute(
       callId,
       'endless_playback',
@@ -577,13 +592,11 @@ export class FreeSwitchSwitch implements Switch {
     );
     void done.catch(() => undefined);
     await written;
-    if (st) st.held = true;
   }
 
   async unhold(callId: CallId): Promise<void> {
-    const st = this.calls.get(callId);
-    if (st) st.held = false;
-    await this.api(callId, `uuid_break ${callId} all`);
+    if (this.calls.get(callId)?.held) await this.stopMusic(callId);
+    else await this.api(callId, `uuid_break ${callId} all`);
   }
 
   /**
@@ -598,7 +611,38 @@ export class FreeSwitchSwitch implements Switch {
       else if (partner) return; // already bridged with each other
       await this.stopMusic(leg);
     }
-    await this.api(callId, `uuid_bridge ${callId} ${otherCallId}`);
+    // uuid_bridge answers +OK at once; the legs are bridged a moment later (CHANNEL_BRIDGE), and a
+    // command sent in between finds them half way (seen on FreeSWITCH 1.10.12: a conference join
+    // right after was undone by the bridge).
+    const st = this.calls.get(callId);
+    const done = st
+      ? this.within(
+          new Promise<void>((resolve) => (st.bridged = (other) => other === otherCallId && resolve())),
+          `bridge of ${callId} with ${otherCallId}`,
+        )
+      : Promise.resolve();
+    done.catch(() => undefined);
+    try {
+      await this.api(callId, `uuid_bridge ${callId} ${otherCallId}`);
+      await done;
+    } finally {
+      if (st) st.bridged = undefined;
+    }
+  }
+
+  /** A wait for an event that must come soon: TIMEOUT after 5 s. */
+  private async within<T>(p: Promise<T>, what: string, ms = 5000): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        p,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new SwitchError('TIMEOUT', `${what}: no event within ${ms} ms`)), ms);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async startRecording(callId: CallId, path: string): Promise<void> {
@@ -678,6 +722,12 @@ export class FreeSwitchSwitch implements Switch {
       answered: false,
       createdAt: new Date().toISOString(),
     });
+    // The job's +OK comes before the leg has parked (capture 41_: BACKGROUND_JOB, then
+    // CHANNEL_EXECUTE park, CHANNEL_PARK); a uuid_bridge or an app sent in between races the leg
+    // into park and FreeSWITCH may hang it up (DESTINATION_OUT_OF_ORDER, seen in the real-switch
+    // suite). So the leg counts as ready once it has parked.
+    const leg = this.calls.get(callId)!;
+    const parked = new Promise<void>((resolve) => (leg.parked = resolve));
     let body: string;
     try {
       body = await this.connection.bgapi(command, req.timeoutSec * 1000 + 30_000);
@@ -687,8 +737,10 @@ export class FreeSwitchSwitch implements Switch {
       throw err;
     }
     if (body.startsWith('+OK')) {
-      const st = this.calls.get(callId);
-      if (st) st.info.answered = true;
+      leg.info.answered = true;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([parked, new Promise<void>((resolve) => (timer = setTimeout(resolve, 5000)))]);
+      clearTimeout(timer);
       return { callId, outcome: 'answered' };
     }
     this.calls.delete(callId);

@@ -1,0 +1,238 @@
+// Opt-in: the agent desk's call control (issue 5) on a real FreeSWITCH, through the adapter, with
+// SIPp legs for the caller (a UAC calling 12345, parked by our dialplan), the agent and the expert
+// (UASs reached by originate … &park()), and a sub-centre line (a UAS reached by a blind
+// transfer). HOTLINE_FS_ESL=host:port, HOTLINE_FS_PASSWORD; HOTLINE_FS_CONF_DIR to install our
+// dialplan. Everything on 127.0.0.1. CI has no FreeSWITCH: there the suite is skipped.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FreeSwitchSwitch } from '../../src/adapters/freeswitch/freeswitch-switch.js';
+import { freePort } from '../../src/adapters/redis/embedded-redis.js';
+import type { CallId, SwitchEvent } from '../../src/core/ports/switch.js';
+import { eventually } from '../helpers/gateway.js';
+import { silentLogger } from '../helpers/logger.js';
+
+const FS = process.env.HOTLINE_FS_ESL;
+const PASSWORD = process.env.HOTLINE_FS_PASSWORD ?? 'ClueCon';
+const SIP = process.env.HOTLINE_FS_SIP ?? '127.0.0.1:5090';
+const skipMessage =
+  'real-switch suite: set HOTLINE_FS_ESL=host:port (and HOTLINE_FS_PASSWORD, HOTLINE_FS_SIP) to run it against a FreeSWITCH';
+if (!FS) process.stdout.write(`[skipped] ${skipMessage}\n`);
+
+describe.skipIf(!FS)(`call control on a real FreeSWITCH (${skipMessage.replace('set ', 'needs ')})`, () => {
+  let sw: FreeSwitchSwitch;
+  let events: SwitchEvent[];
+  const sipps: ChildProcess[] = [];
+  const ports: Record<'agent' | 'expert' | 'subcentre' | 'nobody', number> = {
+    agent: 0,
+    expert: 0,
+    subcentre: 0,
+    nobody: 0,
+  };
+
+  const sipp = (args: string[]): ChildProcess => {
+    const p = spawn('sipp', ['-i', '127.0.0.1', '-nostdin', ...args], { stdio: 'ignore' });
+    sipps.push(p);
+    return p;
+  };
+  const saw = (type: SwitchEvent['type'], callId: CallId): boolean =>
+    events.some((e) => e.type === type && 'callId' in e && e.callId === callId);
+  const api = async (command: string): Promise<string> => sw.connection.bgapi(command, 10_000);
+  /** FreeSWITCH's core, not its channel database (show channels lags behind new and transferred legs). */
+  const up = async (...ids: CallId[]): Promise<boolean> => {
+    for (const id of ids) if ((await api(`uuid_exists ${id}`)).trim() !== 'true') return false;
+    return true;
+  };
+  /** Members of a conference as FreeSWITCH lists them (one line each). */
+  const members = async (conference: string): Promise<number> =>
+    (await api(`conference ${conference} list`)).split('\n').filter((l) => l.includes(';')).length;
+  /** Apps that ran on a channel and completed (CHANNEL_EXECUTE_COMPLETE), in order. */
+  const completed = new Map<CallId, string[]>();
+
+  /** A SIPp caller dials 12345; our dialplan parks it; the adapter reports it; answered. */
+  async function caller(): Promise<CallId> {
+    const before = new Set(events.flatMap((e) => (e.type === 'call.arrived' ? [e.call.callId] : [])));
+    sipp(['-sn', 'uac', '-s', '12345', '-m', '1', '-d', '60000', '-p', String(await freePort()), SIP]);
+    const arrived = await eventually(
+      () => events.find((e) => e.type === 'call.arrived' && !before.has(e.call.callId)),
+      (e) => e !== undefined,
+      10_000,
+    );
+    const id = (arrived as Extract<SwitchEvent, { type: 'call.arrived' }>).call.callId;
+    await sw.answer(id);
+    return id;
+  }
+
+  async function leg(who: 'agent' | 'expert'): Promise<CallId> {
+    const r = await sw.originate({
+      endpoint: { kind: 'uri', uri: `${who}@127.0.0.1:${ports[who]}` },
+      callerIdNumber: '12345',
+      timeoutSec: 10,
+      variables: { hotline_entry: who === 'agent' ? 'agent-leg' : 'other' },
+    });
+    expect(r.outcome).toBe('answered');
+    return r.callId!;
+  }
+
+  beforeAll(async () => {
+    const [host, port] = FS!.split(':');
+    if (process.env.HOTLINE_FS_CONF_DIR) {
+      copyFileSync(
+        new URL('../../dialplans/public/00_hotline_12345.xml', import.meta.url),
+        `${process.env.HOTLINE_FS_CONF_DIR}/dialplan/public/00_hotline_12345.xml`,
+      );
+    }
+    sw = new FreeSwitchSwitch({
+      server: { host: host!, port: Number(port ?? 8021), password: PASSWORD },
+      log: silentLogger(),
+    });
+    events = [];
+    sw.on((e) => events.push(e));
+    sw.connection.onEvent((e) => {
+      if (e.name !== 'CHANNEL_EXECUTE_COMPLETE') return;
+      const id = e.get('Unique-ID') ?? '';
+      completed.set(id, [...(completed.get(id) ?? []), e.get('Application') ?? '']);
+    });
+    sw.start();
+    await eventually(
+      () => sw.connection.connected,
+      (up) => up,
+      10_000,
+    );
+    if (process.env.HOTLINE_FS_CONF_DIR) await api('reloadxml');
+    for (const who of ['agent', 'expert', 'subcentre'] as const) {
+      ports[who] = await freePort();
+      sipp(['-sn', 'uas', '-p', String(ports[who])]);
+    }
+    ports.nobody = await freePort(); // nothing listens there
+    await new Promise((r) => setTimeout(r, 500));
+  }, 30_000);
+
+  afterEach(async () => {
+    // Leave nothing behind on the switch for the next test.
+    for (const c of sw.knownCalls()) await sw.hangup(c.callId).catch(() => undefined);
+  });
+
+  afterAll(async () => {
+    await sw?.stop();
+    for (const p of sipps) p.kill('SIGKILL');
+  });
+
+  it('attended transfer: caller bridged with the agent, held with music, expert consulted, then caller ↔ expert and the agent hangs up', async () => {
+    const c = await caller();
+    const a = await leg('agent');
+    await sw.bridge(c, a);
+    await eventually(
+      () => saw('call.bridged', c),
+      (x) => x,
+      5000,
+    );
+    expect(await api(`uuid_getvar ${c} bridge_uuid`)).toBe(a);
+
+    await sw.hold(c, 'tone_stream://%(400,200,440,480);loops=-1');
+    await eventually(
+      () => saw('call.unbridged', c),
+      (x) => x,
+      5000,
+    );
+    const e = await leg('expert');
+    await sw.bridge(a, e);
+    await eventually(
+      async () => (await api(`uuid_getvar ${a} bridge_uuid`)) === e,
+      (x) => x,
+      5000,
+    );
+
+    expect(completed.get(c) ?? []).not.toContain('endless_playback'); // the music is still playing
+    await sw.bridge(c, e); // complete
+    await eventually(
+      async () => (await api(`uuid_getvar ${c} bridge_uuid`)) === e,
+      (x) => x,
+      5000,
+    );
+    expect(completed.get(c)).toContain('endless_playback'); // the hold music ran until the bridge
+    await sw.hangup(a);
+    await eventually(
+      () => saw('call.hungup', a),
+      (x) => x,
+      5000,
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await up(c, e)).toBe(true);
+    expect(await up(a)).toBe(false);
+    expect(await api(`uuid_getvar ${e} bridge_uuid`)).toBe(c);
+  }, 60_000);
+
+  it('attended transfer cancelled: the expert leg ends, caller and agent are bridged again', async () => {
+    const c = await caller();
+    const a = await leg('agent');
+    await sw.bridge(c, a);
+    await sw.hold(c);
+    const e = await leg('expert');
+    await sw.bridge(a, e);
+    await sw.bridge(c, a); // cancel: back to the agent
+    await eventually(
+      async () => (await api(`uuid_getvar ${c} bridge_uuid`)) === a,
+      (x) => x,
+      5000,
+    );
+    await sw.hangup(e);
+    await eventually(
+      () => saw('call.hungup', e),
+      (x) => x,
+      5000,
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await up(c, a)).toBe(true);
+    expect(await api(`uuid_getvar ${a} bridge_uuid`)).toBe(c);
+  }, 60_000);
+
+  it('three-way call in a conference: caller, agent, expert; the agent leaves and hangs up, the other two stay', async () => {
+    const c = await caller();
+    const a = await leg('agent');
+    await sw.bridge(c, a);
+    const conference = `hg-3way-${c.slice(0, 8)}`;
+    await sw.conferenceJoin(c, conference);
+    await sw.conferenceJoin(a, conference, ['moderator']);
+    const e = await leg('expert');
+    await sw.conferenceJoin(e, conference);
+    expect(await members(conference), await api(`conference ${conference} list`)).toBe(3);
+    await sw.conferenceLeave(a, conference);
+    await eventually(
+      () => saw('conference.left', a),
+      (x) => x,
+      5000,
+    );
+    expect(await up(a)).toBe(true); // kicked back to park, still up
+    await sw.hangup(a);
+    await eventually(
+      () => saw('call.hungup', a),
+      (x) => x,
+      5000,
+    );
+    expect(await members(conference)).toBe(2);
+    expect(await up(c, e)).toBe(true);
+  }, 60_000);
+
+  it('blind transfer (uuid_transfer) to a sub-centre line: the agent leg ends, the caller is bridged out; nobody answering leaves the caller parked', async () => {
+    const c = await caller();
+    const a = await leg('agent');
+    await sw.bridge(c, a);
+    await expect(
+      sw.transfer(c, { kind: 'uri', uri: `12366@127.0.0.1:${ports.nobody}` }),
+    ).rejects.toMatchObject({
+      code: 'COMMAND_FAILED',
+    });
+    expect(await up(c)).toBe(true);
+    await eventually(
+      () => saw('call.hungup', a),
+      (x) => x,
+      5000,
+    ); // the agent left with the transfer
+
+    await sw.transfer(c, { kind: 'uri', uri: `12348@127.0.0.1:${ports.subcentre}` });
+    const out = events.find((x) => x.type === 'call.bridged' && x.callId === c && x.otherCallId !== a);
+    expect(out).toBeDefined();
+    expect(await up(c)).toBe(true);
+  }, 60_000);
+});
