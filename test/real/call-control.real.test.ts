@@ -4,7 +4,9 @@
 // transfer). HOTLINE_FS_ESL=host:port, HOTLINE_FS_PASSWORD; HOTLINE_FS_CONF_DIR to install our
 // dialplan. Everything on 127.0.0.1. CI has no FreeSWITCH: there the suite is skipped.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FreeSwitchSwitch } from '../../src/adapters/freeswitch/freeswitch-switch.js';
 import { freePort } from '../../src/adapters/redis/embedded-redis.js';
@@ -61,6 +63,58 @@ describe.skipIf(!FS)(`call control on a real FreeSWITCH (${skipMessage.replace('
     const id = (arrived as Extract<SwitchEvent, { type: 'call.arrived' }>).call.callId;
     await sw.answer(id);
     return id;
+  }
+
+  /**
+   * A SIPp caller that offers RFC 2833 telephone-events and, once answered, plays SIPp's own
+   * recording of the key `digit` sent as RTP events (pcap/dtmf_2833_<digit>.pcap), then hangs up.
+   */
+  function dtmfCallerScenario(digit: string): string {
+    const file = join(mkdtempSync(join(tmpdir(), 'hg-dtmf-')), 'uac-dtmf.xml');
+    const headers = (method: string, cseq: string): string => `
+      ${method} sip:12345@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:13800138000@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:12345@[remote_ip]:[remote_port]>${method === 'INVITE' ? '' : '[peer_tag_param]'}
+      Call-ID: [call_id]
+      CSeq: ${cseq}
+      Contact: <sip:13800138000@[local_ip]:[local_port]>
+      Max-Forwards: 70`;
+    writeFileSync(
+      file,
+      `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="hotline-dtmf-caller">
+  <send retrans="500"><![CDATA[${headers('INVITE', '1 INVITE')}
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 0 101
+      a=rtpmap:0 PCMU/8000
+      a=rtpmap:101 telephone-event/8000
+      a=fmtp:101 0-15
+  ]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="183" optional="true"/>
+  <recv response="200" rtd="true"/>
+  <send><![CDATA[${headers('ACK', '1 ACK')}
+      Content-Length: 0
+  ]]></send>
+  <pause milliseconds="2500"/>
+  <nop><action><exec play_pcap_audio="/usr/share/sip-tester/dtmf_2833_${digit}.pcap"/></action></nop>
+  <pause milliseconds="4000"/>
+  <send retrans="500"><![CDATA[${headers('BYE', '2 BYE')}
+      Content-Length: 0
+  ]]></send>
+  <recv response="200" crlf="true"/>
+</scenario>`,
+    );
+    return file;
   }
 
   async function leg(who: 'agent' | 'expert'): Promise<CallId> {
@@ -234,5 +288,39 @@ describe.skipIf(!FS)(`call control on a real FreeSWITCH (${skipMessage.replace('
     const out = events.find((x) => x.type === 'call.bridged' && x.callId === c && x.otherCallId !== a);
     expect(out).toBeDefined();
     expect(await up(c)).toBe(true);
+  }, 60_000);
+
+  it('DTMF over RTP (RFC 2833) from a SIPp caller reaches play_and_get_digits, as the IVR collects keys', async () => {
+    expect(
+      existsSync('/usr/share/sip-tester/dtmf_2833_1.pcap'),
+      'sip-tester ships pcap/dtmf_2833_*.pcap',
+    ).toBe(true);
+    const before = new Set(events.flatMap((e) => (e.type === 'call.arrived' ? [e.call.callId] : [])));
+    sipp([
+      '-sf',
+      dtmfCallerScenario('1'),
+      '-m',
+      '1',
+      '-p',
+      String(await freePort()),
+      '-mp',
+      String(await freePort()),
+      SIP,
+    ]);
+    const arrived = (await eventually(
+      () => events.find((e) => e.type === 'call.arrived' && !before.has(e.call.callId)),
+      (e) => e !== undefined,
+      10_000,
+    )) as Extract<SwitchEvent, { type: 'call.arrived' }>;
+    const c = arrived.call.callId;
+    await sw.answer(c);
+    const result = await sw.collectDigits(c, {
+      media: 'silence_stream://8000',
+      min: 1,
+      max: 1,
+      timeoutMs: 8000,
+    });
+    expect(result).toEqual({ digits: '1', outcome: 'ok' });
+    expect(events).toContainEqual({ type: 'dtmf', callId: c, digit: '1' });
   }, 60_000);
 });
