@@ -48,6 +48,19 @@ describe.skipIf(!FS)(`call control on a real FreeSWITCH (${skipMessage.replace('
   /** Members of a conference as FreeSWITCH lists them (one line each). */
   const members = async (conference: string): Promise<number> =>
     (await api(`conference ${conference} list`)).split('\n').filter((l) => l.includes(';')).length;
+  /** FreeSWITCH says the two legs are bridged with each other. */
+  const bridgedWith = (a: CallId, b: CallId): Promise<boolean> =>
+    eventually(
+      async () => (await api(`uuid_getvar ${a} bridge_uuid`)) === b,
+      (x) => x,
+      5000,
+    );
+  const seen = (type: SwitchEvent['type'], callId: CallId): Promise<boolean> =>
+    eventually(
+      () => saw(type, callId),
+      (x) => x,
+      5000,
+    );
   /** Apps that ran on a channel and completed (CHANNEL_EXECUTE_COMPLETE), in order. */
   const completed = new Map<CallId, string[]>();
 
@@ -176,41 +189,21 @@ describe.skipIf(!FS)(`call control on a real FreeSWITCH (${skipMessage.replace('
     const c = await caller();
     const a = await leg('agent');
     await sw.bridge(c, a);
-    await eventually(
-      () => saw('call.bridged', c),
-      (x) => x,
-      5000,
-    );
+    await seen('call.bridged', c);
     expect(await api(`uuid_getvar ${c} bridge_uuid`)).toBe(a);
 
     await sw.hold(c, 'tone_stream://%(400,200,440,480);loops=-1');
-    await eventually(
-      () => saw('call.unbridged', c),
-      (x) => x,
-      5000,
-    );
+    await seen('call.unbridged', c);
     const e = await leg('expert');
     await sw.bridge(a, e);
-    await eventually(
-      async () => (await api(`uuid_getvar ${a} bridge_uuid`)) === e,
-      (x) => x,
-      5000,
-    );
+    await bridgedWith(a, e);
 
     expect(completed.get(c) ?? []).not.toContain('endless_playback'); // the music is still playing
     await sw.bridge(c, e); // complete
-    await eventually(
-      async () => (await api(`uuid_getvar ${c} bridge_uuid`)) === e,
-      (x) => x,
-      5000,
-    );
+    await bridgedWith(c, e);
     expect(completed.get(c)).toContain('endless_playback'); // the hold music ran until the bridge
     await sw.hangup(a);
-    await eventually(
-      () => saw('call.hungup', a),
-      (x) => x,
-      5000,
-    );
+    await seen('call.hungup', a);
     await new Promise((r) => setTimeout(r, 500));
     expect(await up(c, e)).toBe(true);
     expect(await up(a)).toBe(false);
@@ -225,17 +218,9 @@ describe.skipIf(!FS)(`call control on a real FreeSWITCH (${skipMessage.replace('
     const e = await leg('expert');
     await sw.bridge(a, e);
     await sw.bridge(c, a); // cancel: back to the agent
-    await eventually(
-      async () => (await api(`uuid_getvar ${c} bridge_uuid`)) === a,
-      (x) => x,
-      5000,
-    );
+    await bridgedWith(c, a);
     await sw.hangup(e);
-    await eventually(
-      () => saw('call.hungup', e),
-      (x) => x,
-      5000,
-    );
+    await seen('call.hungup', e);
     await new Promise((r) => setTimeout(r, 500));
     expect(await up(c, a)).toBe(true);
     expect(await api(`uuid_getvar ${a} bridge_uuid`)).toBe(c);
@@ -252,18 +237,10 @@ describe.skipIf(!FS)(`call control on a real FreeSWITCH (${skipMessage.replace('
     await sw.conferenceJoin(e, conference);
     expect(await members(conference), await api(`conference ${conference} list`)).toBe(3);
     await sw.conferenceLeave(a, conference);
-    await eventually(
-      () => saw('conference.left', a),
-      (x) => x,
-      5000,
-    );
+    await seen('conference.left', a);
     expect(await up(a)).toBe(true); // kicked back to park, still up
     await sw.hangup(a);
-    await eventually(
-      () => saw('call.hungup', a),
-      (x) => x,
-      5000,
-    );
+    await seen('call.hungup', a);
     expect(await members(conference)).toBe(2);
     expect(await up(c, e)).toBe(true);
   }, 60_000);
@@ -278,11 +255,7 @@ describe.skipIf(!FS)(`call control on a real FreeSWITCH (${skipMessage.replace('
       code: 'COMMAND_FAILED',
     });
     expect(await up(c)).toBe(true);
-    await eventually(
-      () => saw('call.hungup', a),
-      (x) => x,
-      5000,
-    ); // the agent left with the transfer
+    await seen('call.hungup', a); // the agent left with the transfer
 
     await sw.transfer(c, { kind: 'uri', uri: `12348@127.0.0.1:${ports.subcentre}` });
     const out = events.find((x) => x.type === 'call.bridged' && x.callId === c && x.otherCallId !== a);
