@@ -331,6 +331,8 @@ export class SimulatedSwitch implements Switch {
 
   async hold(callId: CallId, musicMedia = 'hold-music'): Promise<void> {
     const call = this.answered(callId);
+    // As on FreeSWITCH: a held call leaves its bridge; the other leg stays up (port: hold).
+    this.separate(call);
     this.endMedia(call);
     call.media = { kind: 'hold', media: musicMedia };
     call.heard.push(musicMedia);
@@ -348,6 +350,10 @@ export class SimulatedSwitch implements Switch {
   async bridge(callId: CallId, otherCallId: CallId): Promise<void> {
     const a = this.answered(callId);
     const b = this.answered(otherCallId);
+    if (a.bridgedWith === otherCallId) return;
+    // A leg bridged with a third leaves that bridge; the third stays up (port: bridge).
+    this.separate(a);
+    this.separate(b);
     this.endMedia(a);
     this.endMedia(b);
     a.bridgedWith = otherCallId;
@@ -448,6 +454,17 @@ export class SimulatedSwitch implements Switch {
   }
 
   // --- internals ---
+
+  /** Takes a call out of its bridge: both legs stay up, unbridged. */
+  private separate(call: SimCall): void {
+    const otherId = call.bridgedWith;
+    if (!otherId) return;
+    const other = this.calls.get(otherId);
+    delete call.bridgedWith;
+    if (other?.bridgedWith === call.info.callId) delete other.bridgedWith;
+    this.emit({ type: 'call.unbridged', callId: call.info.callId, otherCallId: otherId });
+    if (other) this.emit({ type: 'call.unbridged', callId: otherId, otherCallId: call.info.callId });
+  }
 
   private newCall(info: CallInfo): SimCall {
     let resolveEnded!: (cause: HangupCause) => void;
