@@ -6,8 +6,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/adapters/redis/embedded-redis.js';
-import { eventually } from '../helpers/gateway.js';
-import { FS, SIP, sipp, startRealGateway, type RealGateway } from './real-gateway.js';
+import { FS, SIP, startRealGateway, type RealGateway } from './real-gateway.js';
 
 const skipMessage =
   'real-switch suite: set HOTLINE_FS_ESL=host:port (and HOTLINE_FS_PASSWORD, HOTLINE_FS_SIP) to run it against a FreeSWITCH';
@@ -25,34 +24,7 @@ describe.skipIf(!FS)(`${skipMessage.replace('set ', 'needs ')}`, () => {
   });
 
   it('a SIPp call to 12345 is parked, answered by the IVR, queued, recorded by FreeSWITCH, and leaves one call record', async () => {
-    const before = real.callLines().length;
-    // SIPp's built-in UAC: INVITE 12345, ACK the 200, hold 6 s, BYE.
-    const run = await sipp([
-      '-sn',
-      'uac',
-      '-s',
-      '12345',
-      '-m',
-      '1',
-      '-d',
-      '6000',
-      '-i',
-      '127.0.0.1',
-      '-p',
-      String(await freePort()),
-      '-timeout',
-      '40s',
-      '-timeout_error',
-      SIP,
-    ]);
-    expect(run.code, run.out.slice(-2000)).toBe(0);
-
-    const lines = await eventually(
-      () => real.callLines(),
-      (ls) => ls.length > before,
-      30_000,
-    );
-    const rec = lines[lines.length - 1]!.record;
+    const rec = await real.callAndRecord(SIP, await freePort());
     expect(rec.dialled).toBe('12345');
     expect(rec.entry.kind).toBe('citizen');
     // The caller hung up while holding a queue place (the ACD arrives with issue 5).

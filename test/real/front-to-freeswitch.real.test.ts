@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/adapters/redis/embedded-redis.js';
 import { eventually } from '../helpers/gateway.js';
-import { FS, SIP, sipp, startRealGateway, type RealGateway } from './real-gateway.js';
+import { FS, SIP, startRealGateway, type RealGateway } from './real-gateway.js';
 
 const DRACHTIO = process.env.HOTLINE_DRACHTIO;
 const skipMessage =
@@ -47,34 +47,8 @@ describe.skipIf(!FS || !DRACHTIO)(`${skipMessage.replace('set ', 'needs ')}`, ()
   });
 
   it('a carrier call to 12345 on the SIP front reaches FreeSWITCH, is parked, answered by the IVR and leaves one call record', async () => {
-    const before = real.callLines().length;
     // Sent to drachtio-server (FreeSWITCH does not listen on its port) from the carrier's address.
-    const front = process.env.HOTLINE_DRACHTIO_SIP ?? '127.0.0.1:5080';
-    const run = await sipp([
-      '-sn',
-      'uac',
-      '-s',
-      '12345',
-      '-m',
-      '1',
-      '-d',
-      '6000',
-      '-i',
-      '127.0.0.1',
-      '-p',
-      String(carrier),
-      '-timeout',
-      '40s',
-      '-timeout_error',
-      front,
-    ]);
-    expect(run.code, run.out.slice(-2000)).toBe(0);
-    const lines = await eventually(
-      () => real.callLines(),
-      (ls) => ls.length > before,
-      30_000,
-    );
-    const rec = lines[lines.length - 1]!.record;
+    const rec = await real.callAndRecord(process.env.HOTLINE_DRACHTIO_SIP ?? '127.0.0.1:5080', carrier);
     expect(rec.dialled).toBe('12345');
     expect(rec.facts?.map((f) => f.type)).toContain('ivr.started');
     expect(rec.disposition).toBe('DISPOSITION_ABANDONED');

@@ -74,6 +74,11 @@ async function installDialplan(): Promise<void> {
 export interface RealGateway {
   gw: RunningGateway;
   callLines(): CallLine[];
+  /**
+   * SIPp's built-in UAC calls 12345 at `target` from `fromPort` (INVITE, ACK the 200, hold 6 s,
+   * BYE); resolves with the call record the gateway then writes.
+   */
+  callAndRecord(target: string, fromPort: number): Promise<CallLine['record']>;
   stop(): Promise<void>;
 }
 
@@ -118,15 +123,40 @@ export async function startRealGateway(
     (ok) => ok === true,
     20_000,
   );
+  const callLines = (): CallLine[] =>
+    existsSync(callsFile)
+      ? readFileSync(callsFile, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as CallLine)
+      : [];
   return {
     gw,
-    callLines: () =>
-      existsSync(callsFile)
-        ? readFileSync(callsFile, 'utf8')
-            .split('\n')
-            .filter(Boolean)
-            .map((l) => JSON.parse(l) as CallLine)
-        : [],
+    callLines,
+    callAndRecord: async (target, fromPort) => {
+      const before = callLines().length;
+      const run = await sipp([
+        '-sn',
+        'uac',
+        '-s',
+        '12345',
+        '-m',
+        '1',
+        '-d',
+        '6000',
+        '-i',
+        '127.0.0.1',
+        '-p',
+        String(fromPort),
+        '-timeout',
+        '40s',
+        '-timeout_error',
+        target,
+      ]);
+      if (run.code !== 0) throw new Error(`sipp exited ${run.code}: ${run.out.slice(-2000)}`);
+      const lines = await eventually(callLines, (ls) => ls.length > before, 30_000);
+      return lines[lines.length - 1]!.record;
+    },
     stop: async () => {
       await gw.stop();
       await redis.stop();
