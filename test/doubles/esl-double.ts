@@ -39,6 +39,8 @@ export interface DoubleChannel {
   scriptedDigits: string[];
   recordings: Set<string>;
   bridgedWith: string | undefined;
+  /** The A leg of the bridge this channel is in: FreeSWITCH sends CHANNEL_(UN)BRIDGE on it only (captures 50_, 51_). */
+  bridgeA?: string;
   conference: { name: string; memberId: number } | undefined;
 }
 
@@ -325,6 +327,10 @@ export class EslDouble {
       ['Channel-HIT-Dialplan', 'true'],
       ['Channel-Call-UUID', ch.uuid],
       ['Answer-State', ch.answerState],
+      // Once hung up the block carries the cause after Answer-State (captures 17b, 17c).
+      ...(ch.answerState === 'hangup'
+        ? ([['Hangup-Cause', ch.vars.get('hangup_cause') ?? 'NORMAL_CLEARING']] as Headers)
+        : []),
       ['Caller-Direction', ch.direction],
       ['Caller-Logical-Direction', ch.direction],
       ['Caller-Username', ch.callerNumber],
@@ -394,6 +400,8 @@ export class EslDouble {
     ch?: DoubleChannel,
     vars = true,
     subclass?: string,
+    /** The event's own headers FreeSWITCH writes before the channel block (Hangup-Cause, Bridge-A/B-Unique-ID). */
+    pre: Headers = [],
   ): void {
     let wanted = false;
     for (const c of this.clients) if (this.wants(c, name, subclass)) wanted = true;
@@ -404,6 +412,7 @@ export class EslDouble {
     const headers: Headers = subclass
       ? [['Event-Subclass', subclass], ...this.base(name, at)]
       : this.base(name, at);
+    headers.push(...pre);
     if (ch) headers.push(...this.channelBlock(ch, vars));
     headers.push(...extra);
     let plain: Buffer | undefined;
@@ -421,8 +430,9 @@ export class EslDouble {
     extra: Headers = [],
     vars = true,
     at = { file: 'switch_channel.c', fn: 'switch_channel_perform_set_running_state', line: '2133' },
+    pre: Headers = [],
   ): void {
-    this.emit(name, extra, at, undefined, ch, vars);
+    this.emit(name, extra, at, undefined, ch, vars, undefined, pre);
   }
 
   private setState(ch: DoubleChannel, state: string): void {
@@ -603,6 +613,12 @@ export class EslDouble {
     ch.vars.set('current_application', next.app);
     // Leaving park to run an app: FreeSWITCH unparks and completes the park first.
     this.chEvent(ch, 'CHANNEL_EXECUTE', appHeaders());
+    if (ch.bridgedWith) {
+      // Real FreeSWITCH runs a sendmsg app inside the bridge; the captures do not show it, so the
+      // double refuses rather than guess (the adapter takes a leg out of its bridge first).
+      finish('-ERR double: an app on a bridged channel is not modelled');
+      return;
+    }
     switch (next.app) {
       case 'answer':
         this.answer(ch);
@@ -627,7 +643,6 @@ export class EslDouble {
           next.app === 'endless_playback' ? 2 ** 30 : this.mediaMs,
         );
         breakers.set(ch, () => {
-          clearTimeout(timer);
           this.chEvent(
             ch,
             'PLAYBACK_STOP',
@@ -637,6 +652,13 @@ export class EslDouble {
             ],
             false,
           );
+          // uuid_break stops one pass of endless_playback and it starts again (FreeSWITCH 1.10.12,
+          // seen in the real-switch suite); only leaving the app (a transfer, a bridge) ends it.
+          if (next.app === 'endless_playback' && ch.running?.appUuid === next.appUuid) {
+            this.chEvent(ch, 'PLAYBACK_START', [['Playback-File-Path', next.arg]], false);
+            return;
+          }
+          clearTimeout(timer);
           finish('FILE PLAYED');
         });
         return;
@@ -778,44 +800,56 @@ export class EslDouble {
     );
   }
 
-  private joinConference(ch: DoubleChannel, name: string): void {
-    let conf = this.conferences.get(name);
-    const at = { file: 'mod_conference.c', fn: 'conference_member_add', line: '1000' };
-    const confHeaders = (c: { uuid: string; members: Map<number, string> }): Headers => [
+  private confHeaders(name: string, c: { uuid: string; members: Map<number, string> }): Headers {
+    return [
       ['Conference-Name', name],
-      ['Conference-Domain', 'vm'],
+      ['Conference-Domain', '127.0.0.1'],
       ['Conference-Size', String(c.members.size)],
       ['Conference-Ghosts', '0'],
       ['Conference-Profile-Name', 'default'],
       ['Conference-Unique-ID', c.uuid],
     ];
-    if (!conf) {
-      conf = { uuid: randomUUID(), members: new Map(), next: 1 };
-      this.conferences.set(name, conf);
-      this.emit(
-        'CUSTOM',
-        [...confHeaders(conf), ['Action', 'conference-create']],
-        at,
-        undefined,
-        undefined,
-        false,
-        'conference::maintenance',
-      );
-    }
-    const memberId = conf.next++;
-    conf.members.set(memberId, ch.uuid);
-    ch.conference = { name, memberId };
+  }
+
+  /** A member event as FreeSWITCH writes it (captures 71d, 73b, 73c): conference, Floor, channel block, member flags, Action. */
+  private memberEvent(ch: DoubleChannel, name: string, memberId: number, action: string, fn: string): void {
+    const conf = this.conferences.get(name);
+    if (!conf) return;
     this.emit(
       'CUSTOM',
       [
-        ...confHeaders(conf),
-        ['Floor', 'false'],
-        ...this.channelBlock(ch, false),
+        ['Video', 'false'],
+        ['Hear', 'true'],
+        ['See', 'true'],
+        ['Speak', 'true'],
+        ['Talking', 'false'],
+        ['Mute-Detect', 'false'],
+        ['Hold', 'false'],
         ['Member-ID', String(memberId)],
         ['Member-Type', 'member'],
-        ['Action', 'add-member'],
+        ['Member-Ghost', 'false'],
+        ['Energy-Level', '100'],
+        ['Current-Energy', '0'],
+        ['Action', action],
       ],
-      at,
+      { file: 'conference_member.c', fn, line: '962' },
+      undefined,
+      ch,
+      false,
+      'conference::maintenance',
+      [...this.confHeaders(name, conf), ['Floor', 'false']],
+    );
+  }
+
+  private confEvent(
+    name: string,
+    conf: { uuid: string; members: Map<number, string> },
+    action: string,
+  ): void {
+    this.emit(
+      'CUSTOM',
+      [...this.confHeaders(name, conf), ['Action', action]],
+      { file: 'conference_loop.c', fn: 'conference_thread_run', line: '300' },
       undefined,
       undefined,
       false,
@@ -823,47 +857,33 @@ export class EslDouble {
     );
   }
 
-  private leaveConference(ch: DoubleChannel): void {
+  private joinConference(ch: DoubleChannel, name: string): void {
+    let conf = this.conferences.get(name);
+    if (!conf) {
+      conf = { uuid: randomUUID(), members: new Map(), next: 1 };
+      this.conferences.set(name, conf);
+      this.confEvent(name, conf, 'conference-create');
+    }
+    const memberId = conf.next++;
+    conf.members.set(memberId, ch.uuid);
+    ch.conference = { name, memberId };
+    this.memberEvent(ch, name, memberId, 'add-member', 'conference_member_add');
+  }
+
+  /** The member leaves (kicked or hung up): del-member, and the conference app completes; the channel is back in park. */
+  private leaveConference(ch: DoubleChannel, kicked = false): void {
     if (!ch.conference) return;
     const { name, memberId } = ch.conference;
     const conf = this.conferences.get(name);
     ch.conference = undefined;
     if (!conf) return;
+    if (kicked) this.memberEvent(ch, name, memberId, 'kick-member', 'conference_member_kick');
     conf.members.delete(memberId);
-    const at = { file: 'mod_conference.c', fn: 'conference_member_del', line: '1200' };
-    this.emit(
-      'CUSTOM',
-      [
-        ['Conference-Name', name],
-        ['Conference-Size', String(conf.members.size)],
-        ['Conference-Unique-ID', conf.uuid],
-        ...this.channelBlock(ch, false),
-        ['Member-ID', String(memberId)],
-        ['Action', 'del-member'],
-      ],
-      at,
-      undefined,
-      undefined,
-      false,
-      'conference::maintenance',
-    );
+    this.memberEvent(ch, name, memberId, 'del-member', 'conference_member_del');
     if (ch.running?.app === 'conference') ch.running.finish('_none_');
     if (conf.members.size === 0) {
       this.conferences.delete(name);
-      this.emit(
-        'CUSTOM',
-        [
-          ['Conference-Name', name],
-          ['Conference-Size', '0'],
-          ['Conference-Unique-ID', conf.uuid],
-          ['Action', 'conference-destroy'],
-        ],
-        at,
-        undefined,
-        undefined,
-        false,
-        'conference::maintenance',
-      );
+      this.confEvent(name, conf, 'conference-destroy');
     }
   }
 
@@ -876,7 +896,13 @@ export class EslDouble {
     ch.vars.set('hangup_cause', cause);
     ch.vars.set('sip_hangup_disposition', remote ? 'recv_bye' : 'send_bye');
     ch.answerState = 'hangup';
-    this.chEvent(ch, 'CHANNEL_HANGUP', [['Hangup-Cause', cause]]);
+    this.chEvent(ch, 'CHANNEL_HANGUP');
+    if (ch.bridgedWith) {
+      // The other leg of a uuid_bridge is hung up too, right after the UNBRIDGE (capture 51_).
+      const other = this.channels.get(ch.bridgedWith);
+      this.unbridge(ch, other);
+      if (other) this.hangup(other.uuid, 'NORMAL_CLEARING', false);
+    }
     this.leaveConference(ch);
     const pending = pagdDigits.get(ch) ?? breakers.get(ch);
     pagdDigits.delete(ch);
@@ -896,20 +922,175 @@ export class EslDouble {
     for (const path of [...ch.recordings]) this.stopRecord(ch, path);
     this.setCallState(ch, 'HANGUP');
     this.setState(ch, 'CS_REPORTING');
-    this.chEvent(ch, 'CHANNEL_HANGUP_COMPLETE', [['Hangup-Cause', cause]]);
+    this.chEvent(
+      ch,
+      'CHANNEL_HANGUP_COMPLETE',
+      [],
+      true,
+      { file: 'switch_core_state_machine.c', fn: 'switch_core_session_reporting_state', line: '943' },
+      [['Hangup-Cause', cause]],
+    );
     this.chEvent(ch, 'CHANNEL_DESTROY', [], false);
     this.setState(ch, 'CS_DESTROY');
-    if (ch.bridgedWith) {
-      // The other leg of a bridge is hung up too (capture 51_).
-      const other = ch.bridgedWith;
-      ch.bridgedWith = undefined;
-      const o = this.channels.get(other);
-      if (o) {
-        o.bridgedWith = undefined;
-        this.hangup(other, 'NORMAL_CLEARING', false);
-      }
-    }
     return true;
+  }
+
+  /** Leaving park: UNPARK and the park app's completion (a running sendmsg app is broken first). */
+  private unpark(ch: DoubleChannel): void {
+    if (ch.running) {
+      if (ch.running.app !== 'endless_playback') breakers.get(ch)?.('');
+      breakers.delete(ch);
+      ch.running?.finish(
+        ch.running.app === 'playback' || ch.running.app === 'endless_playback' ? 'FILE PLAYED' : '_none_',
+      );
+    }
+    ch.queue = [];
+    if (ch.application !== 'park') return;
+    this.chEvent(ch, 'CHANNEL_UNPARK');
+    this.chEvent(ch, 'CHANNEL_EXECUTE_COMPLETE', [
+      ['Application', 'park'],
+      ['Application-Response', '_none_'],
+      ['Application-UUID', randomUUID()],
+    ]);
+    ch.application = '';
+  }
+
+  /** CHANNEL_BRIDGE / CHANNEL_UNBRIDGE on the A leg: Bridge-A/B first, the channel block, Other-Leg-*, then the variables (captures 50b, 51b). */
+  private bridgeEvent(
+    name: 'CHANNEL_BRIDGE' | 'CHANNEL_UNBRIDGE',
+    a: DoubleChannel,
+    b: DoubleChannel | undefined,
+  ): void {
+    const other: Headers = b
+      ? [
+          ['Other-Type', 'originatee'],
+          ['Other-Leg-Direction', b.direction],
+          ['Other-Leg-Caller-ID-Name', b.callerName],
+          ['Other-Leg-Caller-ID-Number', b.callerNumber],
+          ['Other-Leg-Destination-Number', b.dest],
+          ['Other-Leg-Unique-ID', b.uuid],
+          ['Other-Leg-Channel-Name', b.channelName],
+        ]
+      : [];
+    this.emit(
+      name,
+      [
+        ...this.channelBlock(a, false),
+        ...other,
+        ...[...a.vars].map(([k, v]): [string, string] => [`variable_${k}`, v]),
+      ],
+      {
+        file: 'switch_ivr_bridge.c',
+        fn: name === 'CHANNEL_BRIDGE' ? 'uuid_bridge_on_soft_execute' : 'audio_bridge_on_exchange_media',
+        line: '1000',
+      },
+      undefined,
+      undefined,
+      false,
+      undefined,
+      [
+        ['Bridge-A-Unique-ID', a.bridgeA ?? a.uuid],
+        ['Bridge-B-Unique-ID', b?.uuid ?? a.bridgedWith ?? ''],
+      ],
+    );
+  }
+
+  /** The bridge of `ch` ends: one CHANNEL_UNBRIDGE, on the bridge's A leg (captures 51_, 61_). */
+  private unbridge(ch: DoubleChannel, other: DoubleChannel | undefined): void {
+    const aLeg = ch.bridgeA === ch.uuid || !other ? ch : other;
+    const bLeg = aLeg === ch ? other : ch;
+    this.bridgeEvent('CHANNEL_UNBRIDGE', aLeg, bLeg);
+    ch.bridgedWith = undefined;
+    ch.bridgeA = undefined;
+    if (other) {
+      other.bridgedWith = undefined;
+      other.bridgeA = undefined;
+    }
+  }
+
+  /**
+   * Back through the dialplan with an inline one: `park`, or `app:arg,app:arg…` of set, bridge and
+   * park. A bridge that fails ends the call unless continue_on_fail is set (mod_dptools' bridge
+   * calls switch_channel_handle_cause), in which case the next app runs.
+   */
+  private reroute(ch: DoubleChannel, dest: string): void {
+    this.setCallState(ch, 'RINGING');
+    this.setState(ch, 'CS_ROUTING');
+    this.setCallState(ch, 'ACTIVE');
+    this.setState(ch, 'CS_EXECUTE');
+    const apps = dest.split(',').map((item) => {
+      const i = item.indexOf(':');
+      return i === -1 ? { app: item, arg: '' } : { app: item.slice(0, i), arg: item.slice(i + 1) };
+    });
+    const next = (): void => {
+      const step = apps.shift();
+      if (!step || !this.channels.has(ch.uuid)) return;
+      if (step.app === 'park') {
+        this.park(ch);
+        return;
+      }
+      const appUuid = randomUUID();
+      const execute: Headers = [
+        ['Application', step.app],
+        ['Application-Data', step.arg],
+        ['Application-UUID', appUuid],
+      ];
+      this.chEvent(ch, 'CHANNEL_EXECUTE', execute);
+      if (step.app === 'set') {
+        const i = step.arg.indexOf('=');
+        if (i > 0) ch.vars.set(step.arg.slice(0, i), step.arg.slice(i + 1));
+        this.chEvent(ch, 'CHANNEL_EXECUTE_COMPLETE', [...execute, ['Application-Response', '_none_']]);
+        next();
+        return;
+      }
+      if (step.app !== 'bridge') return;
+      ch.application = 'bridge';
+      const outcome = this.originateOutcome(step.arg);
+      setTimeout(() => {
+        if (!this.channels.has(ch.uuid)) return;
+        if (outcome !== 'answer') {
+          ch.vars.set('originate_failed_cause', outcome);
+          this.chEvent(ch, 'CHANNEL_EXECUTE_COMPLETE', [...execute, ['Application-Response', '_none_']]);
+          if (ch.vars.get('continue_on_fail') === 'true') next();
+          else this.hangup(ch.uuid, outcome, false);
+          return;
+        }
+        const b = this.outboundChannel(randomUUID(), step.arg, new Map());
+        b.answerState = 'answered';
+        b.answeredUsec = Date.now() * 1000;
+        this.chEvent(b, 'CHANNEL_ANSWER');
+        ch.bridgedWith = b.uuid;
+        b.bridgedWith = ch.uuid;
+        ch.bridgeA = b.bridgeA = ch.uuid;
+        this.bridgeEvent('CHANNEL_BRIDGE', ch, b);
+      }, this.mediaMs);
+    };
+    next();
+  }
+
+  /**
+   * uuid_transfer [-both] <dest> [dialplan]: with -both, a bridged pair both go to `dest` and stay
+   * up (capture 61_: the other leg re-parks first, then UNBRIDGE, then this one); without it the
+   * other leg of a bridge is hung up (capture 63_).
+   */
+  private transfer(c: DoubleChannel, dest: string, _dialplan: string, both: boolean): void {
+    if (!this.channels.has(c.uuid)) return;
+    this.leaveConference(c);
+    if (c.running) this.unpark(c);
+    const other = c.bridgedWith ? this.channels.get(c.bridgedWith) : undefined;
+    if (other && both) {
+      this.setState(other, 'CS_ROUTING');
+      this.setState(other, 'CS_EXECUTE');
+      this.park(other);
+      this.unbridge(c, other);
+    } else if (other) {
+      const o = other;
+      this.unbridge(c, o);
+      this.hangup(o.uuid, 'NORMAL_CLEARING', false);
+    } else if (c.application === 'park') {
+      this.unpark(c);
+    }
+    this.reroute(c, dest);
   }
 
   // ---- api commands -----------------------------------------------------------------------
@@ -939,7 +1120,7 @@ export class EslDouble {
         const c = ch();
         if (!c) return '-ERR No such channel!\n';
         breakers.get(c)?.('');
-        breakers.delete(c);
+        if (c.running?.app !== 'endless_playback') breakers.delete(c);
         return '+OK\n';
       }
       case 'uuid_setvar':
@@ -969,44 +1150,38 @@ export class EslDouble {
         const a = ch();
         const b = this.channels.get(args[1] ?? '');
         if (!a || !b) return '-ERR Invalid uuid\n';
+        // Only what the captures show is modelled: two idle legs in park. A leg in a bridge, a
+        // conference or running an app is refused, so a test never passes on a guess.
+        if (a.bridgedWith || b.bridgedWith || a.conference || b.conference || a.running || b.running)
+          return '-ERR double: uuid_bridge of a leg that is bridged, in a conference or running an app is not modelled\n';
         for (const leg of [b, a]) {
-          breakers.get(leg)?.('');
-          if (leg.application === 'park') {
-            this.chEvent(leg, 'CHANNEL_UNPARK');
-            this.chEvent(leg, 'CHANNEL_EXECUTE_COMPLETE', [
-              ['Application', 'park'],
-              ['Application-Response', '_none_'],
-              ['Application-UUID', randomUUID()],
-            ]);
-          }
+          this.unpark(leg);
+          this.setState(leg, 'CS_HIBERNATE');
+          this.setState(leg, 'CS_RESET');
+        }
+        for (const leg of [a, b]) this.setState(leg, 'CS_SOFT_EXECUTE');
+        for (const leg of [a, b]) {
           leg.application = 'uuid_bridge';
+          this.chEvent(leg, 'CHANNEL_EXECUTE', [
+            ['Application', 'uuid_bridge'],
+            ['Application-UUID', randomUUID()],
+          ]);
         }
         a.bridgedWith = b.uuid;
         b.bridgedWith = a.uuid;
-        this.chEvent(a, 'CHANNEL_BRIDGE', [
-          ['Bridge-A-Unique-ID', a.uuid],
-          ['Bridge-B-Unique-ID', b.uuid],
-          ['Other-Type', 'originatee'],
-          ['Other-Leg-Unique-ID', b.uuid],
-        ]);
+        a.bridgeA = b.bridgeA = a.uuid;
+        this.bridgeEvent('CHANNEL_BRIDGE', a, b);
+        this.setState(b, 'CS_EXCHANGE_MEDIA');
         return `+OK ${b.uuid}\n`;
       }
       case 'uuid_transfer': {
         const c = ch();
         if (!c) return '-ERR No such channel!\n';
-        if (c.bridgedWith) {
-          const other = this.channels.get(c.bridgedWith);
-          this.chEvent(c, 'CHANNEL_UNBRIDGE', [
-            ['Bridge-A-Unique-ID', c.uuid],
-            ['Bridge-B-Unique-ID', c.bridgedWith],
-          ]);
-          c.bridgedWith = undefined;
-          if (other) {
-            other.bridgedWith = undefined;
-            this.hangup(other.uuid, 'NORMAL_CLEARING', false);
-          }
-        }
-        c.application = 'bridge';
+        const both = args[1] === '-both';
+        const rest = args.slice(both || args[1] === '-bleg' ? 2 : 1);
+        const dest = rest[0] ?? '';
+        const dialplan = rest[1] ?? 'XML';
+        setImmediate(() => this.transfer(c, dest, dialplan, both));
         return '+OK\n';
       }
       case 'uuid_dump': {
@@ -1028,8 +1203,8 @@ export class EslDouble {
           const uuid = conf.members.get(Number(id));
           const c = uuid ? this.channels.get(uuid) : undefined;
           if (!c) return `-ERR Non-Existant ID ${id}\n`;
-          this.leaveConference(c);
-          setImmediate(() => this.channels.has(c.uuid) && this.park(c));
+          // The kicked channel stays up, back in park: no new CHANNEL_PARK (capture 73_).
+          this.leaveConference(c, true);
           return `+OK kicked ${id}\n`;
         }
         if (action === 'list' && id === 'count') return String(conf.members.size);
@@ -1085,27 +1260,8 @@ export class EslDouble {
     return JSON.stringify({ row_count: rows.length, rows });
   }
 
-  /** bgapi originate {vars}<dial> &park(): events, then BACKGROUND_JOB, then park (captures 41_–43_). */
-  private originate(arg: string, done: (body: string) => void): void {
-    const m = /^\{([^}]*)\}(\S+)\s+&park\(\)$/.exec(arg.trim());
-    if (!m) {
-      done('-ERR INVALID_ARGS\n');
-      return;
-    }
-    const vars = new Map<string, string>();
-    for (const part of m[1]!.split(/(?<!\\),/)) {
-      const i = part.indexOf('=');
-      if (i > 0)
-        vars.set(
-          part.slice(0, i),
-          part
-            .slice(i + 1)
-            .replace(/\\,/g, ',')
-            .replace(/^'(.*)'$/, '$1'),
-        );
-    }
-    const uuid = vars.get('origination_uuid') ?? randomUUID();
-    const dial = m[2]!;
+  /** A new outbound leg (originate, or the B leg of a bridge app): OUTGOING, CREATE, RINGING (capture 41_). */
+  private outboundChannel(uuid: string, dial: string, vars: Map<string, string>): DoubleChannel {
     const usec = Date.now() * 1000;
     const ch: DoubleChannel = {
       uuid,
@@ -1133,6 +1289,31 @@ export class EslDouble {
     this.chEvent(ch, 'CHANNEL_OUTGOING', [], true);
     this.chEvent(ch, 'CHANNEL_CREATE');
     this.setCallState(ch, 'RINGING');
+    return ch;
+  }
+
+  /** bgapi originate {vars}<dial> &park(): events, then BACKGROUND_JOB, then park (captures 41_–43_). */
+  private originate(arg: string, done: (body: string) => void): void {
+    const m = /^\{([^}]*)\}(\S+)\s+&park\(\)$/.exec(arg.trim());
+    if (!m) {
+      done('-ERR INVALID_ARGS\n');
+      return;
+    }
+    const vars = new Map<string, string>();
+    for (const part of m[1]!.split(/(?<!\\),/)) {
+      const i = part.indexOf('=');
+      if (i > 0)
+        vars.set(
+          part.slice(0, i),
+          part
+            .slice(i + 1)
+            .replace(/\\,/g, ',')
+            .replace(/^'(.*)'$/, '$1'),
+        );
+    }
+    const uuid = vars.get('origination_uuid') ?? randomUUID();
+    const dial = m[2]!;
+    const ch = this.outboundChannel(uuid, dial, vars);
     const outcome = this.originateOutcome(dial);
     setTimeout(() => {
       if (outcome !== 'answer') {

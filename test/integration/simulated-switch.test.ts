@@ -66,4 +66,23 @@ describe('simulated switch', () => {
     expect(existsSync(path)).toBe(true);
     rmSync(path);
   });
+
+  it('attended transfer as on FreeSWITCH: hold leaves the bridge, a bridge with a third takes the leg out of its old one, the agent hangs up alone', async () => {
+    const { sw, c, events } = setup();
+    await sw.answer(c.callId);
+    const leg = async (): Promise<string> =>
+      (await sw.originate({ endpoint: { kind: 'user', user: '1001' }, callerIdNumber: '12345', timeoutSec: 5 })).callId!;
+    const agent = await leg();
+    await sw.bridge(c.callId, agent);
+    await sw.hold(c.callId);
+    expect(events).toContainEqual({ type: 'call.unbridged', callId: agent, otherCallId: c.callId });
+    const consult = await leg();
+    await sw.bridge(agent, consult);
+    await sw.bridge(c.callId, consult);
+    expect(events).toContainEqual({ type: 'call.unbridged', callId: agent, otherCallId: consult });
+    await sw.hangup(agent);
+    const hungUp = events.flatMap((e) => (e.type === 'call.hungup' ? [e.callId] : []));
+    expect(hungUp).toEqual([agent]);
+    expect(c.hearing).toBeUndefined(); // the music ended with the bridge
+  });
 });

@@ -17,7 +17,8 @@ import { eventually, testConfig } from '../helpers/gateway.js';
 import { memoryLogger } from '../helpers/logger.js';
 
 const DRACHTIO = process.env.HOTLINE_DRACHTIO;
-const skipMessage = 'real-switch suite: set HOTLINE_DRACHTIO=host:port (and HOTLINE_DRACHTIO_SECRET) to run it against a drachtio-server';
+const skipMessage =
+  'real-switch suite: set HOTLINE_DRACHTIO=host:port (and HOTLINE_DRACHTIO_SECRET) to run it against a drachtio-server';
 if (!DRACHTIO) process.stdout.write(`[skipped] ${skipMessage}\n`);
 
 const dir = mkdtempSync(join(tmpdir(), 'hg-sip-real-'));
@@ -104,7 +105,11 @@ interface SippRun {
 }
 
 function sipp(args: string[]): { done: Promise<SippRun>; kill: () => void } {
-  const p = spawn('sipp', ['-i', '127.0.0.1', '-m', '1', '-timeout', '15s', '-timeout_error', '-nostdin', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const p = spawn(
+    'sipp',
+    ['-i', '127.0.0.1', '-m', '1', '-timeout', '15s', '-timeout_error', '-nostdin', ...args],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
   p.stdout.on('data', (d: Buffer) => (output += d.toString()));
   p.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -129,13 +134,30 @@ async function uas(port: number, name: string) {
 }
 
 /** Places one call from a SIPp UAC bound to `port`. */
-function call(sipAddress: string, port: number, dialled: string, caller: string, expectStatus: number, extraHeaders: string[] = []) {
+function call(
+  sipAddress: string,
+  port: number,
+  dialled: string,
+  caller: string,
+  expectStatus: number,
+  extraHeaders: string[] = [],
+) {
   const file = join(dir, `uac-${port}-${dialled}-${caller}.xml`);
   writeFileSync(file, uacScenario(expectStatus, dialled, caller, extraHeaders));
-  return sipp(['-sf', file, '-p', String(port), '-trace_msg', '-message_file', join(dir, `uac-${port}.log`), sipAddress]).done;
+  return sipp([
+    '-sf',
+    file,
+    '-p',
+    String(port),
+    '-trace_msg',
+    '-message_file',
+    join(dir, `uac-${port}.log`),
+    sipAddress,
+  ]).done;
 }
 
-const header = (invite: string, name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'mi').exec(invite)?.[1]?.trim();
+const header = (invite: string, name: string) =>
+  new RegExp(`^${name}:\\s*(.*)$`, 'mi').exec(invite)?.[1]?.trim();
 
 describe.skipIf(!DRACHTIO)('SIP front against a real drachtio-server (SIPp calls)', () => {
   let redis: TestRedis;
@@ -147,24 +169,50 @@ describe.skipIf(!DRACHTIO)('SIP front against a real drachtio-server (SIPp calls
   beforeAll(async () => {
     redis = await startRedis();
     for (const k of Object.keys(ports) as Array<keyof typeof ports>) ports[k] = await freePort();
-    const config = testConfig({ HOTLINE_REDIS_URL: redis.url, HOTLINE_DRACHTIO: DRACHTIO!, HOTLINE_DRACHTIO_SECRET: process.env.HOTLINE_DRACHTIO_SECRET ?? 'cymru' });
+    const config = testConfig({
+      HOTLINE_REDIS_URL: redis.url,
+      HOTLINE_DRACHTIO: DRACHTIO!,
+      HOTLINE_DRACHTIO_SECRET: process.env.HOTLINE_DRACHTIO_SECRET ?? 'cymru',
+    });
     config.sip = {
       ...config.sip,
       freeswitchUri: `sip:127.0.0.1:${ports.fsIn}`,
       freeswitchAddresses: [`127.0.0.1:${ports.fsOut}`],
       peers: [
         { name: 'carrier', kind: 'carrier', addresses: [`127.0.0.1:${ports.carrier}`] },
-        { name: 'police-110', kind: 'emergency', addresses: [`127.0.0.1:${ports.police}`], line: '110', contextHeaders: { incident: 'X-Incident-Id' } },
+        {
+          name: 'police-110',
+          kind: 'emergency',
+          addresses: [`127.0.0.1:${ports.police}`],
+          line: '110',
+          contextHeaders: { incident: 'X-Incident-Id' },
+        },
       ],
-      emergency: { lines: ['110', '119', '120', '122'], trunk: `127.0.0.1:${ports.emergency}`, callerId: '03961234500' },
+      emergency: {
+        lines: ['110', '119', '120', '122'],
+        trunk: `127.0.0.1:${ports.emergency}`,
+        callerId: '03961234500',
+      },
     };
     const limits = {
       async get(k: string): Promise<Restriction | undefined> {
-        return k === `tel:+86${RESTRICTED}` ? { citizenKey: k, reason: '多次无故占线', until: new Date(Date.now() + 3600_000).toISOString(), setBy: 'sup', setAt: new Date().toISOString() } : undefined;
+        return k === `tel:+86${RESTRICTED}`
+          ? {
+              citizenKey: k,
+              reason: '多次无故占线',
+              until: new Date(Date.now() + 3600_000).toISOString(),
+              setBy: 'sup',
+              setAt: new Date().toISOString(),
+            }
+          : undefined;
       },
     };
     front = composeSipFront(config, redis.client(), new RedisKeys(config.redis.keyPrefix), limits, logs.log);
-    const h = await eventually(() => front.check.check(), (s) => s.ok, 10_000);
+    const h = await eventually(
+      () => front.check.check(),
+      (s) => s.ok,
+      10_000,
+    );
     // drachtio-server tells us its SIP addresses on connect: "tcp/127.0.0.1:5080,udp/127.0.0.1:5080".
     const udp = /udp\/([^,]+)/.exec(String(h.sipAddress))?.[1];
     sipTarget = udp ?? '127.0.0.1:5080';
@@ -189,7 +237,11 @@ describe.skipIf(!DRACHTIO)('SIP front against a real drachtio-server (SIPp calls
     expect(header(invite, 'X-Hotline-Dialog')).toBe(inboundCallId);
     expect(header(invite, 'From')).toContain('13812345678');
     // The citizen's BYE reached FreeSWITCH's leg (its UAS ended cleanly) and freed the place.
-    await eventually(() => front.check.check(), (h) => h.activeCalls === 0, 5_000);
+    await eventually(
+      () => front.check.check(),
+      (h) => h.activeCalls === 0,
+      5_000,
+    );
   });
 
   it('a restricted caller reaches FreeSWITCH marked restricted (the IVR plays the notice), not rejected — and cannot forge the marks', async () => {
@@ -207,7 +259,9 @@ describe.skipIf(!DRACHTIO)('SIP front against a real drachtio-server (SIPp calls
 
   it('a call 110 transfers in arrives marked as such, with its incident context — even from a restricted caller', async () => {
     const fs = await uas(ports.fsIn, 'freeswitch-110');
-    const result = await call(sipTarget, ports.police, '12345', RESTRICTED, 200, ['X-Incident-Id: JJ-2026-0042']);
+    const result = await call(sipTarget, ports.police, '12345', RESTRICTED, 200, [
+      'X-Incident-Id: JJ-2026-0042',
+    ]);
     expect(result.code, result.output.slice(-2000)).toBe(0);
     await fs.run.done;
     const invite = fs.invite();

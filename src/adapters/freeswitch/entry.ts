@@ -24,13 +24,18 @@ const KINDS: ReadonlySet<CallEntry['kind']> = new Set([
 
 type Lookup = (header: string) => string | undefined;
 
+/** The event headers that carry ENTRY_VARIABLES (`variable_<name>`), spelled out once. */
+const HEADER = Object.fromEntries(Object.entries(ENTRY_VARIABLES).map(([k, v]) => [k, `variable_${v}`])) as {
+  [K in keyof typeof ENTRY_VARIABLES]: `variable_${(typeof ENTRY_VARIABLES)[K]}`;
+};
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
 /** CallEntry from the channel variables of a CHANNEL_PARK (or a uuid_dump) — `variable_<name>`. */
 export function entryFromVariables(get: Lookup): CallEntry {
-  const v = (name: string): string | undefined => {
-    const value = get(`variable_${name}`);
-    return value === undefined || value === '' ? undefined : value;
-  };
-  const rawKind = v(ENTRY_VARIABLES.kind);
+  const rawKind = nonEmpty(get(HEADER.kind));
   const kind: CallEntry['kind'] =
     rawKind && KINDS.has(rawKind as CallEntry['kind'])
       ? (rawKind as CallEntry['kind'])
@@ -38,9 +43,9 @@ export function entryFromVariables(get: Lookup): CallEntry {
         ? 'other'
         : 'citizen';
   const entry: CallEntry = { kind };
-  const fromLine = v(ENTRY_VARIABLES.fromLine);
+  const fromLine = nonEmpty(get(HEADER.fromLine));
   if (fromLine) entry.fromLine = fromLine;
-  const ctx = v(ENTRY_VARIABLES.context);
+  const ctx = nonEmpty(get(HEADER.context));
   if (ctx) {
     // The front sends the transferring line's context as a query string (location=…&incident=…).
     const context: Record<string, string> = {};
@@ -50,33 +55,51 @@ export function entryFromVariables(get: Lookup): CallEntry {
   return entry;
 }
 
-function usecToIso(usec: string | undefined): string {
+/**
+ * A FreeSWITCH timestamp (microseconds since the epoch, as text) in RFC 3339; now when absent.
+ * Events come in bursts within one second, so the formatted second is kept and only the
+ * milliseconds are written per call (Date#toISOString showed in the ingest profile).
+ */
+export function usecToIso(usec: string | undefined): string {
   const n = usec ? Number(usec) : NaN;
-  return Number.isFinite(n) && n > 0
-    ? new Date(Math.floor(n / 1000)).toISOString()
-    : new Date().toISOString();
+  const ms = Number.isFinite(n) && n > 0 ? Math.floor(n / 1000) : Date.now();
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastSecondText = new Date(second * 1000).toISOString().slice(0, 19);
+  }
+  const frac = ms - second * 1000;
+  return `${lastSecondText}.${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}Z`;
 }
+let lastSecond = NaN;
+let lastSecondText = '';
 
-/** CallInfo from a channel event (CHANNEL_PARK) carrying the full channel block. */
+/**
+ * CallInfo from a channel event (CHANNEL_PARK) carrying the full channel block. The headers are
+ * read in the order FreeSWITCH writes them (Unique-ID, Call-Direction, Answer-State, the Caller-*
+ * block, then the variables): a plain event is searched forward from the last header read.
+ */
 export function callInfoFromEvent(get: Lookup, switchId: string): CallInfo {
-  const v = (name: string): string | undefined => {
-    const value = get(`variable_${name}`);
-    return value === undefined || value === '' ? undefined : value;
-  };
+  const callId = get('Unique-ID') ?? '';
   const direction = get('Call-Direction') === 'outbound' ? 'outbound' : 'inbound';
+  const answered = get('Answer-State') === 'answered';
+  const name = get('Caller-Caller-ID-Name');
+  const number = get('Caller-Caller-ID-Number');
+  const destination = get('Caller-Destination-Number');
+  const created = get('Caller-Channel-Created-Time');
+  const caller = nonEmpty(get(HEADER.caller)) ?? number ?? '';
   const info: CallInfo = {
-    callId: get('Unique-ID') ?? '',
+    callId,
     switchId,
     direction,
-    caller: v(ENTRY_VARIABLES.caller) ?? get('Caller-Caller-ID-Number') ?? '',
-    dialled: v(ENTRY_VARIABLES.dialled) ?? get('Caller-Destination-Number') ?? '',
+    caller,
+    dialled: nonEmpty(get(HEADER.dialled)) ?? destination ?? '',
     entry: entryFromVariables(get),
-    answered: get('Answer-State') === 'answered',
-    createdAt: usecToIso(get('Caller-Channel-Created-Time')),
+    answered,
+    createdAt: usecToIso(created),
   };
-  const name = get('Caller-Caller-ID-Name');
-  if (name && name !== info.caller) info.callerName = name;
-  const dialog = v(ENTRY_VARIABLES.dialog);
+  if (name && name !== caller) info.callerName = name;
+  const dialog = nonEmpty(get(HEADER.dialog));
   if (dialog) info.sipCallId = dialog;
   return info;
 }

@@ -38,7 +38,6 @@ function parseHeaderBlock(text: string): Record<string, string> {
 }
 
 const CL_PREFIX = Buffer.from('Content-Length: ');
-const CONTENT_LENGTH_HEADER = Buffer.from('\nContent-Length: ');
 const EVENT_TYPES = [
   {
     tail: Buffer.from('\nContent-Type: text/event-plain'),
@@ -198,47 +197,103 @@ export interface EslEvent {
 }
 
 // Header needles as bytes, made once: Buffer.indexOf would encode a string needle on every call.
-const NEEDLES = new Map<string, Buffer>();
-function needle(header: string): Buffer {
-  let n = NEEDLES.get(header);
+// Keyed by the name as given (a constant string whose hash is cached), not by a string built per call.
+const HEADER_NEEDLES = new Map<string, Buffer>();
+const PREFIX_NEEDLES = new Map<string, Buffer>();
+function needle(cache: Map<string, Buffer>, name: string, suffix: string): Buffer {
+  let n = cache.get(name);
   if (!n) {
-    n = Buffer.from(`\n${header}: `, 'latin1');
-    if (NEEDLES.size < 1000) NEEDLES.set(header, n);
+    n = Buffer.from(`\n${name}${suffix}`, 'latin1');
+    if (cache.size < 1000) cache.set(name, n);
   }
   return n;
 }
 
+/**
+ * A plain event, read in its bytes: nothing is decoded or copied but the values asked for.
+ *
+ * What costs is scanning: a CHANNEL_PARK is ~4 KB and ~110 headers, a HANGUP_COMPLETE ~9 KB, and
+ * the adapter reads a handful of them. FreeSWITCH serialises every event in one fixed order (the
+ * event's own headers, the channel block, then `variable_*`), and the adapter asks in that order,
+ * so each lookup continues from where the last one ended: reading the headers a dispatch needs
+ * costs about one pass up to the last of them, not one pass per header. A header asked for out of
+ * order is still found (the part before the cursor is searched next), and a value asked for twice
+ * is remembered. Values are URL-encoded ASCII, so a latin1 slice of one is exact.
+ */
 class PlainEvent implements EslEvent {
   readonly name: string;
+  /** Where the header block ends (the blank line), once it is known; -1 until then. */
   private end = -1;
+  /** No blank line starts before this offset (checked so far). */
+  private clean = 0;
+  /** The next lookup starts here: the newline that ends the last header found. */
+  private cursor = 0;
   private lookups = 0;
   private index: Map<string, string> | undefined;
+  /** Headers already looked up and their values (a handful per event: two small arrays beat a Map). */
+  private seenNames: string[] | undefined;
+  private seenValues: (string | undefined)[] | undefined;
   private bodyText: string | undefined | null = null;
 
-  // Looked up in the bytes, not in a string copy of them: most events are read for two or three
-  // headers near their start, so nothing scans the whole event unless a header sits far down.
-  // Values are URL-encoded ASCII, so a latin1 slice of a value is exact.
   constructor(private readonly raw: Buffer) {
-    this.name = this.lookup('Event-Name') ?? '';
+    // Event-Name is the first header (the second on CUSTOM events, after Event-Subclass); read
+    // without remembering it, so an event nobody asks anything else of allocates nothing more.
+    const n = needle(HEADER_NEEDLES, 'Event-Name', ': ');
+    let from: number;
+    if (startsWithAt(raw, 0, n, 1)) from = n.length - 1;
+    else {
+      const at = raw.indexOf(n);
+      if (at === -1 || !this.inHeaders(at)) {
+        this.name = '';
+        return;
+      }
+      from = at + n.length;
+    }
+    let to = raw.indexOf(LF, from);
+    if (to === -1) to = raw.length;
+    this.name = raw.toString('latin1', from, to);
+    this.cursor = to;
   }
 
   /**
    * Where the headers end. FreeSWITCH serialises an event's own body last, as
-   * `Content-Length: N\n\n<body>`, and header values are URL-encoded (no raw newline), so an
-   * event without that header has no body and its headers run to the end; one long-needle scan.
+   * `Content-Length: N\n\n<body>`, and header values are URL-encoded (no raw newline), so the
+   * first blank line ends the headers; an event without a body ends with it.
    */
   private headerEnd(): number {
     if (this.end === -1) {
-      const cl = this.raw.indexOf(CONTENT_LENGTH_HEADER);
-      const end = cl === -1 ? -1 : this.raw.indexOf(BLANK_LINE, cl);
+      const end = this.raw.indexOf(BLANK_LINE, Math.max(0, this.clean - 1));
       this.end = end === -1 ? this.raw.length : end;
     }
     return this.end;
   }
 
+  /** Is a line starting at `at` (a newline) a header, not the event's body? Checks only up to `at`. */
+  private inHeaders(at: number): boolean {
+    if (at < this.clean) return true;
+    if (this.end !== -1) return at < this.end;
+    // A blank line before `at` ends the headers there; only the stretch not yet checked is scanned.
+    const from = Math.max(0, this.clean - 1);
+    const blank = this.raw.subarray(0, at + 1).indexOf(BLANK_LINE, from);
+    if (blank === -1) {
+      this.clean = at;
+      return true;
+    }
+    this.end = blank;
+    return at < blank;
+  }
+
+  private find(n: Buffer): number {
+    const raw = this.raw;
+    const at = raw.indexOf(n, this.cursor);
+    if (at !== -1 && this.inHeaders(at)) return at;
+    // Asked out of order: it can only be before the cursor.
+    if (this.cursor === 0) return -1;
+    return raw.subarray(0, this.cursor + n.length).indexOf(n);
+  }
+
   private lookup(header: string): string | undefined {
-    // An event read for many headers (a CHANNEL_PARK mapped to a call) is indexed once instead
-    // of scanned once per header.
+    // An event read for many headers is indexed once instead of searched once per header.
     if (this.index) return this.index.get(header);
     if (++this.lookups > 40) {
       this.index = new Map(
@@ -246,21 +301,35 @@ class PlainEvent implements EslEvent {
       );
       return this.index.get(header);
     }
+    const names = this.seenNames;
+    if (names) {
+      for (let i = 0; i < names.length; i++) if (names[i] === header) return this.seenValues![i];
+    }
     const raw = this.raw;
+    const n = needle(HEADER_NEEDLES, header, ': ');
     let from: number;
-    const n = needle(header);
-    if (raw.length > n.length && startsWithAt(raw, 0, n, 1)) {
-      from = n.length - 1;
+    if (startsWithAt(raw, 0, n, 1)) {
+      from = n.length - 1; // the first header (Event-Name, or Event-Subclass on CUSTOM): no newline before it
     } else {
-      const at = raw.indexOf(n);
-      if (at === -1) return undefined;
-      // A match past the blank line is in the event's own body, not a header.
-      if (at >= this.headerEnd()) return undefined;
+      const at = this.find(n);
+      if (at === -1) return this.remember(header, undefined);
       from = at + n.length;
     }
     let to = raw.indexOf(LF, from);
     if (to === -1) to = raw.length;
-    return raw.toString('latin1', from, to);
+    if (to > this.cursor) this.cursor = to;
+    return this.remember(header, raw.toString('latin1', from, to));
+  }
+
+  private remember(header: string, value: string | undefined): string | undefined {
+    if (this.seenNames) {
+      this.seenNames.push(header);
+      this.seenValues!.push(value);
+    } else {
+      this.seenNames = [header];
+      this.seenValues = [value];
+    }
+    return value;
   }
 
   get body(): string | undefined {
@@ -287,9 +356,8 @@ class PlainEvent implements EslEvent {
   withPrefix(prefix: string): Record<string, string> {
     const out: Record<string, string> = {};
     const raw = this.raw;
-    const n = Buffer.from(`\n${prefix}`, 'latin1');
-    const end = this.headerEnd();
-    for (let at = raw.indexOf(n); at !== -1 && at < end; at = raw.indexOf(n, at + 1)) {
+    const n = needle(PREFIX_NEEDLES, prefix, '');
+    for (let at = raw.indexOf(n); at !== -1 && this.inHeaders(at); at = raw.indexOf(n, at + 1)) {
       let eol = raw.indexOf(LF, at + 1);
       if (eol === -1) eol = raw.length;
       const line = raw.toString('latin1', at + 1, eol);

@@ -17,7 +17,7 @@ import {
 } from '../../core/ports/switch.js';
 import { EslConnection, type EslConnectionOptions, type EslServer } from './esl-connection.js';
 import type { EslEvent } from './esl-parser.js';
-import { callInfoFromEvent, callInfoFromRow, type ChannelRow } from './entry.js';
+import { callInfoFromEvent, callInfoFromRow, usecToIso, type ChannelRow } from './entry.js';
 
 /** Events the adapter needs; FreeSWITCH sends every subscribed socket every matching event. */
 export const SUBSCRIBED_EVENTS = [
@@ -61,6 +61,16 @@ interface CallState {
   breaks: number;
   members: Map<string, string>;
   joins: Map<string, { resolve: () => void; reject: (e: Error) => void }>;
+  /** The leg it is bridged with (from CHANNEL_BRIDGE / CHANNEL_UNBRIDGE). */
+  partner: CallId | undefined;
+  /** Hold music is playing (an endless_playback we started). */
+  held: boolean;
+  /** Waiting for this call's next CHANNEL_PARK (back in park after a transfer). */
+  parked: (() => void) | undefined;
+  /** Waiting for CHANNEL_BRIDGE with this leg (uuid_bridge answers +OK before the legs are bridged). */
+  bridged: ((other: CallId) => void) | undefined;
+  /** A blind transfer under way: bridged out, or back in park because the far end did not answer. */
+  transfer: { settle: (outcome: 'bridged' | 'parked') => void; fail: (e: Error) => void } | undefined;
 }
 
 const HANGING_UP: ReadonlySet<string> = new Set(['CS_HANGUP', 'CS_REPORTING', 'CS_DESTROY']);
@@ -114,13 +124,6 @@ const ORIGINATE_OUTCOMES: Record<string, OriginateOutcome> = {
   USER_NOT_REGISTERED: 'refused',
 };
 
-function usecIso(v: string | undefined): string {
-  const n = v ? Number(v) : NaN;
-  return Number.isFinite(n) && n > 0
-    ? new Date(Math.floor(n / 1000)).toISOString()
-    : new Date().toISOString();
-}
-
 /**
  * The Switch port over one FreeSWITCH server's Event Socket (inbound mode).
  *
@@ -153,7 +156,9 @@ export class FreeSwitchSwitch implements Switch {
     });
     this.id = this.connection.id;
     this.log = opts.log.child({ freeswitch: this.id });
-    this.listeners = new SwitchListeners((err, event) => this.log.error({ err, event: event.type }, 'switch event listener threw'));
+    this.listeners = new SwitchListeners((err, event) =>
+      this.log.error({ err, event: event.type }, 'switch event listener threw'),
+    );
     this.conferenceProfile = opts.conferenceProfile ?? 'default';
     this.reconcileAgainMs = opts.reconcileAgainMs ?? 2000;
     this.connection.onEvent((e) => this.onEvent(e));
@@ -211,6 +216,11 @@ export class FreeSwitchSwitch implements Switch {
       breaks: 0,
       members: new Map(),
       joins: new Map(),
+      partner: undefined,
+      held: false,
+      parked: undefined,
+      bridged: undefined,
+      transfer: undefined,
     };
     this.calls.set(info.callId, st);
     return st;
@@ -230,7 +240,15 @@ export class FreeSwitchSwitch implements Switch {
       }
       case 'CHANNEL_PARK': {
         const callId = e.get('Unique-ID');
-        if (!callId || this.calls.has(callId)) return; // a re-park (after a transfer or a kick) of a call we hold
+        if (!callId) return;
+        const known = this.calls.get(callId);
+        if (known) {
+          // Back in park after a transfer (uuid_transfer … park inline) of a call we hold.
+          known.parked?.();
+          known.parked = undefined;
+          known.transfer?.settle('parked');
+          return;
+        }
         // An outbound leg we did not place is another gateway instance's (or another program's).
         if (e.get('Call-Direction') === 'outbound' && !this.originated.has(callId)) return;
         // The entry variables sit among ~50 others: read them in one pass, the rest by name.
@@ -264,11 +282,19 @@ export class FreeSwitchSwitch implements Switch {
         const a = e.get('Bridge-A-Unique-ID');
         const b = e.get('Bridge-B-Unique-ID');
         if (!a || !b) return;
+        // FreeSWITCH sends these on the bridge's A leg only (captures 50_, 51_): both legs are told.
+        const bridged = e.name === 'CHANNEL_BRIDGE';
         for (const [self, other] of [
           [a, b],
           [b, a],
         ] as const) {
-          if (!this.calls.has(self)) continue;
+          const st = this.calls.get(self);
+          if (!st) continue;
+          if (bridged) {
+            st.partner = other;
+            st.bridged?.(other);
+            st.transfer?.settle('bridged');
+          } else if (st.partner === other) st.partner = undefined;
           this.emit(
             e.name === 'CHANNEL_BRIDGE'
               ? { type: 'call.bridged', callId: self, otherCallId: other }
@@ -284,13 +310,12 @@ export class FreeSwitchSwitch implements Switch {
         return;
       }
       case 'CHANNEL_HANGUP_COMPLETE': {
+        // Read in FreeSWITCH's order: the timestamp, Hangup-Cause (before the channel block), Unique-ID.
+        const at = e.get('Event-Date-Timestamp');
+        const cause = e.get('Hangup-Cause');
         const callId = e.get('Unique-ID') ?? '';
         if (!this.calls.has(callId)) return;
-        this.ended(
-          callId,
-          e.get('Hangup-Cause') ?? e.get('variable_hangup_cause') ?? 'NORMAL_CLEARING',
-          usecIso(e.get('Event-Date-Timestamp')),
-        );
+        this.ended(callId, cause ?? e.get('variable_hangup_cause') ?? 'NORMAL_CLEARING', usecToIso(at));
         return;
       }
       case 'CUSTOM': {
@@ -326,6 +351,7 @@ export class FreeSwitchSwitch implements Switch {
     }
     for (const join of st.joins.values())
       join.reject(new SwitchError('NO_SUCH_CALL', `call ${callId} hung up`));
+    st.transfer?.fail(new SwitchError('NO_SUCH_CALL', `call ${callId} hung up during the transfer`));
     this.emit({ type: 'call.hungup', callId, cause, at });
   }
 
@@ -355,6 +381,10 @@ export class FreeSwitchSwitch implements Switch {
       if (!before.has(callId)) continue;
       const row = live.get(callId);
       if (!row) {
+        // show channels reads FreeSWITCH's channel database, which lags: a leg originated or
+        // transferred a moment ago can be missing from it while it is up (seen in the real-switch
+        // suite: a consult leg reported hung up by the second pass). Ask the core itself.
+        if ((await this.exists(callId)) !== false) continue;
         this.ended(callId, GONE_WHILE_DISCONNECTED, new Date().toISOString());
       } else if (!st.info.answered && callInfoFromRow(row, this.id).answered) {
         st.info.answered = true;
@@ -369,6 +399,16 @@ export class FreeSwitchSwitch implements Switch {
       this.track(info);
       this.log.info({ callId: info.callId }, 'took over a parked call found by reconciliation');
       this.emit({ type: 'call.arrived', call: info });
+    }
+  }
+
+  /** uuid_exists: true or false, undefined when FreeSWITCH could not be asked. */
+  private async exists(callId: CallId): Promise<boolean | undefined> {
+    try {
+      const answer = (await this.connection.bgapi(`uuid_exists ${callId}`, 10_000)).trim();
+      return answer === 'true' ? true : answer === 'false' ? false : undefined;
+    } catch {
+      return undefined;
     }
   }
 
@@ -500,8 +540,51 @@ export class FreeSwitchSwitch implements Switch {
     return { digits: '', outcome: pressed ? 'invalid' : 'timeout' };
   }
 
+  /**
+   * Takes a call out of its bridge: `uuid_transfer <uuid> -both park inline` sends both legs back
+   * to park, where they stay up (capture 61_); resolves once the legs we hold have parked, so a
+   * following bridge or app finds them there. A call in no bridge is left alone.
+   */
+  private async separate(callId: CallId): Promise<void> {
+    const st = this.calls.get(callId);
+    if (!st?.partner) return;
+    const other = this.calls.get(st.partner);
+    await this.reparked(st, () => this.api(callId, `uuid_transfer ${callId} -both park inline`), other);
+    st.partner = undefined;
+    if (other) other.partner = undefined;
+  }
+
+  /** Runs a transfer back to park and resolves once the legs we hold have parked again. */
+  private async reparked(st: CallState, transfer: () => Promise<unknown>, other?: CallState): Promise<void> {
+    const parked = [st, other].flatMap((leg) =>
+      leg ? [new Promise<void>((resolve) => (leg.parked = resolve))] : [],
+    );
+    await transfer();
+    await this.within(Promise.all(parked), `call ${st.info.callId} back to park`);
+  }
+
+  /**
+   * Stops hold music we started, so the next app or bridge is not queued behind it. uuid_break
+   * does not end endless_playback (it starts the media again; seen on FreeSWITCH 1.10.12), so the
+   * call is sent back to park, which ends the running app; resolves once it has parked.
+   */
+  private async stopMusic(callId: CallId): Promise<void> {
+    const st = this.calls.get(callId);
+    if (!st?.held) return;
+    st.held = false;
+    await this.reparked(st, () => this.api(callId, `uuid_transfer ${callId} park inline`));
+  }
+
+  /**
+   * Music on hold. A bridged call is first taken out of its bridge (both legs stay up, in park):
+   * the agent's leg is then free for a consultation, and `uuid_hold` would not do — it keeps the
+   * bridge and plays the music to the partner (switch_ivr_hold).
+   */
   async hold(callId: CallId, musicMedia?: string): Promise<void> {
-    // The caller is parked, not bridged: music loops until uuid_break (unhold) or a bridge.
+    await this.separate(callId);
+    const st = this.calls.get(callId);
+    if (st) st.held = true;
+    // The caller is parked: the music loops until unhold (back to park) or a bridge.
     const { written, done } = this.execute(
       callId,
       'endless_playback',
@@ -512,11 +595,54 @@ export class FreeSwitchSwitch implements Switch {
   }
 
   async unhold(callId: CallId): Promise<void> {
-    await this.api(callId, `uuid_break ${callId} all`);
+    if (this.calls.get(callId)?.held) await this.stopMusic(callId);
+    else await this.api(callId, `uuid_break ${callId} all`);
   }
 
+  /**
+   * Connects two calls. A leg bridged with a third is first taken out of that bridge (the third
+   * stays up, in park) and hold music is stopped: FreeSWITCH's uuid_bridge is only used on two
+   * parked legs, as captured (50_, 62_).
+   */
   async bridge(callId: CallId, otherCallId: CallId): Promise<void> {
-    await this.api(callId, `uuid_bridge ${callId} ${otherCallId}`);
+    for (const leg of [callId, otherCallId]) {
+      const partner = this.calls.get(leg)?.partner;
+      if (partner && partner !== (leg === callId ? otherCallId : callId)) await this.separate(leg);
+      else if (partner) return; // already bridged with each other
+      await this.stopMusic(leg);
+    }
+    // uuid_bridge answers +OK at once; the legs are bridged a moment later (CHANNEL_BRIDGE), and a
+    // command sent in between finds them half way (seen on FreeSWITCH 1.10.12: a conference join
+    // right after was undone by the bridge).
+    const st = this.calls.get(callId);
+    const done = st
+      ? this.within(
+          new Promise<void>((resolve) => (st.bridged = (other) => other === otherCallId && resolve())),
+          `bridge of ${callId} with ${otherCallId}`,
+        )
+      : Promise.resolve();
+    done.catch(() => undefined);
+    try {
+      await this.api(callId, `uuid_bridge ${callId} ${otherCallId}`);
+      await done;
+    } finally {
+      if (st) st.bridged = undefined;
+    }
+  }
+
+  /** A wait for an event that must come soon: TIMEOUT after 5 s. */
+  private async within<T>(p: Promise<T>, what: string, ms = 5000): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        p,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new SwitchError('TIMEOUT', `${what}: no event within ${ms} ms`)), ms);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async startRecording(callId: CallId, path: string): Promise<void> {
@@ -537,6 +663,9 @@ export class FreeSwitchSwitch implements Switch {
     const st = this.calls.get(callId);
     if (!st) throw new SwitchError('NO_SUCH_CALL', `call ${callId} is not known`);
     const name = token(conference, 'conference');
+    // The conference app runs in park: out of a bridge first, and not queued behind hold music.
+    await this.separate(callId);
+    await this.stopMusic(callId);
     const joined = new Promise<void>((resolve, reject) => st.joins.set(name, { resolve, reject }));
     joined.catch(() => undefined);
     const f = flags?.length ? `+flags{${flags.map((x) => token(x, 'flag')).join('|')}}` : '';
@@ -593,6 +722,12 @@ export class FreeSwitchSwitch implements Switch {
       answered: false,
       createdAt: new Date().toISOString(),
     });
+    // The job's +OK comes before the leg has parked (capture 41_: BACKGROUND_JOB, then
+    // CHANNEL_EXECUTE park, CHANNEL_PARK); a uuid_bridge or an app sent in between races the leg
+    // into park and FreeSWITCH may hang it up (DESTINATION_OUT_OF_ORDER, seen in the real-switch
+    // suite). So the leg counts as ready once it has parked.
+    const leg = this.calls.get(callId)!;
+    const parked = new Promise<void>((resolve) => (leg.parked = resolve));
     let body: string;
     try {
       body = await this.connection.bgapi(command, req.timeoutSec * 1000 + 30_000);
@@ -602,8 +737,10 @@ export class FreeSwitchSwitch implements Switch {
       throw err;
     }
     if (body.startsWith('+OK')) {
-      const st = this.calls.get(callId);
-      if (st) st.info.answered = true;
+      leg.info.answered = true;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([parked, new Promise<void>((resolve) => (timer = setTimeout(resolve, 5000)))]);
+      clearTimeout(timer);
       return { callId, outcome: 'answered' };
     }
     this.calls.delete(callId);
@@ -612,8 +749,37 @@ export class FreeSwitchSwitch implements Switch {
     return { outcome: ORIGINATE_OUTCOMES[cause] ?? 'failed', cause };
   }
 
+  /**
+   * Blind transfer out of the centre (a sub-centre line, a handling unit's number): the call runs
+   * an inline dialplan that bridges it to the endpoint; a leg it was bridged with (the agent) is
+   * hung up by FreeSWITCH (capture 63_). Resolves once the far end answered and the call is
+   * bridged to it. If nobody answers the call is not lost: the bridge app would hang the caller up
+   * with the failure's cause (switch_channel_handle_cause in mod_dptools' bridge), so
+   * continue_on_fail sends it on to park, where it stays ours, and this rejects (no dead end,
+   * 7×24 human service); hangup_after_bridge ends the call when the far end hangs up.
+   */
   async transfer(callId: CallId, endpoint: Endpoint): Promise<void> {
-    await this.api(callId, `uuid_transfer ${callId} bridge:${dialString(endpoint)} inline`);
+    const st = this.calls.get(callId);
+    const dial = dialString(endpoint);
+    const settled = new Promise<'bridged' | 'parked'>((resolve, reject) => {
+      if (st) st.transfer = { settle: resolve, fail: reject };
+    });
+    settled.catch(() => undefined);
+    if (st) st.held = false;
+    try {
+      await this.api(
+        callId,
+        `uuid_transfer ${callId} set:continue_on_fail=true,set:hangup_after_bridge=true,bridge:${dial},park inline`,
+      );
+      if (!st) return;
+      if ((await settled) === 'parked')
+        throw new SwitchError(
+          'COMMAND_FAILED',
+          `transfer to ${dial}: not answered; the call is back in park`,
+        );
+    } finally {
+      if (st) st.transfer = undefined;
+    }
   }
 
   async hangup(callId: CallId, cause: HangupCause = 'NORMAL_CLEARING'): Promise<void> {

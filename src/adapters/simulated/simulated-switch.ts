@@ -335,6 +335,8 @@ export class SimulatedSwitch implements Switch {
 
   async hold(callId: CallId, musicMedia = 'hold-music'): Promise<void> {
     const call = this.answered(callId);
+    // As on FreeSWITCH: a held call leaves its bridge; the other leg stays up (port: hold).
+    this.unbridge(call);
     this.endMedia(call);
     call.media = { kind: 'hold', media: musicMedia };
     call.heard.push(musicMedia);
@@ -352,12 +354,13 @@ export class SimulatedSwitch implements Switch {
   async bridge(callId: CallId, otherCallId: CallId): Promise<void> {
     const a = this.answered(callId);
     const b = this.answered(otherCallId);
+    if (a.bridgedWith === otherCallId) return;
     this.endMedia(a);
     this.endMedia(b);
     // Like uuid_bridge: each leg leaves its earlier bridge or conference; the former partners stay
-    // up (call control brings them elsewhere), they are not hung up.
-    if (a.bridgedWith !== otherCallId) this.unbridge(a);
-    if (b.bridgedWith !== callId) this.unbridge(b);
+    // up (call control brings them elsewhere), they are not hung up (port: bridge).
+    this.unbridge(a);
+    this.unbridge(b);
     this.leaveConferences(a);
     this.leaveConferences(b);
     a.bridgedWith = otherCallId;
@@ -510,7 +513,7 @@ export class SimulatedSwitch implements Switch {
     const other = this.calls.get(otherId);
     if (other?.bridgedWith === call.info.callId) delete other.bridgedWith;
     this.emit({ type: 'call.unbridged', callId: call.info.callId, otherCallId: otherId });
-    this.emit({ type: 'call.unbridged', callId: otherId, otherCallId: call.info.callId });
+    if (other) this.emit({ type: 'call.unbridged', callId: otherId, otherCallId: call.info.callId });
   }
 
   private leaveConferences(call: SimCall): void {

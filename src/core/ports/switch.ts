@@ -113,14 +113,19 @@ export interface Switch {
   play(callId: CallId, media: string): Promise<{ interrupted: boolean }>;
   stopPlayback(callId: CallId): Promise<void>;
   collectDigits(callId: CallId, request: CollectDigitsRequest): Promise<CollectDigitsResult>;
-  /** Music on hold until unhold (or a bridge). */
+  /**
+   * Music on hold until unhold (or a bridge). A bridged call leaves its bridge first (both legs
+   * stay up, unbridged: the agent's leg is then free to consult); unhold stops the music and does
+   * not reconnect — bridge() does.
+   */
   hold(callId: CallId, musicMedia?: string): Promise<void>;
   unhold(callId: CallId): Promise<void>;
   /**
-   * Bridges two answered legs; ends hold music on both. Each leg leaves its earlier bridge or
-   * conference, and a former partner stays up (parked, as with park_after_bridge on FreeSWITCH):
-   * call control moves legs between bridges and conferences without losing any. A hang-up still
-   * ends the leg it is bridged with at that moment.
+   * Connects two answered legs and resolves once they are bridged; ends hold music on both. Each
+   * leg leaves its earlier bridge or conference first, and a former partner stays up (parked, as
+   * with park_after_bridge on FreeSWITCH): call control moves legs between bridges and conferences
+   * without losing any (attended transfer: bridge(caller, consult), then hang up the agent's leg).
+   * Hanging up a leg that is still bridged ends its partner too.
    */
   bridge(callId: CallId, otherCallId: CallId): Promise<void>;
   startRecording(callId: CallId, path: string): Promise<void>;
@@ -134,7 +139,10 @@ export interface Switch {
   conferenceLeave(callId: CallId, conference: string): Promise<void>;
   /** Places an outbound leg; resolves when it is answered or has failed. */
   originate(request: OriginateRequest): Promise<{ callId?: CallId; outcome: OriginateOutcome; cause?: string }>;
-  /** Sends the call elsewhere (blind transfer) and out of our control. */
+  /**
+   * Sends the call elsewhere (blind transfer) and out of our control; resolves once the far end
+   * answered. A leg it was bridged with ends. If nobody answers it rejects and the call stays ours.
+   */
   transfer(callId: CallId, endpoint: Endpoint): Promise<void>;
   hangup(callId: CallId, cause?: HangupCause): Promise<void>;
   /** The calls the switch carries now (reconciliation after a reconnect or a takeover). */

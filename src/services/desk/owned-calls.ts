@@ -347,7 +347,12 @@ export class OwnedCalls {
       return { ok: false, code: 'CONFLICT', message: on ? '通话未处于可保持状态' : '通话未处于保持状态' };
     }
     if (on) await call.sw.hold(call.info.callId, this.o.holdMedia);
-    else await call.sw.unhold(call.info.callId);
+    else {
+      // A held call has left its bridge (port: hold, as FreeSWITCH does it): unhold ends the music
+      // and the caller is bridged with the agent's leg again.
+      await call.sw.unhold(call.info.callId);
+      if (call.agentLegId) await call.sw.bridge(call.info.callId, call.agentLegId);
+    }
     call.state = on ? 'held' : 'connected';
     await this.o.store.saveCall(call.info.callId, { state: call.state });
     await this.notify(agentId, { type: 'call.state', callId: call.info.callId, state: on ? 'held' : 'connected' });

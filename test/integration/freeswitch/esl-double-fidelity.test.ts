@@ -171,3 +171,102 @@ describe('ESL double fidelity to FreeSWITCH 1.10.12', () => {
     );
   });
 });
+
+describe('ESL double fidelity: bridge, transfer and conference (capture session 2)', () => {
+  const moreSequence = readFileSync(new URL('more_sequence.txt', dir), 'utf8').split('\n');
+  /** The events the adapter subscribes to, labelled `NAME@leg` (CUSTOM by its Action), as more_sequence.txt lists them. */
+  const KEPT =
+    /^(CHANNEL_BRIDGE|CHANNEL_UNBRIDGE|CHANNEL_PARK|CHANNEL_HANGUP_COMPLETE|CHANNEL_EXECUTE_COMPLETE|CUSTOM:(add|del|kick)-member)@/;
+  function expectedFiltered(step: string): string[] {
+    const at = moreSequence.findIndex((l) => l.startsWith(`== ${step}`));
+    return moreSequence[at + 1]!.replace(/^\[plain\] /, '')
+      .split(', ')
+      .map((item) => {
+        const m =
+          /^([A-Z_]+)(?::conference::maintenance)?\((?:([a-z-]+) )?(?:[^@)]* )?@([a-z]+)[A-Z]\)$/.exec(item);
+        if (!m) return item;
+        return item.startsWith('CUSTOM') ? `CUSTOM:${m[2]}@${m[3]}` : `${m[1]}@${m[3]}`;
+      })
+      .filter((l) => KEPT.test(l));
+  }
+
+  let fs: EslDouble;
+  let client: RawClient;
+  const roles = new Map<string, string>();
+  const labelled = (frames: EslFrame[]): string[] =>
+    frames
+      .map((f) => parseEvent(f))
+      .flatMap((e) => {
+        if (!e) return [];
+        const leg = roles.get(e.get('Unique-ID') ?? '') ?? '?';
+        return [e.name === 'CUSTOM' ? `CUSTOM:${e.get('Action')}@${leg}` : `${e.name}@${leg}`];
+      })
+      .filter((l) => KEPT.test(l));
+  const api = async (command: string): Promise<string[]> => {
+    client.send(`api ${command}\n\n`);
+    return labelled(await client.settle());
+  };
+
+  beforeEach(async () => {
+    fs = new EslDouble({ mediaMs: 5 });
+    const port = await fs.listen();
+    client = new RawClient(connect({ host: '127.0.0.1', port }));
+    await client.next();
+    client.send('auth ClueCon\n\nevent plain ALL\n\n');
+    await client.next(2);
+  });
+  afterEach(async () => {
+    client.socket.destroy();
+    await fs.close();
+  });
+
+  async function parkedPair(): Promise<{ caller: string; agent: string }> {
+    const caller = fs.placeCall({ caller: '15550000002' });
+    client.send(`api uuid_answer ${caller}\n\n`);
+    const agent = 'aaaaaaaa-0000-4000-8000-0000000000b1';
+    client.send(
+      `bgapi originate {origination_uuid=${agent},origination_caller_id_number=12345}sofia/external/agent@127.0.0.1:5095 &park()\n\n`,
+    );
+    while (fs.channels.get(agent)?.application !== 'park') await new Promise((r) => setTimeout(r, 5));
+    await client.settle();
+    roles.set(caller, 'caller').set(agent, 'agent');
+    return { caller, agent };
+  }
+
+  it('uuid_bridge of two parked legs, then uuid_kill of one while bridged (50_, 51_)', async () => {
+    const { caller, agent } = await parkedPair();
+    expect(await api(`uuid_bridge ${caller} ${agent}`)).toEqual(expectedFiltered('50_'));
+    expect(await api(`uuid_kill ${agent}`)).toEqual(expectedFiltered('51_'));
+  });
+
+  it('uuid_transfer -both park inline of a bridged pair: both legs re-park and stay up (61_)', async () => {
+    const { caller, agent } = await parkedPair();
+    await api(`uuid_bridge ${caller} ${agent}`);
+    expect(await api(`uuid_transfer ${caller} -both park inline`)).toEqual(expectedFiltered('61_'));
+    expect(fs.channels.has(caller) && fs.channels.has(agent)).toBe(true);
+    // Each leg leaves park in its own thread: the captures show both orders (50_ agent first, 62_ caller first).
+    expect((await api(`uuid_bridge ${caller} ${agent}`)).sort()).toEqual(expectedFiltered('62_').sort());
+  });
+
+  it('three members join a conference, one is kicked back to park (71_, 73_)', async () => {
+    const { caller, agent } = await parkedPair();
+    const sup = 'aaaaaaaa-0000-4000-8000-0000000000c1';
+    client.send(
+      `bgapi originate {origination_uuid=${sup}}sofia/external/supervisor@127.0.0.1:5098 &park()\n\n`,
+    );
+    await client.settle();
+    while (fs.channels.get(sup)?.application !== 'park') await new Promise((r) => setTimeout(r, 5));
+    await client.settle();
+    roles.set(sup, 'super');
+    const joins: string[] = [];
+    for (const leg of [caller, agent, sup]) {
+      client.send(
+        `sendmsg ${leg}\ncall-command: execute\nexecute-app-name: conference\nexecute-app-arg: 3way-test@default\n\n`,
+      );
+      joins.push(...labelled(await client.settle()));
+    }
+    expect(joins).toEqual(expectedFiltered('71_'));
+    expect(await api('conference 3way-test kick 3')).toEqual(expectedFiltered('73_'));
+    expect(fs.channels.has(sup)).toBe(true);
+  });
+});

@@ -115,6 +115,53 @@ describe('Event Socket framing replayed from real FreeSWITCH 1.10.12 streams', (
     ]);
   });
 
+  it('finds every header of every captured event, whatever order they are asked in, and nothing from a body', () => {
+    // The lookup continues from the last header found (FreeSWITCH's order is what the adapter asks
+    // in); out of order, asked twice, absent, or present only in the event's body, it must still
+    // answer exactly what a full parse of the header block answers.
+    let seed = 7;
+    const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    let checked = 0;
+    for (const file of [
+      'stream_plain_received.raw.txt',
+      'more_stream_plain_a_received.raw.txt',
+      'more_stream_plain_b_received.raw.txt',
+      'more_stream_custom_d_received.raw.txt',
+    ]) {
+      for (const frame of splitAll(fixture(file), () => 1 << 20)) {
+        if (frame.headers['Content-Type'] !== 'text/event-plain') continue;
+        const text = frame.body!.toString('latin1');
+        const blank = text.indexOf('\n\n');
+        const first = new Map<string, string>();
+        for (const line of text.slice(0, blank === -1 ? text.length : blank).split('\n')) {
+          const colon = line.indexOf(': ');
+          if (colon > 0 && !first.has(line.slice(0, colon)))
+            first.set(line.slice(0, colon), line.slice(colon + 2));
+        }
+        const bodyLines =
+          blank === -1
+            ? []
+            : text
+                .slice(blank + 2)
+                .split('\n')
+                .map((l) => l.split(': ')[0]!);
+        const names = [...first.keys(), ...bodyLines.filter((n) => n && !first.has(n)), 'No-Such-Header'];
+        for (let round = 0; round < 2; round++) {
+          const e = parseEvent(frame)!;
+          const order = round === 0 ? names : [...names].sort(() => random() - 0.5);
+          for (const name of [...order, ...order.slice(0, 5)]) {
+            const raw = first.get(name);
+            expect(e.get(name), `${e.name} ${name}`).toBe(
+              raw === undefined ? undefined : decodeEslValue(raw),
+            );
+            checked++;
+          }
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(20_000);
+  });
+
   it('reads the json event body (_body) like the plain one', () => {
     const jobs = splitAll(fixture('stream_json_received.raw.txt'), () => 1 << 20)
       .map(parseEvent)
@@ -155,6 +202,30 @@ describe('Event Socket framing edge cases', () => {
     expect(() => e.get('variable_bad')).not.toThrow();
     expect(e.get('variable_bad')!.startsWith('100%zz')).toBe(true);
     expect(decodeEslValue('%')).toBe('%');
+  });
+
+  it('never answers a header from the event body, even asked out of order or after the body was reached', () => {
+    const jobBody =
+      'Event-Name: CHANNEL_DATA\nUnique-ID: from-the-body\nJob-UUID: body-job\n\nAnswer-State: x\n';
+    const inner =
+      `Event-Name: BACKGROUND_JOB\nJob-UUID: j1\nJob-Command: uuid_dump\n` +
+      `Content-Length: ${Buffer.byteLength(jobBody)}\n\n${jobBody}`;
+    for (const order of [
+      ['Job-Command', 'Job-UUID', 'Unique-ID', 'Answer-State'],
+      ['Unique-ID', 'Job-UUID', 'Answer-State', 'Job-Command'],
+      ['Answer-State', 'Job-Command', 'Unique-ID', 'Job-UUID'],
+    ]) {
+      const e = parseEvent(splitAll(event(inner), () => 1 << 20)[0]!)!;
+      const got = Object.fromEntries(order.map((h) => [h, e.get(h)]));
+      expect(got).toEqual({
+        'Job-Command': 'uuid_dump',
+        'Job-UUID': 'j1',
+        'Unique-ID': undefined,
+        'Answer-State': undefined,
+      });
+      expect(e.body).toBe(jobBody);
+      expect(e.withPrefix('Unique')).toEqual({});
+    }
   });
 
   it('matches a header at the start of a line only (Conference-Unique-ID is not Unique-ID)', () => {
