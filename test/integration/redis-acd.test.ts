@@ -65,13 +65,14 @@ describe('RedisAcd (real redis-server)', () => {
     const { acd } = store();
     await acd.login('lvl2-old', { general: 2 }, T0 - 50_000);
     await acd.login('lvl1-new', { general: 1 }, T0 - 1_000);
-    await acd.login('lvl1-old', { general: 1 }, T0 - 9_000);
+    // Agent ids are usernames, dots included (zhang.san).
+    await acd.login('lvl1.old', { general: 1 }, T0 - 9_000);
     await acd.enqueue(call('a', T0));
     await acd.enqueue(call('b', T0 + 1));
     await acd.enqueue(call('c', T0 + 2));
     const r = await acd.dispatch(['general'], T0 + 5_000);
     expect(r.map((x) => [x.callId, x.agentId])).toEqual([
-      ['a', 'lvl1-old'],
+      ['a', 'lvl1.old'],
       ['b', 'lvl1-new'],
     ]);
     expect(r[0]).toMatchObject({ queue: 'general', owner: 'gw-a', offerExpiresAtMs: T0 + 15_000, waitedMs: 5_000 });

@@ -21,6 +21,8 @@ import { defineScripts, type ScriptName } from './scripts.js';
 type Script = (...args: (string | number)[]) => Promise<unknown>;
 
 const SKILL = /^[A-Za-z0-9_-]{1,64}$/;
+/** Agent ids are usernames (src/core/auth/user.ts USERNAME: letters, digits, '.', '_', '-'). */
+const AGENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
  * The ACD store in Redis (issue 5). Every state change and every reservation is one Lua script
@@ -235,7 +237,7 @@ export class RedisAcd implements Acd {
 }
 
 function checkAgentId(agentId: string): void {
-  if (!SKILL.test(agentId)) throw invalidField('agentId', 'agent ids are 1–64 letters, digits, - and _');
+  if (!AGENT_ID.test(agentId)) throw invalidField('agentId', '坐席工号只能由1–64位字母、数字、点、下划线或连字符组成');
 }
 
 function toStatus(agentId: string, flat: string[]): AgentStatus {
