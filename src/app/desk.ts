@@ -33,6 +33,8 @@ export interface DeskDeps {
   acceptor: IntakeAccepting;
   /** Call facts (transfers, conferences) go on the call's record. */
   calls: Pick<CallStore, 'appendFact'>;
+  /** The IVR takes a connected call back to waiting in a queue (blind transfer; IvrRunner.requeue). */
+  requeue?: (callId: string, queue: string) => boolean;
   log: Logger;
 }
 
@@ -54,6 +56,7 @@ export function composeDesk(d: DeskDeps): AgentDesk {
     acceptor: d.acceptor,
     desk: d.config.desk,
     holdMedia,
+    ...(d.requeue ? { requeue: d.requeue } : {}),
     callControl: (sw) =>
       new CallControl({
         switch: sw,

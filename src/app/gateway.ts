@@ -253,7 +253,7 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
     registerFigureGauges(metrics.registry, () => figureStore.snapshot(Date.now()));
 
     // --- Agent desk (issue 5): offers the calls this instance's IVR queues (src/app/desk.ts).
-    const desk = composeDesk({ config, ivr, redis, keys, instanceId, switches, acd: acd.acd, policy: acd.policy, figures: figureStore, query: workOrderQuery, acceptor, calls: callStore, log });
+    const desk = composeDesk({ config, ivr, redis, keys, instanceId, switches, acd: acd.acd, policy: acd.policy, figures: figureStore, query: workOrderQuery, acceptor, calls: callStore, requeue: (callId, queue) => runners.some((r) => r.requeue(callId, queue)), log });
     stack.push(() => desk.stop());
     acd.onQueueEvent((e) => desk.queueEvent(e));
     const runners = switches.map(

@@ -117,6 +117,20 @@ export class IvrRunner {
     return this.sessions.get(callId)?.finished;
   }
 
+  /**
+   * The desk blind-transferred this call to a queue (the agent's leg is being released, the caller
+   * holds): the session waits again — hold music, announcements, its first arrival time and
+   * priority kept — and the next agent to answer is the call's agent. False when it is not ours,
+   * over, or the queue is unknown.
+   */
+  requeue(callId: CallId, queue: string): boolean {
+    const s = this.sessions.get(callId);
+    if (!s || s.hangup || s.state.phase !== 'connected' || !this.o.acdPolicy.queues.has(queue)) return false;
+    delete s.agentId;
+    this.post(callId, { type: 'requeued', queue });
+    return true;
+  }
+
   get activeCalls(): number {
     return this.sessions.size;
   }

@@ -139,10 +139,12 @@ export async function startDesks(redis: TestRedis, options: DeskHarnessOptions =
       policy,
       desk: { agentLegTimeoutSec: 2, commandTimeoutMs: 2000, screenPopDeadlineMs: options.screenPopDeadlineMs ?? 500, screenPopIntakes: 5, tickMs: options.tickMs ?? 200 },
       holdMedia: 'hold-music',
+      requeue: (callId, queue) => runner.requeue(callId, queue),
       callControl: (sw) => new CallControl({ switch: sw, calls, intakes: acceptor, directory: TEST_DIRECTORY, emergency: ivr.emergency, holdMusic: 'hold-music', log }),
       log,
     });
-    const runner = new IvrRunner({
+    // The desk's requeue reaches the runner built just after it (called only once calls run).
+    const runner: IvrRunner = new IvrRunner({
       switch: sim,
       machine: new IvrMachine(flow),
       abuseLimits: new InMemoryAbuseLimits(),

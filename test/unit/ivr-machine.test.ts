@@ -107,6 +107,19 @@ describe('IVR machine: the default flow', () => {
     expect(run([{ type: 'key', digit: '1' }], a.state).commands).toEqual([]); // the agent has the call now
     expect(of(run([{ type: 'hangup' }], a.state).commands, 'finish')[0]!.disposition).toBe('answered');
   });
+
+  it('a blind transfer to a queue makes the caller wait again with their priority; the next agent\'s bridge connects again', () => {
+    const emergency = run([{ type: 'start', fromEmergencyLine: true, restricted: false }, { type: 'bridged', otherCallId: 'agent-leg' }]);
+    const r = run([{ type: 'requeued', queue: 'enterprise' }], emergency.state);
+    expect(of(r.commands, 'enter-queue')).toEqual([{ do: 'enter-queue', queue: 'enterprise', priority: 'emergency-transfer' }]);
+    expect(r.state).toMatchObject({ phase: 'waiting', queue: 'enterprise' });
+    expect(of(r.commands, 'hold')).toHaveLength(1);
+    // Only a connected call is requeued.
+    expect(run([{ type: 'requeued', queue: 'general' }], r.state).commands).toEqual([]);
+    const b = run([{ type: 'bridged', otherCallId: 'agent-leg-2' }], r.state);
+    expect(of(b.commands, 'leave-queue')).toHaveLength(1);
+    expect(b.state.phase).toBe('connected');
+  });
 });
 
 describe('IVR machine: keys during the welcome or while waiting', () => {

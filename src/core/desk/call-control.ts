@@ -83,6 +83,8 @@ export const REFUSAL_TEXT = {
   NOT_IN_DIRECTORY: '该号码不在转接目录中，不能转出。请核对号码，或派发工单办理。',
   NO_EXPERT: '专家座席暂无可用专家，请稍后再试，或派发工单办理。',
   NO_AGENT: '该座席当前无法接听，请选择其他座席或队列。',
+  AGENT_NOT_AVAILABLE: '该座席当前不是空闲状态（通话中、振铃中、示忙或未登录），无法转接，诉求人仍在您的通话中。请选择其他座席或转队列。',
+  UNKNOWN_QUEUE: '没有该队列，无法转接，诉求人仍在您的通话中。',
   UNSUPPORTED: '该转接方式暂不可用。',
   EMERGENCY_RINGING: '紧急热线尚未接通，请继续陪同诉求人，接通后方可退出。',
   SUMMARY_REQUIRED: '请填写转警摘要（事由），随通话一并移交紧急热线。',

@@ -64,6 +64,8 @@ export type IvrEvent =
   | { type: 'callback.stored'; outcome: 'created' | 'existing' | 'failed' }
   | { type: 'transfer.done'; ok: boolean }
   | { type: 'bridged'; otherCallId: string }
+  /** The agent blind-transferred the call to a queue (the caller is on hold already): waiting again, first arrival kept. */
+  | { type: 'requeued'; queue: string }
   /** Position and estimated wait are due (the runner's timer): the prompts to play. */
   | { type: 'queue.status'; media: string[]; position: number; estimatedWaitSec?: number; callbackOffered: boolean }
   /** The ACD moved the call (overflow) keeping its place. */
@@ -212,6 +214,12 @@ export class IvrMachine {
         out.push({ do: 'fact', fact: { type: 'agent.connected', otherCallId: event.otherCallId } });
         s.phase = 'connected';
         return { state: s, commands: out };
+      }
+      case 'requeued': {
+        if (s.phase !== 'connected') return { state: s, commands: out };
+        // Back in line with the priority it had; the runner keeps the first arrival time.
+        this.enter(s, out, event.queue);
+        return this.wait(s, out);
       }
     }
   }

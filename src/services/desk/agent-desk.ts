@@ -32,6 +32,8 @@ export interface AgentDeskOptions {
   holdMedia: string;
   /** Transfers, three-way calls and the emergency handoff, one per switch; without, those commands answer NOT_AVAILABLE. */
   callControl?: (sw: Switch) => CallControl;
+  /** The IVR takes a connected call back to waiting in a queue (IvrRunner.requeue); enables blind transfer to a queue. */
+  requeue?: (callId: string, queue: string) => boolean;
   now?: () => number;
   log: Logger;
 }
@@ -71,6 +73,8 @@ export class AgentDesk implements DeskService {
       wake: (queues) => dispatcher?.wake(queues),
       wrapUpDue: (agentId, atMs) => dispatcher?.wrapUpDue(agentId, atMs),
       ...(o.callControl ? { callControl: o.callControl } : {}),
+      queues: new Set(o.policy.queues.keys()),
+      ...(o.requeue ? { requeue: o.requeue } : {}),
       now: this.now,
       log,
     });

@@ -167,7 +167,7 @@ export class CallControl {
     switch (command.type) {
       case 'transfer.blind':
         if (command.to.kind === 'external') return this.blindExternal(command.callId, command.to.number);
-        return this.hook(t, 'blind', async () => (this.o.hooks?.blindToAcd ? this.o.hooks.blindToAcd(t.call, command.to as Exclude<TransferTarget, { kind: 'external' }>) : refusal('UNSUPPORTED')));
+        return this.hook(t, 'blind', async () => this.blindToAcd(t, command.to as Exclude<TransferTarget, { kind: 'external' }>));
       case 'transfer.consult':
         return this.consult(command.callId, command.to);
       case 'transfer.complete':
@@ -185,6 +185,31 @@ export class CallControl {
       default:
         return refusal('UNSUPPORTED');
     }
+  }
+
+  /** Fills in the hooks the options did not give (the desk gives the ACD's part once it has built call control). */
+  provide(hooks: CallControlHooks): void {
+    this.o.hooks = { ...hooks, ...this.o.hooks };
+  }
+
+  // --- blind transfer to a queue or an agent (the desk's ACD part) ---
+
+  /** The desk requeues the caller (on hold, never dropped) and releases the agent; the facts go on the call. */
+  private async blindToAcd(t: Tracked, to: Exclude<TransferTarget, { kind: 'external' }>): Promise<DeskResult> {
+    const hook = this.o.hooks?.blindToAcd;
+    if (!hook) return refusal('UNSUPPORTED');
+    const s = t.state;
+    const target = to.kind === 'queue' ? `queue:${to.queue}` : `agent:${to.agentId}`;
+    s.phase = 'switching';
+    let result: DeskResult;
+    try {
+      result = await hook(t.call, to);
+    } finally {
+      if (s.phase === 'switching') s.phase = 'connected';
+    }
+    if (result.ok) await this.fact(t, 'transfer.blind.done', { to: target });
+    else await this.fact(t, 'transfer.blind.failed', { to: target, outcome: result.code });
+    return result;
   }
 
   // --- blind transfer to an external line ---

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../log/logger.js';
 import type { AcdPolicy, CallPriority, Reservation } from '../../core/acd/model.js';
 import type { Acd } from '../../core/ports/acd.js';
-import type { DeskCommand, DeskNotice, DeskResult } from '../../core/ports/desk.js';
+import type { AgentProfile, DeskCommand, DeskNotice, DeskResult } from '../../core/ports/desk.js';
+import { refusal } from '../../core/desk/call-control.js';
 import type { DeskBus } from '../../core/ports/desk-bus.js';
 import type { DeskCallState, DeskStore } from '../../core/ports/desk-store.js';
 import type { CallCenterFigures } from '../../core/ports/figures.js';
@@ -35,6 +36,14 @@ export interface OwnedCallsOptions {
   wrapUpDue: (agentId: string, atMs: number) => void;
   /** Transfers, three-way calls and the emergency handoff on a switch (src/services/desk/call-control.ts). */
   callControl?: (sw: Switch) => CallControl;
+  /** The queues a blind transfer may send a caller to (acd.queues). */
+  queues: ReadonlySet<string>;
+  /**
+   * The IVR takes a connected call back to waiting in this queue (IvrRunner.requeue: hold music,
+   * announcements, first arrival time and priority kept); false when it cannot. Without it, blind
+   * transfer to a queue or an agent answers UNSUPPORTED.
+   */
+  requeue?: (callId: CallId, queue: string) => boolean;
   now: () => number;
   log: Logger;
 }
@@ -91,7 +100,12 @@ export class OwnedCalls {
   constructor(private readonly o: OwnedCallsOptions) {
     for (const sw of o.switches) {
       const cc = o.callControl?.(sw);
-      if (cc) this.controls.set(sw, cc);
+      if (!cc) continue;
+      this.controls.set(sw, cc);
+      cc.provide({
+        agentEndpoint: (agentId, c) => this.agentEndpoint(agentId, c.agentId),
+        ...(o.requeue ? { blindToAcd: (c, to) => this.blindToAcd(c.callId, to) } : {}),
+      });
     }
   }
 
@@ -214,6 +228,61 @@ export class OwnedCalls {
       if (state) await this.notify(agentId, { type: 'call.state', callId: call.info.callId, state });
     }
     return result;
+  }
+
+  /**
+   * The other agent's phone for a consult: only an available agent (not the one asking). The ACD
+   * port has no way to reserve an agent outside a dispatch, so the target stays available meanwhile
+   * (README "Call control for the agent": a dispatch may offer them a call while the consult rings).
+   */
+  private async agentEndpoint(agentId: string, askingAgent: string): Promise<{ endpoint: AgentProfile['endpoint']; name: string } | undefined> {
+    if (agentId === askingAgent || (await this.o.acd.status(agentId)).state !== 'available') return undefined;
+    const profile = await this.o.store.profile(agentId);
+    return profile ? { endpoint: profile.endpoint, name: profile.name } : undefined;
+  }
+
+  /**
+   * transfer.blind to a queue (or, for a named agent, that agent's availability checked): the
+   * caller is held first (a held call leaves its bridge, so the agent's leg can go without the
+   * caller), the IVR takes the call back to waiting in the queue with its first arrival time and
+   * priority, and the agent's part ends (wrap-up). The call is then this desk's waiting call again.
+   */
+  private async blindToAcd(callId: CallId, to: { kind: 'queue'; queue: string } | { kind: 'agent'; agentId: string }): Promise<DeskResult> {
+    const call = this.calls.get(callId);
+    if (!call || call.ended) return GONE;
+    const agentId = call.agentId;
+    const leg = call.agentLegId;
+    if (!agentId || !leg || call.state !== 'connected') return { ok: false, code: 'CONFLICT', message: '通话未处于可转接状态（保持中请先恢复通话）' };
+    if (to.kind === 'agent') {
+      if (to.agentId === agentId || (await this.o.acd.status(to.agentId)).state !== 'available') return refusal('AGENT_NOT_AVAILABLE');
+      // Offering the call to one named agent needs an ACD reservation outside a dispatch, which the
+      // port does not have yet: refused rather than queued for whoever comes first.
+      return refusal('UNSUPPORTED', '转接到指定座席暂不可用（排队系统尚不支持指定座席预留），请使用咨询转接或转队列。');
+    }
+    if (!this.o.queues.has(to.queue)) return refusal('UNKNOWN_QUEUE');
+    const sw = call.sw;
+    await sw.hold(callId, this.o.holdMedia);
+    if (call.ended) return GONE;
+    // The first agent's part ends first (ending their call clears the call's ACD entry), then the
+    // IVR queues the caller again; the caller holds throughout.
+    call.cc?.detach(callId);
+    delete call.cc;
+    this.legs.delete(leg);
+    delete call.agentId;
+    delete call.agentLegId;
+    call.state = 'waiting';
+    await sw.hangup(leg, 'NORMAL_CLEARING').catch(() => undefined);
+    await this.closeAgent(call, agentId, 'transferred');
+    await this.o.acd.remove(callId);
+    if (!this.o.requeue?.(callId, to.queue) && !call.ended) {
+      // Only if the IVR session is gone under us: the caller must not hold for nobody.
+      call.log.error({ queue: to.queue }, 'the IVR could not requeue a blind-transferred call; it is queued directly');
+      const priority: CallPriority = call.info.entry.kind === 'emergency-transfer' ? 'emergency-transfer' : 'normal';
+      await this.o.acd.enqueue({ callId, queue: to.queue, priority, enqueuedAtMs: call.enqueuedAtMs ?? this.o.now(), owner: this.o.instanceId });
+      this.o.wake([to.queue]);
+    }
+    call.log.info({ agentId, queue: to.queue }, 'blind transfer to a queue: the caller waits again');
+    return { ok: true, detail: { to: `queue:${to.queue}` } };
   }
 
   /** What call control tells as it happens: the agent released (transferred, left), the caller back. */
@@ -456,8 +525,13 @@ export class OwnedCalls {
   private async agentFinished(call: LiveCall, agentId: string, how: 'ended' | 'transferred', talked = true): Promise<void> {
     if (call.agentDone) return;
     call.agentDone = true;
+    if (talked) await this.o.store.saveCall(call.info.callId, { state: call.state === 'released' ? 'released' : 'ended', endedAtMs: this.o.now() });
+    await this.closeAgent(call, agentId, how, talked);
+  }
+
+  /** The agent's ACD state after their part of a call (wrap-up, or available), the agent told. */
+  private async closeAgent(call: LiveCall, agentId: string, how: 'ended' | 'transferred', talked = true): Promise<void> {
     const at = this.o.now();
-    if (talked) await this.o.store.saveCall(call.info.callId, { state: call.state === 'released' ? 'released' : 'ended', endedAtMs: at });
     let status = await this.o.acd.endCall(agentId, at);
     if (!talked && status.state === 'wrap-up') status = await this.o.acd.setState(agentId, 'available', at);
     await this.notify(agentId, { type: 'call.state', callId: call.info.callId, state: how });
