@@ -437,12 +437,14 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
       const closeHttp = stack.pop()!;
       await closeHttp();
       log.info('drain: HTTP closed, requests in flight finished');
-      for (const r of runners) r.stop();
       if (simulated) {
+        // The runners still listen while the simulated calls are hung up, so each call ends as a
+        // hang-up (its record queued); stopping them first left drain() waiting for ever.
         for (const c of await simulated.liveCalls()) await simulated.hangup(c.callId, 'MANAGER_REQUEST');
         await simulated.flush();
         await Promise.all(runners.map((r) => r.drain()));
       }
+      for (const r of runners) r.stop();
       // Survey calls in progress end (on the simulated switch they were just hung up); no new one starts.
       await sv.stop();
       // On FreeSWITCH, calls in progress go on: their ownership leases lapse and another gateway

@@ -3,7 +3,8 @@ import { freePort } from '../../src/adapters/redis/embedded-redis.js';
 import { DevCore } from '../../src/dev-core/dev-core.js';
 import { silentLogger } from '../helpers/logger.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { eventually, readCoreFile, spawnGateway, testConfig, waitReady } from '../helpers/gateway.js';
+import { join } from 'node:path';
+import { eventually, readCoreFile, readJsonLines, spawnGateway, testConfig, waitReady } from '../helpers/gateway.js';
 
 let redis: TestRedis;
 
@@ -70,6 +71,45 @@ describe('SIGTERM', () => {
       if (delivered.has(id)) continue;
       expect(await r.hget(`${base.redis.keyPrefix}intake:${id}`, 'status'), id).toBe('queued');
     }
+    await core.stop();
+  });
+
+  it('ends a call still waiting on the simulated switch, sends its record, and exits 0', async () => {
+    const base = testConfig();
+    const callsFile = join(base.dataDir, 'calls.jsonl');
+    const corePort = await freePort();
+    const core = new DevCore({ intakesFile: base.devCore.file, callsFile, log: silentLogger() });
+    await core.start('127.0.0.1', corePort);
+    const httpPort = await freePort();
+    const url = `http://127.0.0.1:${httpPort}`;
+    const { child, output, exited } = spawnGateway({
+      HOTLINE_DATA_DIR: base.dataDir,
+      HOTLINE_REDIS_URL: redis.url,
+      HOTLINE_REDIS_PREFIX: base.redis.keyPrefix,
+      HOTLINE_CORE_ADDRESS: `127.0.0.1:${corePort}`,
+      HOTLINE_HTTP_HOST: '127.0.0.1',
+      HOTLINE_HTTP_PORT: String(httpPort),
+      HOTLINE_LOG_LEVEL: 'info',
+    });
+    await waitReady(url);
+    // No agent is signed in: the caller waits in the general queue when the gateway is told to stop.
+    const placed = await fetch(`${url}/v1/dev/sim/calls`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ caller: '13800138000' }),
+    });
+    expect(placed.status).toBe(201);
+    const { callId } = (await placed.json()) as { callId: string };
+    await new Promise((r) => setTimeout(r, 500)); // the caller hears the welcome and takes a place
+    child.kill('SIGTERM');
+    // Before the fix the drain waited for a hang-up its runner no longer heard, timed out and exited 1.
+    expect(await exited, output()).toBe(0);
+    const records = await eventually(
+      () => readJsonLines<{ callRecord?: { callId: string; disposition: string } }>(callsFile),
+      (lines) => lines.some((l) => JSON.stringify(l).includes(callId)),
+      10_000,
+    );
+    expect(JSON.stringify(records.find((l) => JSON.stringify(l).includes(callId)))).toMatch(/DISPOSITION_(ABANDONED|ENDED_IN_IVR)/);
     await core.stop();
   });
 });
