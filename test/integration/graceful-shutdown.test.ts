@@ -13,24 +13,30 @@ beforeAll(async () => {
 });
 afterAll(() => redis.stop());
 
+/** A development core of its own (intakes and call records) and a gateway process delivering to it, ready. */
+async function coreAndGateway() {
+  const base = testConfig();
+  const callsFile = join(base.dataDir, 'calls.jsonl');
+  const corePort = await freePort();
+  const core = new DevCore({ intakesFile: base.devCore.file, callsFile, log: silentLogger() });
+  await core.start('127.0.0.1', corePort);
+  const url = `http://127.0.0.1:${await freePort()}`;
+  const gateway = spawnGateway({
+    HOTLINE_DATA_DIR: base.dataDir,
+    HOTLINE_REDIS_URL: redis.url,
+    HOTLINE_REDIS_PREFIX: base.redis.keyPrefix,
+    HOTLINE_CORE_ADDRESS: `127.0.0.1:${corePort}`,
+    HOTLINE_HTTP_HOST: '127.0.0.1',
+    HOTLINE_HTTP_PORT: new URL(url).port,
+    HOTLINE_LOG_LEVEL: 'info',
+  });
+  await waitReady(url);
+  return { base, core, url, callsFile, ...gateway };
+}
+
 describe('SIGTERM', () => {
   it('finishes the requests in flight, delivers what they accepted, and exits 0', async () => {
-    const base = testConfig();
-    const corePort = await freePort();
-    const core = new DevCore({ intakesFile: base.devCore.file, log: silentLogger() });
-    await core.start('127.0.0.1', corePort);
-    const httpPort = await freePort();
-    const url = `http://127.0.0.1:${httpPort}`;
-    const { child, output, exited } = spawnGateway({
-      HOTLINE_DATA_DIR: base.dataDir,
-      HOTLINE_REDIS_URL: redis.url,
-      HOTLINE_REDIS_PREFIX: base.redis.keyPrefix,
-      HOTLINE_CORE_ADDRESS: `127.0.0.1:${corePort}`,
-      HOTLINE_HTTP_HOST: '127.0.0.1',
-      HOTLINE_HTTP_PORT: String(httpPort),
-      HOTLINE_LOG_LEVEL: 'info',
-    });
-    await waitReady(url);
+    const { base, core, url, child, output, exited } = await coreAndGateway();
 
     const results: (number | string)[] = [];
     let answered = 0;
@@ -75,23 +81,7 @@ describe('SIGTERM', () => {
   });
 
   it('ends a call still waiting on the simulated switch, sends its record, and exits 0', async () => {
-    const base = testConfig();
-    const callsFile = join(base.dataDir, 'calls.jsonl');
-    const corePort = await freePort();
-    const core = new DevCore({ intakesFile: base.devCore.file, callsFile, log: silentLogger() });
-    await core.start('127.0.0.1', corePort);
-    const httpPort = await freePort();
-    const url = `http://127.0.0.1:${httpPort}`;
-    const { child, output, exited } = spawnGateway({
-      HOTLINE_DATA_DIR: base.dataDir,
-      HOTLINE_REDIS_URL: redis.url,
-      HOTLINE_REDIS_PREFIX: base.redis.keyPrefix,
-      HOTLINE_CORE_ADDRESS: `127.0.0.1:${corePort}`,
-      HOTLINE_HTTP_HOST: '127.0.0.1',
-      HOTLINE_HTTP_PORT: String(httpPort),
-      HOTLINE_LOG_LEVEL: 'info',
-    });
-    await waitReady(url);
+    const { core, url, child, output, exited, callsFile } = await coreAndGateway();
     // No agent is signed in: the caller waits in the general queue when the gateway is told to stop.
     const placed = await fetch(`${url}/v1/dev/sim/calls`, {
       method: 'POST',
