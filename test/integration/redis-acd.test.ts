@@ -40,7 +40,7 @@ function store(extra: Partial<AcdPolicy> = {}, batch?: number): { acd: RedisAcd;
 }
 
 const T0 = 1_800_000_000_000;
-const call = (callId: string, at: number, q = 'general', priority: 'normal' | 'critical' | 'emergency-transfer' = 'normal') => ({
+const call = (callId: string, at: number, q = 'general', priority: 'normal' | 'critical' | 'emergency-transfer' | 'callback' = 'normal') => ({
   callId,
   queue: q,
   priority,
@@ -59,6 +59,23 @@ describe('RedisAcd (real redis-server)', () => {
     expect((await acd.waiting('general')).map((c) => c.callId)).toEqual(['e1', 'c1', 'n1', 'n2']);
     expect(await acd.position('n2')).toEqual({ queue: 'general', position: 4 });
     expect(await acd.position('nobody')).toBeUndefined();
+  });
+
+  it('serves every live caller before a busy-time callback, and counts only live callers as waiting (idle-time callbacks)', async () => {
+    const { acd } = store();
+    await acd.enqueue(call('cb-1', T0, 'general', 'callback'));
+    await acd.enqueue(call('live-late', T0 + 60_000));
+    expect((await acd.waiting('general')).map((c) => c.callId)).toEqual(['live-late', 'cb-1']);
+    await acd.login('a1', { general: 1, enterprise: 2 }, T0);
+    expect(await acd.load(['general', 'enterprise', 'counselling'])).toEqual([
+      { queue: 'general', waiting: 1, freeAgents: 1 },
+      { queue: 'enterprise', waiting: 0, freeAgents: 1 },
+      { queue: 'counselling', waiting: 0, freeAgents: 0 },
+    ]);
+    const [r] = await acd.dispatch(['general'], T0 + 61_000);
+    expect(r?.callId).toBe('live-late');
+    expect(await acd.load(['general'])).toEqual([{ queue: 'general', waiting: 0, freeAgents: 0 }]);
+    await expect(acd.load(['nowhere'])).rejects.toThrow(/unknown queue nowhere/);
   });
 
   it('offers a call to the best level within reach, longest idle first, and widens reach with waiting', async () => {

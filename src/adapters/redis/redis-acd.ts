@@ -11,7 +11,8 @@ import type {
   WaitingCall,
 } from '../../core/acd/model.js';
 import { AGENT_STATES, CALL_PRIORITIES, NOT_READY_REASONS } from '../../core/acd/model.js';
-import { MAX_SKILL_LEVEL } from '../../core/acd/routing.js';
+import { MAX_SKILL_LEVEL, PRIORITY_BAND, priorityRank } from '../../core/acd/routing.js';
+import type { QueueNow } from '../../core/callbacks/idle-dialling.js';
 import { estimateWaitSec } from '../../core/acd/announcement.js';
 import { invalidField } from '../../core/errors.js';
 import type { Acd } from '../../core/ports/acd.js';
@@ -92,6 +93,22 @@ export class RedisAcd implements Acd {
     return ids.map((callId, i) => {
       const [priority, enq, owner] = rows[i]![1] as (string | null)[];
       return { callId, queue, priority: (priority ?? 'normal') as CallPriority, enqueuedAtMs: Number(enq), owner: owner ?? '' };
+    });
+  }
+
+  async load(queues: string[]): Promise<QueueNow[]> {
+    const defs = queues.map((id) => this.queue(id, 'queues'));
+    if (defs.length === 0) return [];
+    // Live callers only: scores below the callback band (routing.ts queueScore).
+    const liveBelow = `(${priorityRank('callback') * PRIORITY_BAND}`;
+    const pipe = this.redis.pipeline();
+    for (const q of defs) pipe.zcount(this.keys.acdQueue(q.id), '-inf', liveBelow).hget(this.keys.acdFree, q.skill);
+    const rows = (await pipe.exec()) ?? [];
+    return defs.map((q, i) => {
+      const [e1, waiting] = rows[2 * i]!;
+      const [e2, free] = rows[2 * i + 1]!;
+      if (e1 || e2) throw (e1 ?? e2)!;
+      return { queue: q.id, waiting: Number(waiting), freeAgents: Math.max(0, Number(free ?? 0)) };
     });
   }
 

@@ -67,9 +67,12 @@ export type LeaderDutySchedule = Partial<Record<LeaderLevel, LeaderDutySlot[]>>;
 
 /**
  * Caller priority, highest first: calls transferred from 110/119/120/122 and other emergency
- * lines (seeds/003 art. 2), critical matters (art. 18), everyone else.
+ * lines (seeds/003 art. 2), critical matters (art. 18), everyone else, and last the busy-time
+ * callbacks the gateway places at idle time (art. 13 of seeds/002: a live caller always goes
+ * before a callback, so callbacks never cost a live call its answer). A keep-my-place callback
+ * keeps the priority of the call whose place it keeps.
  */
-export const CALL_PRIORITIES = ['emergency-transfer', 'critical', 'normal'] as const;
+export const CALL_PRIORITIES = ['emergency-transfer', 'critical', 'normal', 'callback'] as const;
 export type CallPriority = (typeof CALL_PRIORITIES)[number];
 
 /** skill → level; level 1 is the best match, larger numbers are weaker (1..9). */

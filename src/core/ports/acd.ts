@@ -11,6 +11,7 @@ import type {
   Reservation,
   WaitingCall,
 } from '../acd/model.js';
+import type { QueueNow } from '../callbacks/idle-dialling.js';
 
 export interface Acd {
   // --- calls ---
@@ -34,6 +35,12 @@ export interface Acd {
   waiting(queue: string): Promise<WaitingCall[]>;
   /** Position, time in queue and estimated wait of a queued call; undefined when it holds no place. */
   standing(callId: string): Promise<CallStanding | undefined>;
+  /**
+   * How busy these queues are now, for idle-time callbacks (issue 6): live calls waiting (every
+   * priority band above `callback`, so callbacks being placed do not count) and agents available
+   * with the queue's skill. One round trip, whatever the number of calls and agents.
+   */
+  load(queues: string[]): Promise<QueueNow[]>;
 
   // --- agents ---
   /**

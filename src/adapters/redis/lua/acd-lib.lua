@@ -30,7 +30,7 @@ local WRAPUP = P .. 'wrapup'
 local function int(n) return string.format('%.0f', n) end
 
 -- Priority bands, highest first: CALL_PRIORITIES in src/core/acd/model.ts; PRIORITY_BAND in routing.ts.
-local RANK = { ['emergency-transfer'] = 0, critical = 1, normal = 2 }
+local RANK = { ['emergency-transfer'] = 0, critical = 1, normal = 2, callback = 3 }
 local BAND = 1e13
 local function score_of(priority, enq) return int(RANK[priority] * BAND + tonumber(enq)) end
 
