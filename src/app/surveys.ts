@@ -15,7 +15,7 @@ import type { Clock } from '../core/ports/surveys.js';
 import type { HealthCheck } from '../adapters/http/routes/operations.js';
 import type { RedisKeys } from '../adapters/redis/keys.js';
 import { RedisSurveyStore } from '../adapters/redis/redis-survey-store.js';
-import { BullmqSurveySchedule } from '../adapters/queue/bullmq-survey-schedule.js';
+import { BullmqKeyedSchedule } from '../adapters/queue/bullmq-keyed-schedule.js';
 import { BullmqSurveyResults } from '../adapters/queue/bullmq-survey-results.js';
 import { BullmqSmsAckQueue } from '../adapters/queue/bullmq-sms-ack-queue.js';
 import { GrpcSurveyResults } from '../adapters/grpc/grpc-survey-results.js';
@@ -116,9 +116,12 @@ export async function composeSurveys(d: SurveysDeps): Promise<ComposedSurveys> {
     }
     // The schedule calls the service and the service schedules: the service is bound late.
     const bound: { service?: SurveyService } = {};
-    const schedule = new BullmqSurveySchedule({
+    const schedule = new BullmqKeyedSchedule({
       redisUrl: d.redisUrl,
       prefix: keys.bullPrefix,
+      queueName: 'surveys',
+      jobPrefix: 'survey',
+      what: 'survey',
       clock,
       process: (wo) => bound.service!.process(wo),
       concurrency: s.concurrency,

@@ -1,6 +1,7 @@
 // Follow-up surveys (回访, art. 16 of seeds/002): the ports the survey service drives. The
 // domain (request, policy) is in src/core/surveys.
 import type { AttemptOutcome, AttemptRecord, Rating, ReasonRecording, SurveyRequest, SurveyResult } from '../surveys/survey.js';
+import type { Clock, KeyedSchedule } from './schedule.js';
 
 export interface StoredSurvey {
   request: SurveyRequest;
@@ -32,13 +33,8 @@ export interface SurveyStore {
   smsReplyFor(phone: string): Promise<string | undefined>;
 }
 
-/** When the survey of a work order is next looked at; durable (BullMQ in Redis), one job per work order. */
-export interface SurveySchedule {
-  /** Idempotent: a work order has one job; adding it again changes nothing. */
-  add(workOrderId: string, at: number): Promise<void>;
-  /** Looks at a waiting survey now (an SMS rating arrived). */
-  wake(workOrderId: string): Promise<void>;
-}
+/** When the survey of a work order is next looked at (key: the work-order id). */
+export type SurveySchedule = KeyedSchedule;
 
 /** Delivers results to the core, durably and idempotently by work-order id. */
 export interface SurveyResultQueue {
@@ -64,6 +60,4 @@ export interface SurveyCaller {
 }
 
 /** Time as the scheduler sees it (tests inject a clock that starts at a chosen local time). */
-export interface Clock {
-  now(): number;
-}
+export type { Clock };
