@@ -12,7 +12,7 @@ import type { CallerHistoryQuery } from '../core/ports/work-order-query.js';
 import type { RedisKeys } from '../adapters/redis/keys.js';
 import { RedisDeskBus } from '../adapters/redis/redis-desk-bus.js';
 import { RedisDeskStore } from '../adapters/redis/redis-desk-store.js';
-import { AgentDesk } from '../services/desk/agent-desk.js';
+import { AgentDesk, type AgentDeskOptions } from '../services/desk/agent-desk.js';
 import { CallControl } from '../services/desk/call-control.js';
 import { directoryFromConfig } from '../config/directory.js';
 import type { CallStore } from '../core/ports/call-records.js';
@@ -35,6 +35,8 @@ export interface DeskDeps {
   calls: Pick<CallStore, 'appendFact'>;
   /** The IVR takes a connected call back to waiting in a queue (blind transfer; IvrRunner.requeue). */
   requeue?: (callId: string, queue: string) => boolean;
+  /** Callbacks (issue 6): the citizen's leg and the desk's hooks (src/app/callbacks.ts). */
+  callbacks?: AgentDeskOptions['callbacks'];
   log: Logger;
 }
 
@@ -57,6 +59,7 @@ export function composeDesk(d: DeskDeps): AgentDesk {
     desk: d.config.desk,
     holdMedia,
     ...(d.requeue ? { requeue: d.requeue } : {}),
+    ...(d.callbacks ? { callbacks: d.callbacks } : {}),
     callControl: (sw) =>
       new CallControl({
         switch: sw,

@@ -32,7 +32,6 @@ import { IvrMachine } from '../core/ivr/machine.js';
 import type { Switch } from '../core/ports/switch.js';
 import { SimulatedSwitch } from '../adapters/simulated/simulated-switch.js';
 import { wavDurationMs } from '../adapters/simulated/wav.js';
-import { RedisCallbackRequests } from '../adapters/redis/redis-callback-requests.js';
 import { RedisCallStore } from '../adapters/redis/redis-call-store.js';
 import { RedisCallRecordOutbox } from '../adapters/redis/redis-call-record-outbox.js';
 import { GrpcCallRecordSink, GrpcWorkOrderQuery } from '../adapters/grpc/grpc-call-records.js';
@@ -42,6 +41,7 @@ import { CallRecordWorker } from '../services/call-record-worker.js';
 import { composeSipFront, type ComposedSipFront } from './sip-front.js';
 import { composeAcd, localInstanceId, type ComposedAcd } from './acd.js';
 import { composeDesk } from './desk.js';
+import { composeCallbacks } from './callbacks.js';
 import type { AgentDesk } from '../services/desk/agent-desk.js';
 import { createFreeSwitchTelephony, type FreeSwitchTelephony } from '../adapters/freeswitch/telephony.js';
 // Callbacks, surveys and the control port (issue 6)
@@ -252,9 +252,29 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
     stack.push(() => figuresFeed.stop());
     registerFigureGauges(metrics.registry, () => figureStore.snapshot(Date.now()));
 
+    // --- Callbacks (issue 6): one durable job per callback; the desk places each attempt (agent
+    // first, then the citizen), so the two are bound to each other (src/app/callbacks.ts).
+    const callbacks = composeCallbacks({
+      config,
+      ivr,
+      redis,
+      redisUrl,
+      keys,
+      switches,
+      acd: acd.acd,
+      queues: [...acd.policy.queues.keys()],
+      figures: figureStore,
+      calls: callStore,
+      placer: () => desk,
+      instanceId,
+      ...(parts.clock ? { clock: parts.clock } : {}),
+      log,
+    });
     // --- Agent desk (issue 5): offers the calls this instance's IVR queues (src/app/desk.ts).
-    const desk = composeDesk({ config, ivr, redis, keys, instanceId, switches, acd: acd.acd, policy: acd.policy, figures: figureStore, query: workOrderQuery, acceptor, calls: callStore, requeue: (callId, queue) => runners.some((r) => r.requeue(callId, queue)), log });
+    const desk = composeDesk({ config, ivr, redis, keys, instanceId, switches, acd: acd.acd, policy: acd.policy, figures: figureStore, query: workOrderQuery, acceptor, calls: callStore, requeue: (callId, queue) => runners.some((r) => r.requeue(callId, queue)), callbacks: callbacks.hooks, log });
     stack.push(() => desk.stop());
+    // Stopped before the desk (pushed later, popped first): waiting callbacks leave their queues.
+    stack.push(() => callbacks.stop());
     acd.onQueueEvent((e) => desk.queueEvent(e));
     const runners = switches.map(
       (sw) =>
@@ -267,7 +287,7 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
           instanceId,
           callbackOffer: acd.callbackOffer,
           onQueue: (e) => acd.emitQueueEvent(e),
-          callbacks: new RedisCallbackRequests(redis, keys),
+          callbacks: callbacks.service,
           query: workOrderQuery,
           calls: callStore,
           callRecords,
@@ -370,6 +390,7 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
       },
       ...channels.checks,
       sv.check,
+      callbacks.check,
       {
         name: 'callRecords',
         critical: false,
@@ -417,6 +438,7 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
                 },
             sip: sipFront ? sipFront.describe() : 'off (no drachtio-server configured)',
             surveys: sv.describe(),
+            callbacks: callbacks.describe(),
           }),
         }),
       ],
@@ -426,6 +448,7 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
     worker.start();
     callRecordWorker.start();
     await desk.start();
+    callbacks.start();
     for (const r of runners) r.start();
     figuresFeed.start();
 

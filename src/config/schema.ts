@@ -153,7 +153,21 @@ const issue6 = {
     deadlineHours: positiveInt,
     abandonedAfterSeconds: z.number().int().min(0),
     idle: z.strictObject({ maxWaiting: z.number().int().min(0), minFreeAgents: positiveInt }),
-    pacing: z.strictObject({ targetAnswerRate: z.number().min(0.5).max(1), windowMinutes: positiveInt, minOffered: z.number().int().min(0), maxInFlightPerFreeAgent: z.number().min(0).max(1) }),
+    pacing: z.strictObject({
+      targetAnswerRate: z.number().min(0.5).max(1),
+      // The live answer rate is the figures' rolling 15 minutes (src/core/figures).
+      windowMinutes: z.literal(15, { error: 'must be 15 (the live figures are kept over a rolling 15 minutes)' }),
+      minOffered: z.number().int().min(0),
+      maxInFlightPerFreeAgent: z.number().min(0).max(1),
+    }),
+    placing: z.strictObject({
+      concurrency: positiveInt.max(10_000),
+      lockMs: positiveInt.min(500),
+      tickMs: positiveInt.min(100),
+      readyPerQueue: positiveInt.max(100),
+      watchMs: positiveInt.min(50),
+    }),
+    retentionDays: positiveInt,
   }),
 };
 

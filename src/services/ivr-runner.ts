@@ -6,9 +6,10 @@ import type { CallDetailRecord, CallDisposition, CallFact, RecordingMetadata } f
 import type { EmergencyRoutes } from '../core/ivr/flow.js';
 import type { IvrMachine} from '../core/ivr/machine.js';
 import { initialState, type IvrCommand, type IvrEvent, type IvrFact, type IvrState } from '../core/ivr/machine.js';
-import { toE164 } from '../core/intake/phone.js';
+import { callerCitizenKey } from '../core/intake/citizen-key.js';
+import type { CallbackAskInput } from './callback-service.js';
 import type { AbuseLimits } from '../core/ports/abuse-limits.js';
-import type { CallbackRequests } from '../core/ports/callback-requests.js';
+
 import type { CallRecordOutbox, CallStore } from '../core/ports/call-records.js';
 import type { Acd } from '../core/ports/acd.js';
 import type { AcdPolicy } from '../core/acd/model.js';
@@ -31,7 +32,8 @@ export interface IvrRunnerOptions {
   /** A call entered, moved in or left a queue: the desk dispatches, withdraws an offer. */
   onQueue?: (event: QueueEvent) => void;
   now?: () => number;
-  callbacks: CallbackRequests;
+  /** Callbacks (issue 6): the callback key, and callers who abandon after a long wait. */
+  callbacks: IvrCallbacks;
   query: WorkOrderQuery;
   calls: CallStore;
   callRecords: CallRecordOutbox;
@@ -44,6 +46,13 @@ export interface IvrRunnerOptions {
   log: Logger;
   /** How long to wait after a hang-up for the switch to finish the recording file. */
   recordingWaitMs?: number;
+}
+
+/** What the IVR asks of the callbacks (CallbackService). */
+export interface IvrCallbacks {
+  ask(input: CallbackAskInput): Promise<'created' | 'existing' | 'refused'>;
+  /** A caller who asked for a callback hung up: a keep-my-place callback takes their place. */
+  callerLeft(citizenKey: string): Promise<void>;
 }
 
 export type QueueEvent =
@@ -175,8 +184,7 @@ export class IvrRunner {
 
   private arrive(info: CallInfo): void {
     if (this.sessions.has(info.callId)) return;
-    const e164 = toE164(info.caller);
-    const citizenKey = e164 ? `tel:${e164}` : /^\+?\d{3,}$/.test(info.caller) ? `tel:${info.caller}` : `anon:call:${info.callId}`;
+    const citizenKey = callerCitizenKey(info.caller, info.callId);
     let resolveRecording!: (p: string | undefined) => void;
     let resolveFinished!: () => void;
     const s: Session = {
@@ -395,19 +403,27 @@ export class IvrRunner {
           },
         );
         return;
-      case 'request-callback':
+      case 'request-callback': {
+        // Keep my place (virtual hold): the callback keeps the caller's place in their queue and is
+        // dialled in their turn; asked outside a queue it is a busy-time callback (art. 13).
+        const queue = s.state.queue ?? s.lastQueue ?? this.o.acdPolicy.general;
+        const place = s.state.queue && s.firstQueuedAtMs !== undefined ? { queue: s.state.queue, priority: s.state.priority, enqueuedAtMs: s.firstQueuedAtMs } : undefined;
         void this.o.callbacks
-          .request({
+          .ask({
             citizenKey: s.citizenKey,
-            number: s.info.caller,
+            ...(s.citizenKey.startsWith('tel:') ? { number: s.citizenKey.slice(4) } : {}),
+            kind: place ? 'keep-place' : 'busy-time',
+            origin: 'requested',
+            queue,
             callId: id,
-            ...(s.lastQueue ? { queue: s.lastQueue } : {}),
-            requestedAt: new Date().toISOString(),
+            emergency: !!s.emergencyLine,
+            restricted: s.state.restricted,
+            ...(place ? { place } : {}),
           })
           .then(
             (outcome) => {
-              s.callbackRequested = true;
-              this.post(id, { type: 'callback.stored', outcome });
+              s.callbackRequested = outcome !== 'refused';
+              this.post(id, { type: 'callback.stored', outcome: outcome === 'refused' ? 'failed' : outcome });
             },
             (err: unknown) => {
               s.log.warn({ err }, 'callback request not stored');
@@ -415,6 +431,7 @@ export class IvrRunner {
             },
           );
         return;
+      }
       case 'hangup':
         if (live) await sw.hangup(id, c.cause);
         return;
@@ -426,6 +443,31 @@ export class IvrRunner {
         if (c.reason) s.reason = c.reason;
         return;
     }
+  }
+
+  /**
+   * Callbacks after the hang-up (issue 6): a caller who had asked for one left (a keep-my-place
+   * callback takes their place now); a caller who abandoned after waiting longer than the policy's
+   * few seconds gets a busy-time callback (art. 13 of seeds/002; the policy refuses short waits,
+   * emergencies and restricted callers).
+   */
+  private async afterHangup(s: Session, record: CallDetailRecord): Promise<void> {
+    if (s.callbackRequested) {
+      await this.o.callbacks.callerLeft(s.citizenKey);
+      return;
+    }
+    if (record.disposition !== 'abandoned' || !s.lastQueue || s.firstQueuedAtMs === undefined) return;
+    await this.o.callbacks.ask({
+      citizenKey: s.citizenKey,
+      ...(s.citizenKey.startsWith('tel:') ? { number: s.citizenKey.slice(4) } : {}),
+      kind: 'busy-time',
+      origin: 'abandoned',
+      queue: s.lastQueue,
+      callId: s.info.callId,
+      waitedMs: Math.max(0, Date.parse(record.endTime) - s.firstQueuedAtMs),
+      emergency: !!record.emergencyLine,
+      restricted: s.state.restricted,
+    });
   }
 
   private async fact(s: Session, fact: IvrFact): Promise<void> {
@@ -493,6 +535,7 @@ export class IvrRunner {
       };
       await retry(() => this.o.callRecords.enqueue(record), s.log);
       this.o.onCallRecord?.();
+      await this.afterHangup(s, record).catch((err: unknown) => s.log.warn({ err }, 'callback not asked after the hang-up'));
       s.log.info({ disposition: record.disposition, durationSec: record.durationSec }, 'call ended');
     } finally {
       this.sessions.delete(id);

@@ -9,7 +9,12 @@ import { retryDelayMs, type RetryPolicy } from '../schedule/retry-policy.js';
 export type CallbackKind = 'keep-place' | 'busy-time';
 /** How the callback came about: the IVR key, abandoning after a long wait, refused at overload (SIP front), a fault. */
 export type CallbackOrigin = 'requested' | 'abandoned' | 'overload' | 'fault';
-export type CallbackOutcome = 'reached' | 'no-answer' | 'busy' | 'invalid-number' | 'refused';
+/**
+ * The citizen's answer to an attempt; `failed`: a fault of ours or the carrier's (retried like no
+ * answer); `interrupted`: the gateway placing it stopped mid-call (it counts as an attempt and is
+ * retried after the backoff, never redialled at once).
+ */
+export type CallbackOutcome = 'reached' | 'no-answer' | 'busy' | 'invalid-number' | 'refused' | 'failed' | 'interrupted';
 export type CallbackStatus = 'pending' | 'reached' | 'failed' | 'cancelled' | 'overdue';
 
 export interface CallbackAttempt {

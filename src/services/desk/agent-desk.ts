@@ -5,7 +5,9 @@ import type { AgentProfile, DeskCommand, DeskNotice, DeskResult, DeskService } f
 import type { DeskBus } from '../../core/ports/desk-bus.js';
 import type { DeskStore } from '../../core/ports/desk-store.js';
 import type { CallCenterFigures } from '../../core/ports/figures.js';
-import type { Switch } from '../../core/ports/switch.js';
+import type { CallInfo, Switch } from '../../core/ports/switch.js';
+import type { CallbackCaller } from '../../core/ports/callbacks.js';
+import type { CallbackPlacement, CallbackPlacer, PlacementResult } from '../callback-service.js';
 import type { CallerHistoryQuery } from '../../core/ports/work-order-query.js';
 import { AgentTracker } from './agent-tracker.js';
 import type { CallControl } from './call-control.js';
@@ -34,6 +36,11 @@ export interface AgentDeskOptions {
   callControl?: (sw: Switch) => CallControl;
   /** The IVR takes a connected call back to waiting in a queue (IvrRunner.requeue); enables blind transfer to a queue. */
   requeue?: (callId: string, queue: string) => boolean;
+  /**
+   * Callbacks (issue 6): the citizen's leg of an attempt; told when an agent connects with a live
+   * caller (their pending callback is cancelled) and after every dispatch round (agents may be idle).
+   */
+  callbacks?: { caller: CallbackCaller; connected: (info: CallInfo) => void; dispatched: () => void };
   now?: () => number;
   log: Logger;
 }
@@ -43,7 +50,7 @@ export interface AgentDeskOptions {
  * a call are carried out by the instance that owns it, wherever the agent is connected. The IVR
  * of this instance reports its queue moves to `queueEvent`, so its calls are offered from here.
  */
-export class AgentDesk implements DeskService {
+export class AgentDesk implements DeskService, CallbackPlacer {
   private readonly tracker: AgentTracker;
   private readonly owned: OwnedCalls;
   private readonly dispatcher: Dispatcher;
@@ -75,6 +82,7 @@ export class AgentDesk implements DeskService {
       ...(o.callControl ? { callControl: o.callControl } : {}),
       queues: new Set(o.policy.queues.keys()),
       ...(o.requeue ? { requeue: o.requeue } : {}),
+      ...(o.callbacks ? { callbackCaller: o.callbacks.caller, onConnected: o.callbacks.connected } : {}),
       now: this.now,
       log,
     });
@@ -87,9 +95,15 @@ export class AgentDesk implements DeskService {
       queues,
       tickMs: o.desk.tickMs,
       wrapUpMs,
+      ...(o.callbacks ? { onDispatched: o.callbacks.dispatched } : {}),
       now: this.now,
       log,
     });
+  }
+
+  /** Places a callback attempt through the queues (CallbackPlacer; OwnedCalls.placeCallback). */
+  place(p: CallbackPlacement): Promise<PlacementResult> {
+    return this.owned.placeCallback(p);
   }
 
   /** What the IVR tells of its queue moves (IvrRunner onQueue): dispatch at once, count, clear up. */

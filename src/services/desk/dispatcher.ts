@@ -14,6 +14,8 @@ export interface DispatcherOptions {
   queues: readonly QueueDef[];
   tickMs: number;
   wrapUpMs: number;
+  /** After each dispatch run (agents left free may take idle-time callbacks, issue 6). */
+  onDispatched?: () => void;
   now: () => number;
   log: Logger;
 }
@@ -89,6 +91,7 @@ export class Dispatcher {
     } finally {
       this.running = false;
     }
+    this.o.onDispatched?.();
   }
 
   private async reserved(r: Reservation): Promise<void> {

@@ -10,6 +10,8 @@ import type { CallCenterFigures } from '../../core/ports/figures.js';
 import type { CallerHistoryQuery } from '../../core/ports/work-order-query.js';
 import type { CallId, CallInfo, Switch, SwitchEvent } from '../../core/ports/switch.js';
 import type { QueueEvent } from '../ivr-runner.js';
+import type { CallbackCaller, CallbackDialResult } from '../../core/ports/callbacks.js';
+import type { CallbackPlacement, PlacementResult } from '../callback-service.js';
 import type { CallControl, CallControlNotice } from './call-control.js';
 import type { AgentTracker } from './agent-tracker.js';
 import { screenPop } from './screen-pop.js';
@@ -44,6 +46,10 @@ export interface OwnedCallsOptions {
    * transfer to a queue or an agent answers UNSUPPORTED.
    */
   requeue?: (callId: CallId, queue: string) => boolean;
+  /** Dials the citizen of a callback once its agent is on the phone (issue 6); without it callbacks are not placed. */
+  callbackCaller?: CallbackCaller;
+  /** An agent is connected with a live caller (their pending callback is cancelled: they got through). */
+  onConnected?: (info: CallInfo) => void;
   now: () => number;
   log: Logger;
 }
@@ -65,6 +71,11 @@ interface LiveCall {
   cc?: CallControl;
   /** The agent's part of the call was closed (wrap-up started): never twice. */
   agentDone?: boolean;
+  /**
+   * A callback attempt (issue 6): a virtual call holding the callback's place until an agent
+   * answers; then the citizen is dialled with this call id and the call goes on like any other.
+   */
+  callback?: { placement: CallbackPlacement; settle: (r: PlacementResult) => void };
 }
 
 /** Commands call control carries out (not queued behind each other: a cancel must reach a consult still ringing). */
@@ -78,6 +89,14 @@ const CALL_CONTROL: ReadonlySet<DeskCommand['type']> = new Set([
   'threeway.leave',
   'emergency.handoff',
 ]);
+
+const CALLBACK_OUTCOME_TEXT: Record<Exclude<CallbackDialResult['outcome'], 'reached'>, string> = {
+  'no-answer': '无人接听',
+  busy: '对方忙',
+  'invalid-number': '号码无效',
+  refused: '对方拒接',
+  failed: '呼叫失败',
+};
 
 const GONE: DeskResult = { ok: false, code: 'NOT_FOUND', message: '该通话已结束' };
 const NOT_YOURS: DeskResult = { ok: false, code: 'FORBIDDEN', message: '您不是该通话的座席' };
@@ -191,6 +210,76 @@ export class OwnedCalls {
     offer.timer = setTimeout(() => void this.lapse(call, offer.agentId), Math.max(0, r.offerExpiresAtMs - this.o.now()));
     offer.timer.unref?.();
     call.log.info({ agentId: r.agentId, queue: r.queue, waitedMs: r.waitedMs }, 'call offered');
+  }
+
+  /**
+   * Places one callback attempt (issue 6, art. 13 of seeds/002): the callback takes a place in its
+   * queue as a virtual call (keep-my-place: the caller's own place; busy-time: the callback band,
+   * behind every live caller), the ACD reserves an agent and the agent is offered it like any call
+   * (agent first); when the agent answers, their phone is rung, then the citizen is dialled showing
+   * 12345 and bridged (CallbackCaller). Resolves when the citizen was reached or the attempt
+   * failed — or, not placed, when the placement is aborted before an agent took it.
+   */
+  async placeCallback(p: CallbackPlacement): Promise<PlacementResult> {
+    const sw = this.o.switches[0];
+    if (!sw || !this.o.callbackCaller) return { placed: false, why: 'no-switch' };
+    let settle!: (r: PlacementResult) => void;
+    const done = new Promise<PlacementResult>((r) => (settle = r));
+    const info: CallInfo = {
+      callId: p.callId,
+      switchId: sw.id,
+      direction: 'outbound',
+      caller: p.callback.number,
+      dialled: p.callback.number,
+      entry: { kind: 'callback', context: { callbackId: p.callback.id, attempt: String(p.attempt) } },
+      answered: false,
+      createdAt: new Date(this.o.now()).toISOString(),
+    };
+    const call: LiveCall = {
+      info,
+      sw,
+      log: this.o.log.child({ callId: p.callId, callbackId: p.callback.id, attempt: p.attempt }),
+      state: 'waiting',
+      queue: p.queue,
+      enqueuedAtMs: p.enqueuedAtMs,
+      ended: false,
+      chain: Promise.resolve(),
+      callback: { placement: p, settle: (r) => settle(r) },
+    };
+    if (p.signal.aborted) return { placed: false, why: 'aborted' };
+    this.calls.set(p.callId, call);
+    const onAbort = () => void this.withdrawCallback(call).catch((err: unknown) => call.log.error({ err }, 'callback not withdrawn'));
+    p.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await this.o.store.saveCall(p.callId, { owner: this.o.instanceId, state: 'waiting', queue: p.queue, enqueuedAtMs: p.enqueuedAtMs, caller: info.caller, entry: info.entry });
+      await this.o.acd.enqueue({ callId: p.callId, queue: p.queue, priority: p.priority, enqueuedAtMs: p.enqueuedAtMs, owner: this.o.instanceId });
+      call.log.info({ queue: p.queue, priority: p.priority }, 'callback waits for an agent');
+      this.o.wake([p.queue]);
+      return await done;
+    } catch (err) {
+      await this.withdrawCallback(call).catch(() => undefined);
+      throw err;
+    } finally {
+      p.signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** The callback was cancelled (or ran out of time) before an agent took it: out of the queue, any offer withdrawn. */
+  private async withdrawCallback(call: LiveCall): Promise<void> {
+    if (call.ended || !call.callback || (call.state !== 'waiting' && !call.offer)) return;
+    call.ended = true;
+    const offer = call.offer;
+    if (offer) {
+      clearTimeout(offer.timer);
+      delete call.offer;
+      await this.releaseFor(call.info.callId, offer.agentId, 'taken');
+    } else {
+      const { releasedAgent } = await this.o.acd.remove(call.info.callId);
+      if (releasedAgent) await this.releaseFor(call.info.callId, releasedAgent, 'taken');
+    }
+    this.calls.delete(call.info.callId);
+    await this.o.store.saveCall(call.info.callId, { state: 'ended', endedAtMs: this.o.now() });
+    call.callback.settle({ placed: false, why: 'aborted' });
   }
 
   /** Commands on a call this instance owns. */
@@ -349,6 +438,7 @@ export class OwnedCalls {
       await this.finishCall(call, agentId, false);
       return GONE;
     }
+    if (call.callback) return this.dialCitizen(call, agentId, leg);
     this.legs.set(leg, call.info.callId);
     call.agentLegId = leg;
     try {
@@ -363,18 +453,66 @@ export class OwnedCalls {
       }
       return this.backToQueue(call, agentId);
     }
+    return this.connected(call, agentId, leg);
+  }
+
+  /** Caller (or reached citizen) and agent are bridged: call control, the record, the figures, the agent told. */
+  private async connected(call: LiveCall, agentId: string, leg: CallId): Promise<DeskResult> {
     const answeredAt = this.o.now();
     call.state = 'connected';
-    call.cc = this.controls.get(sw);
+    call.cc = this.controls.get(call.sw);
     call.cc?.attach({ callId: call.info.callId, agentLeg: leg, agentId, caller: call.info.caller });
     await this.o.store.saveCall(call.info.callId, { state: 'connected', agentId, agentLegId: leg, answeredAtMs: answeredAt });
     await this.o.store.setLastCall(agentId, call.info.callId);
-    if (call.queue && (await this.o.store.markOnce(call.info.callId, 'answered'))) {
+    // Callbacks are not live calls: the live answer rate (art. 13) counts only callers who dialled in.
+    if (!call.callback && call.queue && (await this.o.store.markOnce(call.info.callId, 'answered'))) {
       await this.o.figures.record({ type: 'answered', queue: call.queue, callId: call.info.callId, atMs: answeredAt, waitMs: Math.max(0, answeredAt - (call.enqueuedAtMs ?? answeredAt)) });
     }
+    if (!call.callback) this.o.onConnected?.(call.info);
     await this.notify(agentId, { type: 'call.state', callId: call.info.callId, state: 'connected' });
     call.log.info({ agentId, leg }, 'agent connected');
     return { ok: true, detail: { agentLegId: leg } };
+  }
+
+  /**
+   * A callback's agent is on the phone: the attempt is claimed, the citizen dialled (showing 12345,
+   * the notice played on answer) and bridged with the agent. Not reached: the agent's leg goes and
+   * the agent is free at once (no wrap-up for a call that did not happen).
+   */
+  private async dialCitizen(call: LiveCall, agentId: string, leg: CallId): Promise<DeskResult> {
+    const cb = call.callback!;
+    const sw = call.sw;
+    const callId = call.info.callId;
+    this.legs.set(leg, callId);
+    call.agentLegId = leg;
+    const notReached = async (result: PlacementResult, message: string): Promise<DeskResult> => {
+      this.legs.delete(leg);
+      await sw.hangup(leg, 'NORMAL_CLEARING').catch(() => undefined);
+      call.ended = true;
+      await this.finishCall(call, agentId, false);
+      await this.o.store.saveCall(callId, { state: 'ended', endedAtMs: this.o.now() });
+      cb.settle(result);
+      return { ok: false, code: 'CALLBACK_NOT_REACHED', message };
+    };
+    if (!(await cb.placement.dialling())) return notReached({ placed: false, why: 'cancelled' }, '该回拨已取消');
+    await this.notify(agentId, { type: 'call.state', callId, state: 'connected', detail: { callback: 'dialling', text: '正在回拨市民，请稍候' } });
+    const r = await this.o
+      .callbackCaller!.dial({ callbackId: cb.placement.callback.id, attempt: cb.placement.attempt, number: call.info.caller, callId, agentLegId: leg, switchId: sw.id })
+      .catch((err: unknown) => ({ outcome: 'failed' as const, cause: (err as Error).message }));
+    if (r.outcome !== 'reached') {
+      call.log.info({ agentId, outcome: r.outcome, cause: r.cause }, 'callback: citizen not reached');
+      return notReached({ placed: true, agentId, result: r }, `回拨未接通（${CALLBACK_OUTCOME_TEXT[r.outcome]}）`);
+    }
+    call.info = { ...call.info, answered: true };
+    cb.settle({ placed: true, agentId, result: r });
+    if (call.ended) {
+      // The citizen put the phone down at once: the agent's part ends as after any call.
+      this.legs.delete(leg);
+      await sw.hangup(leg, 'NORMAL_CLEARING').catch(() => undefined);
+      await this.finishCall(call, agentId, true);
+      return GONE;
+    }
+    return this.connected(call, agentId, leg);
   }
 
   /** The agent's phone failed: the call takes its place again (arrival time kept), the agent is set not ready. */
@@ -384,7 +522,7 @@ export class OwnedCalls {
     if (call.queue && call.enqueuedAtMs !== undefined && !call.ended) {
       // The ACD holds the call as answered: taken out and queued again with its first arrival
       // time, it is back at the head of its priority.
-      const priority: CallPriority = call.info.entry.kind === 'emergency-transfer' ? 'emergency-transfer' : 'normal';
+      const priority: CallPriority = call.callback?.placement.priority ?? (call.info.entry.kind === 'emergency-transfer' ? 'emergency-transfer' : 'normal');
       await this.o.acd.remove(call.info.callId);
       await this.o.acd.enqueue({ callId: call.info.callId, queue: call.queue, priority, enqueuedAtMs: call.enqueuedAtMs, owner: this.o.instanceId });
     }
@@ -494,7 +632,7 @@ export class OwnedCalls {
     } else if (call.state === 'waiting') {
       await this.o.acd.remove(call.info.callId);
     }
-    if ((call.state === 'waiting' || offer) && call.queue && (await this.o.store.markOnce(call.info.callId, 'abandoned'))) {
+    if (!call.callback && (call.state === 'waiting' || offer) && call.queue && (await this.o.store.markOnce(call.info.callId, 'abandoned'))) {
       await this.o.figures.record({ type: 'abandoned', queue: call.queue, callId: call.info.callId, atMs: at, waitMs: Math.max(0, at - (call.enqueuedAtMs ?? at)) });
     }
     // Connected (or held): the agent's leg goes with it, and the agent starts wrap-up. Connecting:
