@@ -41,7 +41,7 @@ import { CallRecordWorker } from '../services/call-record-worker.js';
 import { composeSipFront, type ComposedSipFront } from './sip-front.js';
 import { composeAcd, localInstanceId, type ComposedAcd } from './acd.js';
 import { composeDesk } from './desk.js';
-import { composeCallbacks } from './callbacks.js';
+import { composeCallbacks, type ComposedCallbacks } from './callbacks.js';
 import type { AgentDesk } from '../services/desk/agent-desk.js';
 import { createFreeSwitchTelephony, type FreeSwitchTelephony } from '../adapters/freeswitch/telephony.js';
 // Callbacks, surveys and the control port (issue 6)
@@ -88,6 +88,8 @@ export interface RunningGateway {
   surveys: ComposedSurveys;
   /** The agent desk of this instance (issue 5): the desk ws carries agents' frames to it. */
   desk: AgentDesk;
+  /** Busy-time and keep-my-place callbacks (issue 6). */
+  callbacks: ComposedCallbacks;
   /** Live figures (issue 5): the desk records call events in `store`; supervisors are pushed `feed`. */
   figures: { store: CallCenterFigures; feed: FiguresFeed };
   /** Users, tokens, the bootstrap administrator of a first start, the desk ws. */
@@ -490,6 +492,7 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
       ...(freeswitch ? { freeswitch } : {}),
       acd,
       desk,
+      callbacks,
       figures: { store: figureStore, feed: figuresFeed },
       telephony: simulated
         ? { mode: 'simulated', simulated, runners, callRecords }

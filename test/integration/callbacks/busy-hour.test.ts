@@ -1,0 +1,116 @@
+// Issue 6 end to end on the composed gateway (simulated switch, IVR, ACD, desk, real redis-server,
+// BullMQ in compressed real time): a busy burst with too few agents leaves abandoned callers, who
+// get busy-time callbacks (art. 13 of seeds/002); after the burst every one is dialled at idle
+// time, in arrival order, once, agent first; live callers during the callbacks are all answered;
+// a caller who pressed the callback key keeps their place and is called back in their turn.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGateway, type RunningGateway } from '../../../src/app/gateway.js';
+import type { SimulatedSwitch } from '../../../src/adapters/simulated/simulated-switch.js';
+import type { CallInfo, SwitchEvent } from '../../../src/core/ports/switch.js';
+import { eventually, testConfig } from '../../helpers/gateway.js';
+import { silentLogger } from '../../helpers/logger.js';
+import { startRedis, type TestRedis } from '../../helpers/redis-server.js';
+import { allDayZone, robotAgent, type Robot } from '../../helpers/callbacks.js';
+
+let redis: TestRedis;
+let gw: RunningGateway;
+let sim: SimulatedSwitch;
+const robots: Robot[] = [];
+
+beforeAll(async () => {
+  redis = await startRedis();
+  const config = testConfig({ HOTLINE_REDIS_URL: redis.url, HOTLINE_GRPC_PORT: '0' });
+  config.telephony.simulated = { devRoutes: false, defaultPromptMs: 100 };
+  config.telephony.recordingsDir = `${config.dataDir}/recordings`;
+  config.devCore.callsFile = `${config.dataDir}/dev-core/calls.jsonl`;
+  config.acd.wrapUpSec = 0;
+  config.acd.defaults.announceEverySec = 1;
+  config.acd.defaults.callbackOfferAfterSec = 1;
+  config.desk.tickMs = 200;
+  Object.assign(config.callbacks, {
+    window: { start: '00:00', end: '23:59', timeZone: allDayZone() },
+    retry: { maxAttempts: 3, firstDelayMs: 500, factor: 1, maxDelayMs: 500 },
+    abandonedAfterSeconds: 1,
+    idle: { maxWaiting: 0, minFreeAgents: 2 },
+    pacing: { targetAnswerRate: 0.95, windowMinutes: 15, minOffered: 20, maxInFlightPerFreeAgent: 0.5 },
+    placing: { concurrency: 50, lockMs: 5000, tickMs: 200, readyPerQueue: 4, watchMs: 100 },
+  });
+  gw = await startGateway(config, silentLogger());
+  if (gw.telephony.mode !== 'simulated') throw new Error('expected simulated telephony');
+  sim = gw.telephony.simulated;
+}, 60_000);
+afterAll(async () => {
+  for (const r of robots) r.stop();
+  await gw?.stop();
+  await redis?.stop();
+});
+
+describe('busy hour on the simulated switch', () => {
+  it('calls back every abandoned caller after the burst, in arrival order, once; live calls meanwhile are all answered; the callback key keeps the place', async () => {
+    const dialled: CallInfo[] = [];
+    const bridged = new Set<string>();
+    sim.on((e: SwitchEvent) => {
+      if (e.type === 'call.arrived' && e.call.entry.kind === 'callback') dialled.push(e.call);
+      if (e.type === 'call.bridged') bridged.add(e.callId);
+    });
+
+    // Two agents, each call 1.5 s.
+    robots.push(await robotAgent(gw, '8101', 1500), await robotAgent(gw, '8102', 1500));
+
+    // The burst: ten callers within half a second; each hangs up 3 s after the IVR answered.
+    const burst: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const number = `1390000${String(1000 + i)}`;
+      burst.push(number);
+      sim.placeCall({ caller: number, script: [{ atMs: 3000, hangup: true }] });
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // One more caller presses the callback key when it is offered (keep my place), then hangs up.
+    const keeper = sim.placeCall({ caller: '13900009999' });
+    await keeper.waitForMedia('queueCallbackOffer', { timeoutMs: 10_000 });
+    await keeper.press('4');
+    await keeper.waitForMedia('callbackRegistered');
+    await keeper.hangup();
+
+    // Each abandoned caller got one busy-time callback; those the agents reached did not.
+    const store = gw.callbacks.service;
+    const all = await eventually(
+      async () => (await store.list({ limit: 500 })).items,
+      (items) => items.length >= 3,
+      20_000,
+    );
+    expect(all.filter((c) => c.origins.includes('abandoned')).every((c) => c.kind === 'busy-time')).toBe(true);
+
+    // While callbacks run, live callers keep coming: every one is answered (callbacks wait for idle time).
+    const live = [];
+    for (let i = 0; i < 4; i++) {
+      await new Promise((r) => setTimeout(r, 1200));
+      live.push(sim.placeCall({ caller: `1370000${String(2000 + i)}`, script: [{ atMs: 6000, hangup: true }] }));
+    }
+
+    // Every callback ends reached, each dialled exactly once.
+    const done = await eventually(
+      async () => (await store.list({ limit: 500 })).items,
+      (items) => items.length > 0 && items.every((c) => c.status !== 'pending'),
+      60_000,
+    );
+    for (const cb of done) {
+      expect(cb.status, JSON.stringify(cb)).toBe('reached');
+      expect(cb.attempts.map((a) => a.outcome)).toEqual(['reached']);
+      expect(dialled.filter((d) => d.dialled.endsWith(cb.number.replace(/^\+86/, '')))).toHaveLength(1);
+    }
+    // Busy-time callbacks were dialled in the order their callers abandoned.
+    const busy = done.filter((c) => c.kind === 'busy-time').sort((a, b) => a.requestedAt - b.requestedAt);
+    const order = busy.map((c) => dialled.findIndex((d) => d.dialled.endsWith(c.number.replace(/^\+86/, ''))));
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    // The keep-my-place callback was served in its turn: before any busy-time callback.
+    const kept = done.find((c) => c.number.endsWith('13900009999'));
+    expect(kept).toMatchObject({ kind: 'keep-place', status: 'reached' });
+    const keptAt = dialled.findIndex((d) => d.dialled.endsWith('13900009999'));
+    expect(order.every((i) => i > keptAt)).toBe(true);
+    // Every live caller during the callbacks reached an agent.
+    for (const c of live) expect(bridged.has(c.callId), `live caller ${c.callId} answered`).toBe(true);
+    // Nobody who got through is called back: the callbacks are exactly the abandoned callers and the keeper.
+    expect(done.length).toBeLessThan(burst.length + 1);
+  }, 120_000);
+});
