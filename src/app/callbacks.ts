@@ -56,7 +56,7 @@ export function composeCallbacks(d: CallbacksDeps): ComposedCallbacks {
   const c = config.callbacks;
   const clock = d.clock ?? { now: () => Date.now() };
   const log = d.log.child({ component: 'callbacks' });
-  const store = new RedisCallbackStore(d.redis, keys, c.retentionDays * 24 * 3600_000);
+  const store = new RedisCallbackStore(d.redis, keys, { retentionMs: c.retentionDays * 24 * 3600_000 });
   const bound: { service?: CallbackService } = {};
   const schedule = new BullmqKeyedSchedule({
     redisUrl: d.redisUrl,

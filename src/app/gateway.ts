@@ -348,8 +348,8 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
       desk: parts.desk ?? desk,
       // Supervisors see every agent's state from the ACD store (a test may give its own).
       agentStates: parts.agentStates ?? acd.acd,
-      // The supervisors' callback queue (a test may give its own admin).
-      ...(parts.callbacks ? { callbacks: parts.callbacks } : {}),
+      // Supervisors manage the callback queue (a test may give its own admin).
+      callbacks: parts.callbacks ?? callbacks.service,
     });
     const checks: HealthCheck[] = [
       {

@@ -1,3 +1,13 @@
+import type { Redis } from 'ioredis';
+import { loadConfig } from '../../src/config/load.js';
+import { callbackPolicy } from '../../src/core/callbacks/idle-dialling.js';
+import type { Acd } from '../../src/core/ports/acd.js';
+import type { RedisKeys } from '../../src/adapters/redis/keys.js';
+import { RedisCallbackStore } from '../../src/adapters/redis/redis-callback-store.js';
+import { RedisCallCenterFigures } from '../../src/adapters/redis/redis-call-center-figures.js';
+import { BullmqKeyedSchedule } from '../../src/adapters/queue/bullmq-keyed-schedule.js';
+import { CallbackService } from '../../src/services/callback-service.js';
+import { silentLogger } from './logger.js';
 import type { RunningGateway } from '../../src/app/gateway.js';
 import type { DeskNotice } from '../../src/core/ports/desk.js';
 
@@ -32,4 +42,31 @@ export async function robotAgent(gw: RunningGateway, agentId: string, talkMs: nu
   });
   await gw.desk.login({ agentId, name: `坐席${agentId}`, skills, endpoint: { kind: 'user', user: agentId } });
   return robot;
+}
+
+/**
+ * The callback service as the IVR harnesses use it: the real store and BullMQ schedule on the
+ * test's redis-server (jobs are added, not run: no desk places them), the shipped policy.
+ */
+export function callbackServiceFor(redisUrl: string, client: Redis, keys: RedisKeys, acd: Acd): { service: CallbackService; store: RedisCallbackStore; close(): Promise<void> } {
+  const config = loadConfig({}).config;
+  const clock = { now: () => Date.now() };
+  const log = silentLogger();
+  const store = new RedisCallbackStore(client, keys, { retentionMs: 3600_000 });
+  const schedule = new BullmqKeyedSchedule({ redisUrl, prefix: keys.bullPrefix, queueName: 'callbacks', jobPrefix: 'callback', what: 'callback', clock, process: async () => ({}), concurrency: 1, log });
+  const service = new CallbackService({
+    store,
+    schedule,
+    acd,
+    figures: new RedisCallCenterFigures(client, keys, { shortAbandonMs: 5000, serviceLevelMs: 15_000, dayRetentionDays: 1 }),
+    placer: () => undefined,
+    policy: callbackPolicy(config.callbacks),
+    queues: config.acd.queues.map((q) => q.id),
+    readyPerQueue: 4,
+    watchMs: 100,
+    instanceId: 'gw-test',
+    clock,
+    log,
+  });
+  return { service, store, close: () => schedule.close(true) };
 }

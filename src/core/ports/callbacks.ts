@@ -45,13 +45,6 @@ export interface StoredCallback extends PendingCallback {
     /** Set when the agent is on the phone and the citizen is being dialled: only from then is an interrupted placement an attempt. */
     dialledAtMs?: number;
   };
-  /**
-   * When the callback may next be dialled at idle time (ms): the policy's next attempt time (backoff,
-   * calling window) or a supervisor's notBefore, whichever is later. Set by the service on every save
-   * (the store cannot run the policy); undefined when it is not dialable at idle time (not pending,
-   * granted, active, or a keep-my-place callback, which is placed through its queue place).
-   */
-  dueAtMs?: number;
   /** Supervisor actions (cancel, reschedule): who, when, what — also in the audit log. */
   history?: { atMs: number; actor: string; action: string; detail?: string }[];
 }

@@ -92,7 +92,7 @@ describe('a gateway killed while callbacks are placed', () => {
     await waitReady(url, 120_000);
     await wsRobot(url, 'a7001', 1500);
 
-    const store = new RedisCallbackStore(new Redis(redis.url), keys, 24 * 3600_000);
+    const store = new RedisCallbackStore(new Redis(redis.url), keys, { retentionMs: 24 * 3600_000 });
     const all = async () => (await Promise.all(ids.map((id) => store.get(id)))).filter((c): c is StoredCallback => !!c);
     // Killed while a citizen is on the phone with the agent (an attempt dialled, not yet ended).
     await eventually(all, (cbs) => cbs.some((c) => c.status === 'reached') && cbs.some((c) => !!c.active?.dialledAtMs), 60_000);
