@@ -247,4 +247,159 @@ describe('RedisAcd (real redis-server)', () => {
     expect(new Set(all.map((r) => r.agentId)).size).toBe(40);
     expect(new Set(all.map((r) => r.callId)).size).toBe(40);
   });
+
+  describe('named reservations (transfers to another agent)', () => {
+    const answered = async (acd: RedisAcd, agentId: string, callId: string, at: number) => {
+      await acd.enqueue(call(callId, at));
+      const [r] = await acd.dispatch(['general'], at);
+      expect(r).toMatchObject({ callId, agentId });
+      expect(await acd.accept(agentId, callId, at + 1)).toBe(true);
+      await acd.remove(callId); // the IVR's leave-queue on the bridge
+    };
+
+    it('a consult hold keeps the agent out of dispatch until join: then on the call, the first agent in wrap-up', async () => {
+      const { acd } = store({ wrapUpMs: 30_000 });
+      await acd.login('one', { general: 1 }, T0 - 10_000);
+      await answered(acd, 'one', 'x', T0);
+      await acd.login('two', { general: 1 }, T0 - 5_000);
+      const hold = await acd.reserve('two', T0 + 1_000, { kind: 'consult', callId: 'x', owner: 'gw-a', queue: 'general' });
+      expect(hold).toEqual({ callId: 'x', agentId: 'two', queue: 'general', owner: 'gw-a', offerExpiresAtMs: 0, waitedMs: 0 });
+      expect(await acd.status('two')).toMatchObject({ state: 'reserved', callId: 'x' });
+      // Held: a new caller is not offered to them; not swept, not accepted as an offer.
+      await acd.enqueue(call('y', T0 + 2_000));
+      expect(await acd.dispatch(['general'], T0 + 2_000)).toEqual([]);
+      expect(await acd.lapsed(T0 + 10 ** 7)).toEqual([]);
+      expect(await acd.accept('two', 'x', T0 + 2_001)).toBe(false);
+      // Held once only; another call's join is refused.
+      expect(await acd.reserve('two', T0 + 2_002, { kind: 'consult', callId: 'x', owner: 'gw-a' })).toBeUndefined();
+      expect(await acd.join('two', 'other', T0 + 2_003, 'one')).toBe(false);
+      expect(await acd.join('two', 'x', T0 + 3_000, 'one')).toBe(true);
+      expect(await acd.status('two')).toMatchObject({ state: 'on-call', callId: 'x', sinceMs: T0 + 3_000 });
+      expect(await acd.status('one')).toMatchObject({ state: 'wrap-up', sinceMs: T0 + 3_000 });
+      // The first agent's endCall after the join changes nothing.
+      expect(await acd.endCall('one', T0 + 3_500)).toMatchObject({ state: 'wrap-up', sinceMs: T0 + 3_000 });
+      expect(await acd.dispatch(['general'], T0 + 4_000)).toEqual([]);
+      // The second agent's hang-up: their wrap-up, their talk time in the queue's handle times.
+      expect(await acd.endCall('two', T0 + 63_000)).toMatchObject({ state: 'wrap-up' });
+      expect((await acd.standing('y'))!.meanHandleSec).toBe(Math.round((2.999 + 60) / 2 + 30)); // one talked from the accept (T0 + 1) to the join
+    });
+
+    it('a consult hold released: available again in their old place of the idle line, the call untouched', async () => {
+      const { acd, keys } = store();
+      await acd.login('one', { general: 1 }, T0 - 10_000);
+      await answered(acd, 'one', 'x', T0);
+      await acd.login('two', { general: 1 }, T0 - 9_000);
+      await acd.login('three', { general: 1 }, T0 - 1_000);
+      expect(await acd.reserve('two', T0 + 1_000, { kind: 'consult', callId: 'x', owner: 'gw-a' })).toBeDefined();
+      await acd.release('two', 'x', T0 + 2_000, { state: 'available' });
+      expect(await acd.status('two')).toMatchObject({ state: 'available', sinceMs: T0 - 9_000 });
+      expect(await acd.status('one')).toMatchObject({ state: 'on-call', callId: 'x' });
+      expect(await redis.client().exists(keys.acdCall('x'))).toBe(0);
+      expect(await acd.join('two', 'x', T0 + 3_000, 'one')).toBe(false);
+      await acd.enqueue(call('y', T0 + 4_000));
+      expect((await acd.dispatch(['general'], T0 + 4_000)).map((r) => r.agentId)).toEqual(['two']);
+    });
+
+    it('an offer to a named agent: the first agent wraps up in the same step; a decline puts the call at the head of its queue', async () => {
+      const { acd } = store({ wrapUpMs: 30_000 });
+      await acd.login('one', { general: 1 }, T0 - 10_000);
+      await answered(acd, 'one', 'x', T0);
+      await acd.login('busy', { general: 1 }, T0);
+      await acd.setState('busy', 'not-ready', T0, 'break');
+      const offer = (agentId: string, from = 'one') => acd.reserve(agentId, T0 + 5_000, { kind: 'offer', call: call('x', T0), from });
+      expect(await offer('busy')).toBeUndefined();
+      expect(await offer('nobody')).toBeUndefined();
+      expect(await acd.status('one')).toMatchObject({ state: 'on-call', callId: 'x' });
+      await acd.login('two', { general: 1 }, T0 - 5_000);
+      // Only the agent talking on the call can pass it on (one call, one agent).
+      expect(await offer('two', 'busy')).toBeUndefined();
+      const r = await offer('two');
+      expect(r).toEqual({ callId: 'x', agentId: 'two', queue: 'general', owner: 'gw-a', offerExpiresAtMs: T0 + 15_000, waitedMs: 5_000 });
+      expect(await acd.status('one')).toMatchObject({ state: 'wrap-up', sinceMs: T0 + 5_000 });
+      expect(await acd.status('two')).toMatchObject({ state: 'reserved', callId: 'x' });
+      expect(await acd.standing('x')).toMatchObject({ state: 'reserved', enqueuedAtMs: T0 });
+      // Offered to one agent: a second named offer is refused.
+      await acd.login('three', { general: 1 }, T0);
+      expect(await acd.reserve('three', T0 + 5_001, { kind: 'offer', call: call('x', T0) })).toBeUndefined();
+      // Declined: at the head of the queue, ahead of a later caller, first arrival kept.
+      await acd.enqueue(call('later', T0 + 1_000));
+      await acd.release('two', 'x', T0 + 6_000, { state: 'not-ready', reason: 'missed-offer' });
+      expect((await acd.waiting('general')).map((c) => [c.callId, c.enqueuedAtMs])).toEqual([
+        ['x', T0],
+        ['later', T0 + 1_000],
+      ]);
+      // Lapsed offers are swept as any.
+      const [again] = await acd.dispatch(['general'], T0 + 7_000);
+      expect(again).toMatchObject({ callId: 'x', agentId: 'three' });
+    });
+
+    it('an offer to a named agent accepted is a call like any; a waiting call can be offered by name too', async () => {
+      const { acd } = store();
+      await acd.login('one', { general: 1 }, T0 - 10_000);
+      await answered(acd, 'one', 'x', T0);
+      await acd.login('two', { general: 1 }, T0);
+      const r = await acd.reserve('two', T0 + 1_000, { kind: 'offer', call: call('x', T0), from: 'one' });
+      expect(await acd.lapsed(r!.offerExpiresAtMs)).toEqual([r]);
+      expect(await acd.accept('two', 'x', T0 + 2_000)).toBe(true);
+      expect(await acd.status('two')).toMatchObject({ state: 'on-call', callId: 'x' });
+      expect(await acd.lapsed(T0 + 10 ** 7)).toEqual([]);
+      await acd.enqueue(call('w', T0 + 3_000));
+      // One only available agent for a waiting call; a caller who hangs up releases them at once.
+      await acd.setState('one', 'available', T0 + 3_000);
+      const w = await acd.reserve('one', T0 + 4_000, { kind: 'offer', call: call('w', T0 + 3_000) });
+      expect(w).toMatchObject({ callId: 'w', agentId: 'one', waitedMs: 1_000 });
+      expect(await acd.waiting('general')).toEqual([]);
+      expect(await acd.remove('w')).toEqual({ releasedAgent: 'one' });
+      // A call nobody talks on and that waits nowhere cannot be offered (no zombie call).
+      expect(await acd.reserve('one', T0 + 5_000, { kind: 'offer', call: call('gone', T0) })).toBeUndefined();
+    });
+
+    it("ending a call leaves the call's entry alone when it no longer names the agent (requeued after the agent's phone failed)", async () => {
+      const { acd } = store();
+      await acd.login('one', { general: 1 }, T0);
+      await acd.enqueue(call('x', T0));
+      await acd.dispatch(['general'], T0);
+      await acd.accept('one', 'x', T0 + 1);
+      // OwnedCalls.backToQueue: out and in again with the first arrival time, then the agent's call ends.
+      await acd.remove('x');
+      await acd.enqueue(call('x', T0));
+      await acd.endCall('one', T0 + 2);
+      expect(await acd.waiting('general')).toEqual([call('x', T0)]);
+      expect(await acd.standing('x')).toMatchObject({ state: 'waiting', position: 1 });
+    });
+
+    it('rejects bad input naming the field', async () => {
+      const { acd } = store();
+      await expect(acd.reserve('a b', T0, { kind: 'consult', callId: 'x', owner: 'gw-a' })).rejects.toMatchObject({ field: 'agentId' });
+      await expect(acd.reserve('a', T0, { kind: 'offer', call: call('x', T0, 'nope') })).rejects.toMatchObject({ field: 'call.queue' });
+      await expect(acd.reserve('a', T0, { kind: 'consult', callId: 'x', owner: 'gw-a', queue: 'nope' })).rejects.toMatchObject({ field: 'queue' });
+      await expect(acd.reserve('a', T0, { kind: 'other' } as never)).rejects.toMatchObject({ field: 'kind' });
+    });
+
+    it('a named reservation racing dispatches never gives one agent two calls or one call two agents', async () => {
+      for (let round = 0; round < 20; round++) {
+        const { acd, keys } = store();
+        const twin = new RedisAcd(redis.client(), keys, policy(), 1);
+        await acd.login('one', { general: 1 }, T0 - 100);
+        await answered(acd, 'one', 'talk', T0 - 50);
+        await acd.login('target', { general: 1 }, T0 - 10);
+        for (let i = 0; i < 3; i++) await acd.enqueue(call(`q${i}`, T0 + i));
+        const consult = round % 2 === 0;
+        const [named, ...dispatched] = await Promise.all([
+          consult
+            ? acd.reserve('target', T0 + 10, { kind: 'consult', callId: 'talk', owner: 'gw-a' })
+            : acd.reserve('target', T0 + 10, { kind: 'offer', call: call('q2', T0 + 2) }),
+          twin.dispatch(['general'], T0 + 10),
+          acd.dispatch(['general'], T0 + 10),
+        ]);
+        const offers = dispatched.flat();
+        const target = await acd.status('target');
+        // Exactly one of them has the target, and the target is reserved for that one call.
+        expect(offers.filter((r) => r.agentId === 'target').length + (named ? 1 : 0)).toBe(1);
+        expect(target.state).toBe('reserved');
+        expect(target.callId).toBe(named ? named.callId : offers.find((r) => r.agentId === 'target')!.callId);
+        if (named && !consult) expect(offers.map((r) => r.callId)).not.toContain('q2');
+      }
+    });
+  });
 });

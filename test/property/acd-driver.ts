@@ -1,7 +1,8 @@
 // One "gateway-like process" of the ACD property test (test/property/acd-race.test.ts): RedisAcd
 // plus a small driver with a seeded random generator — callers arriving, hanging up at random
 // moments (also while an agent is being offered their call), agents answering, declining or
-// letting offers lapse, calls ending, overflow from the enterprise queue, and this process
+// letting offers lapse, calls ending, overflow from the enterprise queue, waiting calls offered to
+// a named agent (Acd.reserve, as a blind transfer does) racing the dispatches, and this process
 // dispatching and sweeping lapsed offers concurrently with the other one. Every outcome is written
 // to an event log (one JSON line per event) the test checks afterwards.
 import { appendFileSync } from 'node:fs';
@@ -73,7 +74,7 @@ function later(ms: number, work: () => Promise<unknown>): void {
   void p.finally(() => pending.delete(p));
 }
 
-const myCalls = new Map<string, { queue: string; hungUp: boolean }>();
+const myCalls = new Map<string, { queue: string; priority: CallPriority; enqueuedAtMs: number; hungUp: boolean }>();
 let seq = 0;
 let stopping = false;
 
@@ -82,8 +83,8 @@ async function arrive(): Promise<void> {
   const q = rnd() < 0.3 ? 'enterprise' : 'general';
   const r = rnd();
   const priority: CallPriority = r < 0.05 ? 'emergency-transfer' : r < 0.15 ? 'critical' : 'normal';
-  myCalls.set(callId, { queue: q, hungUp: false });
   const now = Date.now();
+  myCalls.set(callId, { queue: q, priority, enqueuedAtMs: now, hungUp: false });
   await acd.enqueue({ callId, queue: q, priority, enqueuedAtMs: now, owner: INSTANCE });
   log({ ev: 'arrived', call: callId, queue: q, priority });
   // Patience: some callers hang up quickly (often while an offer rings), some wait long.
@@ -158,6 +159,21 @@ async function sweepLoop(): Promise<void> {
   }
 }
 
+/** One of this process's waiting calls offered to a named agent (either process's), racing the dispatches. */
+async function offerByName(): Promise<void> {
+  const open = [...myCalls.entries()].filter(([, c]) => !c.hungUp);
+  if (open.length === 0) return;
+  const [callId, c] = open[between(0, open.length)]!;
+  // An agent who looked available a moment ago: the reservation races the dispatches for them.
+  const free = (await acd.agents()).filter((a) => a.state === 'available');
+  const agentId = free.length > 0 ? free[between(0, free.length)]!.agentId : `ag${between(0, AGENTS)}`;
+  const queue = (await acd.standing(callId))?.queue ?? c.queue;
+  const r = await acd.reserve(agentId, Date.now(), { kind: 'offer', call: { callId, queue, priority: c.priority, enqueuedAtMs: c.enqueuedAtMs, owner: INSTANCE } });
+  if (!r) return;
+  log({ ev: 'reserved', call: r.callId, agent: r.agentId, owner: r.owner, named: true });
+  offer(r.callId, r.agentId);
+}
+
 /** This process's agents' desks: back to available after a missed offer or a break; breaks now and then. */
 async function deskLoop(): Promise<void> {
   const mine = [...Array(AGENTS).keys()].filter((i) => i % 2 === INDEX).map((i) => `ag${i}`);
@@ -169,6 +185,7 @@ async function deskLoop(): Promise<void> {
     const s = await acd.status(a);
     if (s.state === 'not-ready') await acd.setState(a, 'available', Date.now());
     else if (s.state === 'available' && rnd() < 0.05) await acd.setState(a, 'not-ready', Date.now(), 'break');
+    if (!stopping && rnd() < 0.2) await offerByName();
     await new Promise((res) => setTimeout(res, between(2, 15)));
   }
 }

@@ -1,8 +1,9 @@
 // Property test of the ACD (issue 5, "What it must show"): two separate gateway-like processes
 // (test/property/acd-driver.ts, each its own RedisAcd) race for agents on one real redis-server
-// under random arrivals, hang-ups (also during offers), declines, offer timeouts, overflow and
-// concurrent dispatching and sweeping. Throughout, the Redis state is read in one atomic snapshot
-// and checked; afterwards the event logs are. A failing seed replays with ACD_SEED=<seed>.
+// under random arrivals, hang-ups (also during offers), declines, offer timeouts, overflow,
+// offers to a named agent (Acd.reserve) and concurrent dispatching and sweeping. Throughout, the
+// Redis state is read in one atomic snapshot and checked; afterwards the event logs are. A failing
+// seed replays with ACD_SEED=<seed>.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -112,6 +113,7 @@ interface Ev {
   call?: string;
   agent?: string;
   releasedAgent?: string;
+  named?: boolean;
 }
 
 it(`two gateway processes never double-assign, never leave an agent reserved, and every call ends answered or abandoned (seed ${SEED})`, async () => {
@@ -202,6 +204,7 @@ it(`two gateway processes never double-assign, never leave an agent reserved, an
     declined: events.filter((e) => e.ev === 'declined').length,
     overflowed: events.filter((e) => e.ev === 'overflowed').length,
     reservedByOtherInstance: events.filter((e) => e.ev === 'reserved' && !e.call!.startsWith(e.inst)).length,
+    reservedByName: events.filter((e) => e.ev === 'reserved' && e.named).length,
     busiestAgents: busiest,
   };
   console.log(`acd property test, seed ${SEED}:`, JSON.stringify(stats));
@@ -211,5 +214,6 @@ it(`two gateway processes never double-assign, never leave an agent reserved, an
   expect(stats.lapsed).toBeGreaterThan(0);
   expect(stats.overflowed).toBeGreaterThan(0);
   expect(stats.reservedByOtherInstance).toBeGreaterThan(0);
+  expect(stats.reservedByName).toBeGreaterThan(0);
   expect(snapshots).toBeGreaterThan(50);
 }, 60_000);

@@ -8,6 +8,7 @@ import type {
   NotReadyReason,
   QueueDef,
   Reservation,
+  ReserveFor,
   WaitingCall,
 } from '../../core/acd/model.js';
 import { AGENT_STATES, CALL_PRIORITIES, NOT_READY_REASONS } from '../../core/acd/model.js';
@@ -227,6 +228,50 @@ export class RedisAcd implements Acd {
       then.state,
       then.state === 'not-ready' ? then.reason : '',
     );
+  }
+
+  async reserve(agentId: string, nowMs: number, what: ReserveFor): Promise<Reservation | undefined> {
+    checkAgentId(agentId);
+    let args: (string | number)[];
+    if (what.kind === 'offer') {
+      const c = what.call;
+      const q = this.queue(c.queue, 'call.queue');
+      if (!CALL_PRIORITIES.includes(c.priority)) throw invalidField('call.priority', `unknown priority ${String(c.priority)}`);
+      if (what.from !== undefined) checkAgentId(what.from);
+      args = [c.callId, nowMs, 'offer', c.owner, q.id, q.skill, c.priority, c.enqueuedAtMs, nowMs + this.policy.offerTimeoutMs, what.from ?? ''];
+    } else if (what.kind === 'consult') {
+      const q = what.queue === undefined ? undefined : this.queue(what.queue, 'queue');
+      args = [what.callId, nowMs, 'consult', what.owner, q?.id ?? '', q?.skill ?? '', '', 0, 0, ''];
+    } else {
+      throw invalidField('kind', `a reservation is an offer or a consult, not ${String((what as { kind: unknown }).kind)}`);
+    }
+    const callId = String(args[0]);
+    const flat = (await this.scripts['acd-reserve-2'](
+      this.keys.acdAgent(agentId),
+      this.keys.acdCall(callId),
+      this.p,
+      agentId,
+      ...args,
+      this.policy.wrapUpMs,
+      this.policy.estimate.recentCalls,
+    )) as string[] | null;
+    return flat ? toReservations(flat)[0] : undefined;
+  }
+
+  async join(agentId: string, callId: string, nowMs: number, from?: string): Promise<boolean> {
+    checkAgentId(agentId);
+    const joined = await this.scripts['acd-join-2'](
+      this.keys.acdAgent(agentId),
+      this.keys.acdWrapUp,
+      this.p,
+      agentId,
+      callId,
+      nowMs,
+      from ?? '',
+      this.policy.wrapUpMs,
+      this.policy.estimate.recentCalls,
+    );
+    return Number(joined) === 1;
   }
 
   async lapsed(nowMs: number): Promise<Reservation[]> {

@@ -25,6 +25,8 @@ const SCRIPTS = [
   'acd-dispatch-2',
   'acd-accept-2',
   'acd-release-2',
+  'acd-reserve-2',
+  'acd-join-2',
   'acd-lapsed-1',
   'acd-end-call-2',
   'acd-standing-1',

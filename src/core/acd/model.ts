@@ -155,6 +155,20 @@ export interface Reservation {
   waitedMs: number;
 }
 
+/**
+ * What `Acd.reserve` holds a named agent for, outside a dispatch (transfers to another agent).
+ * - offer: the call is offered to this agent as a dispatch would (blind transfer to a named
+ *   agent): offer timeout, accept, release (back to the head of `call.queue`, first arrival
+ *   kept), lapsed and remove as for any offer. `from` is the agent talking on the call now, whose
+ *   call ends in the same step (wrap-up).
+ * - consult: the agent is held out of dispatch while another agent consults them on the call
+ *   (attended transfer): reserved, no expiry, not swept; `Acd.join` makes them the call's agent,
+ *   `Acd.release` ends the hold. `queue` is the call's queue (their handle time counts there).
+ */
+export type ReserveFor =
+  | { kind: 'offer'; call: WaitingCall; from?: string }
+  | { kind: 'consult'; callId: string; owner: string; queue?: string };
+
 /** The ACD's settings as the domain uses them (built from config `acd` by src/config/acd.ts). */
 export interface AcdPolicy {
   /** The general queue (综合): every fallback ends here (7×24 human service). */

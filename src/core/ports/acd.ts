@@ -9,6 +9,7 @@ import type {
   CallStanding,
   NotReadyReason,
   Reservation,
+  ReserveFor,
   WaitingCall,
 } from '../acd/model.js';
 import type { QueueNow } from '../callbacks/idle-dialling.js';
@@ -66,11 +67,29 @@ export interface Acd {
   accept(agentId: string, callId: string, nowMs: number): Promise<boolean>;
   /**
    * The offer was declined or lapsed: the call returns to the head of its queue, the agent goes to
-   * `then` (not ready with reason missed-offer, by default).
+   * `then` (not ready with reason missed-offer, by default). Also ends a consult hold (the call
+   * untouched); back to available, the agent keeps their place in the idle line.
    */
   release(agentId: string, callId: string, nowMs: number, then: { state: 'available' } | { state: 'not-ready'; reason: NotReadyReason }): Promise<void>;
+  /**
+   * Reserves one named agent outside a dispatch, atomically: undefined unless the agent is
+   * available (a dispatch at the same moment either got them first or no longer sees them). An
+   * offer (ReserveFor) also needs the call waiting, or being the call `from` talks on (that agent's
+   * call ends in the same step: wrap-up, as endCall); it returns the reservation as a dispatch
+   * would. A consult hold returns offerExpiresAtMs 0 (no expiry) and leaves the call untouched.
+   */
+  reserve(agentId: string, nowMs: number, what: ReserveFor): Promise<Reservation | undefined>;
+  /**
+   * A consult hold becomes the call: the held agent is on the call (talk counted from nowMs) and
+   * `from`, if still on it, goes to wrap-up in the same step. False (nothing changed) when the
+   * agent is no longer held for this call (logged out meanwhile).
+   */
+  join(agentId: string, callId: string, nowMs: number, from?: string): Promise<boolean>;
   /** Reservations past their expiry (any instance sweeps them: the owner may have died). */
   lapsed(nowMs: number): Promise<Reservation[]>;
-  /** The call ended or left the agent: on-call → wrap-up (or available when wrap-up is 0). */
+  /**
+   * The call ended or left the agent: on-call → wrap-up (or available when wrap-up is 0). Does
+   * nothing (returns the status) unless the agent is on a call, e.g. one a transfer already ended.
+   */
   endCall(agentId: string, nowMs: number): Promise<AgentStatus>;
 }

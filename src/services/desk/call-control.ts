@@ -51,7 +51,11 @@ export interface ConnectedCall {
 export interface CallControlHooks {
   /** transfer.blind to a queue or an agent (the ACD requeues the caller or offers the agent). */
   blindToAcd?(call: ConnectedCall, to: Exclude<TransferTarget, { kind: 'external' }>): Promise<DeskResult>;
-  /** The phone of an agent to consult, reserved by the desk; undefined when they cannot take it. */
+  /**
+   * The phone of an agent to consult, reserved by the desk; undefined when they cannot take it. A
+   * reservation made ends with the `consult.ended` notice naming the agent (always sent once the
+   * hook returned a phone): kept and made the call's on `completed`, released otherwise.
+   */
   agentEndpoint?(agentId: string, call: ConnectedCall): Promise<{ endpoint: Endpoint; name: string } | undefined>;
   /** A reserved expert's phone or the expert queue's number (专家座席); undefined when none is free. */
   expertEndpoint?(queue: string, call: ConnectedCall): Promise<{ endpoint: Endpoint; name: string; expertId?: string } | undefined>;
@@ -263,7 +267,11 @@ export class CallControl {
       } else {
         return refusal('UNSUPPORTED');
       }
-      if (s.phase !== 'connected') return checkAction(s, 'consult') ?? refusal('BUSY'); // changed while the desk looked the agent up
+      if (s.phase !== 'connected') {
+        // Changed while the desk looked the agent up: the hold it made for them ends at once.
+        if (to.kind === 'agent') this.notify({ type: 'consult.ended', callId, agentId: to.agentId, outcome: ended(s) ? 'call-ended' : 'cancelled' });
+        return checkAction(s, 'consult') ?? refusal('BUSY');
+      }
       const conference = `consult-${callId}`;
       s.phase = 'consult-dialing';
       s.consult = { label, conference, ...(to.kind === 'agent' ? { agentId: to.agentId } : {}) };
@@ -307,6 +315,7 @@ export class CallControl {
         // The target hung up in the same instant: the hang-up handler brings the caller back.
         t.log.warn({ err }, 'consult target gone at completion');
         delete s.consult;
+        this.notify({ type: 'consult.ended', callId, outcome: 'target-hung-up', ...(consult.agentId ? { agentId: consult.agentId } : {}) });
         if (s.phase === 'switching') await this.backToAgent(t);
         return refusal('CONSULT_TARGET_GONE');
       }

@@ -12,7 +12,7 @@ import type { CallId, CallInfo, Switch, SwitchEvent } from '../../core/ports/swi
 import type { QueueEvent } from '../ivr-runner.js';
 import type { CallbackCaller, CallbackDialResult } from '../../core/ports/callbacks.js';
 import type { CallbackPlacement, PlacementResult } from '../callback-service.js';
-import type { CallControl, CallControlNotice } from './call-control.js';
+import type { CallControl, CallControlNotice, ConnectedCall } from './call-control.js';
 import type { AgentTracker } from './agent-tracker.js';
 import { screenPop } from './screen-pop.js';
 
@@ -76,6 +76,8 @@ interface LiveCall {
    * answers; then the citizen is dialled with this call id and the call goes on like any other.
    */
   callback?: { placement: CallbackPlacement; settle: (r: PlacementResult) => void };
+  /** An attended transfer to this agent completed; call control's agent.joined follows at once. */
+  joining?: string;
 }
 
 /** Commands call control carries out (not queued behind each other: a cancel must reach a consult still ringing). */
@@ -122,7 +124,7 @@ export class OwnedCalls {
       if (!cc) continue;
       this.controls.set(sw, cc);
       cc.provide({
-        agentEndpoint: (agentId, c) => this.agentEndpoint(agentId, c.agentId),
+        agentEndpoint: (agentId, c) => this.agentEndpoint(agentId, c),
         ...(o.requeue ? { blindToAcd: (c, to) => this.blindToAcd(c.callId, to) } : {}),
       });
     }
@@ -320,21 +322,36 @@ export class OwnedCalls {
   }
 
   /**
-   * The other agent's phone for a consult: only an available agent (not the one asking). The ACD
-   * port has no way to reserve an agent outside a dispatch, so the target stays available meanwhile
-   * (README "Call control for the agent": a dispatch may offer them a call while the consult rings).
+   * The other agent's phone for a consult: only an available agent (not the one asking), held for
+   * this call in the ACD from now on (reserved, out of every available set, atomically: a dispatch
+   * at the same moment gets them or this refuses) and told so. The hold ends with the consult
+   * (onCallControl, consult.ended): the call becomes theirs on completion, else they are available.
    */
-  private async agentEndpoint(agentId: string, askingAgent: string): Promise<{ endpoint: AgentProfile['endpoint']; name: string } | undefined> {
-    if (agentId === askingAgent || (await this.o.acd.status(agentId)).state !== 'available') return undefined;
+  private async agentEndpoint(agentId: string, c: ConnectedCall): Promise<{ endpoint: AgentProfile['endpoint']; name: string } | undefined> {
+    if (agentId === c.agentId) return undefined;
     const profile = await this.o.store.profile(agentId);
-    return profile ? { endpoint: profile.endpoint, name: profile.name } : undefined;
+    if (!profile) return undefined;
+    const queue = this.calls.get(c.callId)?.queue;
+    const at = this.o.now();
+    const held = await this.o.acd.reserve(agentId, at, { kind: 'consult', callId: c.callId, owner: this.o.instanceId, ...(queue ? { queue } : {}) });
+    if (!held) return undefined;
+    await this.tell(agentId, at);
+    return { endpoint: profile.endpoint, name: profile.name };
+  }
+
+  /** A consult with another agent ended without handing them the call: available again, in their old place, and told. */
+  private async endConsultHold(callId: CallId, agentId: string): Promise<void> {
+    const at = this.o.now();
+    await this.o.acd.release(agentId, callId, at, { state: 'available' });
+    await this.tell(agentId, at);
+    this.o.wake(await this.o.tracker.queuesOf(agentId));
   }
 
   /**
-   * transfer.blind to a queue (or, for a named agent, that agent's availability checked): the
-   * caller is held first (a held call leaves its bridge, so the agent's leg can go without the
-   * caller), the IVR takes the call back to waiting in the queue with its first arrival time and
-   * priority, and the agent's part ends (wrap-up). The call is then this desk's waiting call again.
+   * transfer.blind to a queue or a named agent: the caller is held first (a held call leaves its
+   * bridge, so the agent's leg can go without the caller), the agent's part ends (wrap-up), and the
+   * IVR takes the call back to waiting in the queue with its first arrival time and priority. The
+   * call is then this desk's waiting call again — for a named agent, one already offered to them.
    */
   private async blindToAcd(callId: CallId, to: { kind: 'queue'; queue: string } | { kind: 'agent'; agentId: string }): Promise<DeskResult> {
     const call = this.calls.get(callId);
@@ -342,58 +359,132 @@ export class OwnedCalls {
     const agentId = call.agentId;
     const leg = call.agentLegId;
     if (!agentId || !leg || call.state !== 'connected') return { ok: false, code: 'CONFLICT', message: '通话未处于可转接状态（保持中请先恢复通话）' };
-    if (to.kind === 'agent') {
-      if (to.agentId === agentId || (await this.o.acd.status(to.agentId)).state !== 'available') return refusal('AGENT_NOT_AVAILABLE');
-      // Offering the call to one named agent needs an ACD reservation outside a dispatch, which the
-      // port does not have yet: refused rather than queued for whoever comes first.
-      return refusal('UNSUPPORTED', '转接到指定座席暂不可用（排队系统尚不支持指定座席预留），请使用咨询转接或转队列。');
-    }
+    if (to.kind === 'agent') return this.blindToAgent(call, agentId, leg, to.agentId);
     if (!this.o.queues.has(to.queue)) return refusal('UNKNOWN_QUEUE');
     const sw = call.sw;
     await sw.hold(callId, this.o.holdMedia);
     if (call.ended) return GONE;
     // The first agent's part ends first (ending their call clears the call's ACD entry), then the
     // IVR queues the caller again; the caller holds throughout.
-    call.cc?.detach(callId);
-    delete call.cc;
-    this.legs.delete(leg);
-    delete call.agentId;
-    delete call.agentLegId;
-    call.state = 'waiting';
-    await sw.hangup(leg, 'NORMAL_CLEARING').catch(() => undefined);
-    await this.closeAgent(call, agentId, 'transferred');
+    await this.dropAgent(call, agentId, leg);
     await this.o.acd.remove(callId);
     if (!this.o.requeue?.(callId, to.queue) && !call.ended) {
       // Only if the IVR session is gone under us: the caller must not hold for nobody.
       call.log.error({ queue: to.queue }, 'the IVR could not requeue a blind-transferred call; it is queued directly');
-      const priority: CallPriority = call.info.entry.kind === 'emergency-transfer' ? 'emergency-transfer' : 'normal';
-      await this.o.acd.enqueue({ callId, queue: to.queue, priority, enqueuedAtMs: call.enqueuedAtMs ?? this.o.now(), owner: this.o.instanceId });
+      await this.o.acd.enqueue({ callId, queue: to.queue, priority: priorityOf(call), enqueuedAtMs: call.enqueuedAtMs ?? this.o.now(), owner: this.o.instanceId });
       this.o.wake([to.queue]);
     }
     call.log.info({ agentId, queue: to.queue }, 'blind transfer to a queue: the caller waits again');
     return { ok: true, detail: { to: `queue:${to.queue}` } };
   }
 
-  /** What call control tells as it happens: the agent released (transferred, left), the caller back. */
+  /**
+   * transfer.blind to a named agent: only one who is available now. The caller is held, the agent
+   * reserved for the call with the normal offer timeout (Acd.reserve, atomically: lost to a
+   * dispatch meanwhile, the caller comes back to the first agent), the first agent's call ending in
+   * the same step; the IVR takes the caller back to waiting in the call's queue, and the named
+   * agent is offered the call as any (screen pop, answer, decline, lapse: back to the head of the
+   * queue, first arrival kept).
+   */
+  private async blindToAgent(call: LiveCall, agentId: string, leg: CallId, target: string): Promise<DeskResult> {
+    const callId = call.info.callId;
+    const queue = call.queue;
+    if (target === agentId || (await this.o.acd.status(target)).state !== 'available') return refusal('AGENT_NOT_AVAILABLE');
+    if (!queue) return { ok: false, code: 'CONFLICT', message: '该通话不属于任何队列，无法转接到指定座席，请转接到队列。' };
+    const sw = call.sw;
+    await sw.hold(callId, this.o.holdMedia);
+    if (call.ended) return GONE;
+    const at = this.o.now();
+    const r = await this.o.acd.reserve(target, at, {
+      kind: 'offer',
+      call: { callId, queue, priority: priorityOf(call), enqueuedAtMs: call.enqueuedAtMs ?? at, owner: this.o.instanceId },
+      from: agentId,
+    });
+    if (!r) {
+      // Taken by a dispatch (or gone) since it was checked: the caller back with the agent.
+      await sw.unhold(callId);
+      await sw.bridge(callId, leg);
+      return refusal('AGENT_NOT_AVAILABLE');
+    }
+    await this.dropAgent(call, agentId, leg);
+    if (!this.o.requeue?.(callId, queue)) call.log.error({ queue }, 'the IVR could not take a blind-transferred call back to waiting; the offer stands');
+    await this.tell(target, at);
+    void this.offer(r).catch((err: unknown) => call.log.error({ err, agentId: target }, 'offer failed'));
+    call.log.info({ agentId, to: target }, 'blind transfer to an agent: offered to them');
+    return { ok: true, detail: { to: `agent:${target}` } };
+  }
+
+  /** The agent's part of a blind transfer ends: their leg hung up (not the caller's call), wrap-up. */
+  private async dropAgent(call: LiveCall, agentId: string, leg: CallId): Promise<void> {
+    call.cc?.detach(call.info.callId);
+    delete call.cc;
+    this.legs.delete(leg);
+    delete call.agentId;
+    delete call.agentLegId;
+    call.state = 'waiting';
+    await call.sw.hangup(leg, 'NORMAL_CLEARING').catch(() => undefined);
+    await this.closeAgent(call, agentId, 'transferred');
+  }
+
+  /** What call control tells as it happens: the agent released (transferred, left), another agent joined, the caller back. */
   private onCallControl(n: CallControlNotice): void {
+    // A consulted agent's hold ends with the consult, even when the caller's hang-up ended it.
+    if (n.type === 'consult.ended' && n.agentId && n.outcome !== 'completed') {
+      const agentId = n.agentId;
+      void this.endConsultHold(n.callId, agentId).catch((err: unknown) => this.o.log.error({ err, callId: n.callId, agentId }, 'consulted agent not released'));
+    }
     const call = this.calls.get(n.callId);
     if (!call) return;
     switch (n.type) {
       case 'agent.released':
         // Told before the agent's leg is hung up: that hang-up must not end the caller's call.
         if (call.agentLegId) this.legs.delete(call.agentLegId);
+        if (n.why === 'transferred' && call.joining) return; // handed over at agent.joined
         call.state = 'released';
         void this.agentFinished(call, n.agentId, n.why === 'transferred' ? 'transferred' : 'ended').catch((err: unknown) => call.log.error({ err }, 'agent not released'));
         return;
       case 'caller.back':
         void this.notify(n.agentId, { type: 'call.state', callId: n.callId, state: 'connected' });
         return;
+      case 'agent.joined': {
+        const from = call.agentId;
+        if (call.joining !== n.agentId || !from) return;
+        // Before anything is awaited: the new agent's phone and commands are this call's at once,
+        // and a hang-up right after waits for the hand-over (callerLeft awaits the chain).
+        delete call.joining;
+        call.agentId = n.agentId;
+        call.agentLegId = n.agentLeg;
+        call.state = 'connected';
+        this.legs.set(n.agentLeg, call.info.callId);
+        const handOver = () => this.handOver(call, from, n.agentId, n.agentLeg);
+        call.chain = call.chain.then(handOver, handOver).catch((err: unknown) => call.log.error({ err }, 'call not handed over to the consulted agent'));
+        return;
+      }
       case 'consult.ended':
+        if (n.outcome === 'completed' && n.agentId) call.joining = n.agentId;
         if (n.outcome === 'not-answered' && call.agentId) void this.notify(call.agentId, { type: 'call.state', callId: n.callId, state: 'connected' });
         return;
       default:
         return;
     }
+  }
+
+  /**
+   * An attended transfer to another agent completed: in the ACD they are on the call and the first
+   * agent in wrap-up (one step, Acd.join); the desk's record names them and their leg; both are told.
+   */
+  private async handOver(call: LiveCall, from: string, agentId: string, leg: CallId): Promise<void> {
+    const callId = call.info.callId;
+    const at = this.o.now();
+    if (!(await this.o.acd.join(agentId, callId, at, from))) {
+      call.log.warn({ agentId }, 'the consulted agent was no longer held for the call (logged out?); the desk gives them the call all the same');
+    }
+    await this.closeAgent(call, from, 'transferred');
+    await this.o.store.saveCall(callId, { state: 'connected', agentId, agentLegId: leg });
+    await this.o.store.setLastCall(agentId, callId);
+    await this.tell(agentId, at);
+    await this.notify(agentId, { type: 'call.state', callId, state: 'connected' });
+    call.log.info({ from, agentId, leg }, 'attended transfer: the consulted agent has the call');
   }
 
   private async answer(call: LiveCall, agentId: string): Promise<DeskResult> {
@@ -522,7 +613,7 @@ export class OwnedCalls {
     if (call.queue && call.enqueuedAtMs !== undefined && !call.ended) {
       // The ACD holds the call as answered: taken out and queued again with its first arrival
       // time, it is back at the head of its priority.
-      const priority: CallPriority = call.callback?.placement.priority ?? (call.info.entry.kind === 'emergency-transfer' ? 'emergency-transfer' : 'normal');
+      const priority = priorityOf(call);
       await this.o.acd.remove(call.info.callId);
       await this.o.acd.enqueue({ callId: call.info.callId, queue: call.queue, priority, enqueuedAtMs: call.enqueuedAtMs, owner: this.o.instanceId });
     }
@@ -716,4 +807,10 @@ export class OwnedCalls {
   private notify(agentId: string, notice: DeskNotice): Promise<void> {
     return this.o.bus.publish(agentId, notice);
   }
+}
+
+/** The ACD priority a call of ours queues with (a transfer from an emergency line goes first, seeds/003 art. 2). */
+function priorityOf(call: LiveCall): CallPriority {
+  // A callback attempt keeps the priority it was placed with (its caller's place, or the callback band).
+  return call.callback?.placement.priority ?? (call.info.entry.kind === 'emergency-transfer' ? 'emergency-transfer' : 'normal');
 }

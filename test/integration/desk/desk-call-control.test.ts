@@ -109,6 +109,165 @@ describe('agent desk: call control through the owning instance', () => {
     expect((await h.a.sim.liveCalls()).length).toBe(before - 1); // only the agent's leg went
   });
 
+  /** Until the call waits in the ACD (the IVR queued it). */
+  const waiting = async (callId: string) => {
+    const until = Date.now() + 8000;
+    while ((await h!.acd.standing(callId))?.state !== 'waiting') {
+      if (Date.now() > until) throw new Error(`${callId} never waited`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+
+  it('a consult with another agent holds them out of dispatch; completed, the call is theirs in the ACD and on the desk, and their hang-up ends it', async () => {
+    h = await desks.start({ wrapUpSec: 30 });
+    const { notices, caller, leg } = await connect('7601', '13811118888');
+    const callId = caller.callId;
+    const second = new NoticeLog(h.b.desk, '7602');
+    await h.b.desk.login(agent('7602'));
+    const consultLeg = detailOf(await h.b.desk.command('7601', { type: 'transfer.consult', callId, to: { kind: 'agent', agentId: '7602' } })).leg as string;
+    expect(await h.acd.status('7602')).toMatchObject({ state: 'reserved', callId });
+    await second.waitFor('agent.state', (n) => n.status.state === 'reserved' && n.status.callId === callId);
+    // A new caller waits: the consulted agent is not offered the call.
+    const other = h.a.sim.placeCall({ caller: '13811119999' });
+    await waiting(other.callId);
+    expect(await h.acd.dispatch(['general'], Date.now())).toEqual([]);
+
+    expect(await h.b.desk.command('7601', { type: 'transfer.complete', callId })).toMatchObject({ ok: true });
+    await notices.waitFor('wrapup.due', (n) => n.callId === callId);
+    await second.waitFor('call.state', (n) => n.callId === callId && n.state === 'connected');
+    expect(await h.acd.status('7602')).toMatchObject({ state: 'on-call', callId });
+    expect((await h.acd.status('7601')).state).toBe('wrap-up');
+    expect(await h.store.call(callId)).toMatchObject({ state: 'connected', agentId: '7602', agentLegId: consultLeg });
+    expect(h.a.sim.callState(leg).state).toBe('ended');
+    // Talking: still not offered the waiting caller.
+    expect(await h.acd.dispatch(['general'], Date.now())).toEqual([]);
+    expect(second.notices.some((n) => n.type === 'offer')).toBe(false);
+
+    // The call is theirs to hold and hang up; the first agent has nothing more to say on it.
+    expect(await h.b.desk.command('7601', { type: 'call.hold', callId })).toMatchObject({ ok: false, code: 'FORBIDDEN' });
+    expect(await h.b.desk.command('7602', { type: 'call.hold', callId })).toEqual({ ok: true });
+    expect(caller.hearing?.kind).toBe('hold');
+    expect(await h.b.desk.command('7602', { type: 'call.unhold', callId })).toEqual({ ok: true });
+    expect(h.a.sim.callState(callId).bridgedWith).toBe(consultLeg);
+    expect(await h.b.desk.command('7602', { type: 'call.hangup', callId })).toEqual({ ok: true });
+    await second.waitFor('wrapup.due', (n) => n.callId === callId);
+    expect(caller.state).toBe('ended');
+    expect((await h.acd.status('7602')).state).toBe('wrap-up');
+    expect(h.a.sim.callState(consultLeg).state).toBe('ended');
+    // The wrap-up form is the agent's who had the call last.
+    const form = { type: 'HELP' as const, content: '咨询转接后由第二位座席办理', confidential: false };
+    expect(await h.b.desk.command('7602', { type: 'wrapup.submit', callId, form })).toMatchObject({ ok: true });
+    await other.hangup();
+    notices.unsubscribe();
+    second.unsubscribe();
+  });
+
+  it('while a consult rings another agent they are not offered a waiting call; cancelled, they are available again and take it', async () => {
+    h = await desks.start();
+    const { caller } = await connect('7701', '13811110001');
+    const callId = caller.callId;
+    h.a.sim.endpoint('user:7702', { answer: 'answer', answerAfterMs: 1000 });
+    const second = new NoticeLog(h.b.desk, '7702');
+    await h.b.desk.login(agent('7702'));
+    const consult = h.b.desk.command('7701', { type: 'transfer.consult', callId, to: { kind: 'agent', agentId: '7702' } });
+    await second.waitFor('agent.state', (n) => n.status.state === 'reserved' && n.status.callId === callId);
+    const other = h.a.sim.placeCall({ caller: '13811110002' });
+    await waiting(other.callId);
+    expect(await h.acd.dispatch(['general'], Date.now())).toEqual([]);
+    expect(await h.b.desk.command('7701', { type: 'transfer.cancel', callId })).toEqual({ ok: true });
+    await second.waitFor('agent.state', (n) => n.status.state === 'available');
+    // Available again, they get the caller who waited.
+    await second.waitFor('offer', (n) => n.callId === other.callId);
+    expect(await consult).toMatchObject({ ok: false, code: 'CANCELLED' });
+    second.unsubscribe();
+  });
+
+  it('a consult with another agent cancelled, or not answered, leaves them available in their place in the idle line', async () => {
+    h = await desks.start();
+    const { caller, leg } = await connect('7751', '13811110003');
+    const callId = caller.callId;
+    const second = new NoticeLog(h.b.desk, '7752');
+    const idleSince = (await h.b.desk.login(agent('7752'))).sinceMs;
+    await second.waitFor('agent.state', (n) => n.status.state === 'available');
+    // Told reserved, then available again, each time.
+    const told = async (from: number) => {
+      await second.waitFor('agent.state', (n) => n.status.state === 'available', 8000, from);
+      expect(second.notices.slice(from).map((n) => (n.type === 'agent.state' ? n.status.state : n.type))).toEqual(['reserved', 'available']);
+      expect(await h!.acd.status('7752')).toMatchObject({ state: 'available', sinceMs: idleSince });
+    };
+    let from = second.notices.length;
+    expect(await h.b.desk.command('7751', { type: 'transfer.consult', callId, to: { kind: 'agent', agentId: '7752' } })).toMatchObject({ ok: true });
+    expect((await h.acd.status('7752')).state).toBe('reserved');
+    expect(await h.b.desk.command('7751', { type: 'transfer.cancel', callId })).toEqual({ ok: true });
+    await told(from);
+    expect(h.a.sim.callState(callId).bridgedWith).toBe(leg);
+
+    h.a.sim.endpoint('user:7752', { answer: 'busy' });
+    from = second.notices.length;
+    expect(await h.b.desk.command('7751', { type: 'transfer.consult', callId, to: { kind: 'agent', agentId: '7752' } })).toMatchObject({ ok: false, code: 'TARGET_BUSY' });
+    await told(from);
+    expect((await h.acd.status('7751')).state).toBe('on-call');
+    second.unsubscribe();
+  });
+
+  it('a blind transfer to an available agent offers them the call with the screen pop; the first agent wraps up; the second answers and has the call', async () => {
+    h = await desks.start({ wrapUpSec: 30 });
+    const { notices, caller, leg } = await connect('7801', '13811110004');
+    const callId = caller.callId;
+    const second = new NoticeLog(h.b.desk, '7802');
+    await h.b.desk.login(agent('7802'));
+    expect(await h.b.desk.command('7801', { type: 'transfer.blind', callId, to: { kind: 'agent', agentId: '7802' } })).toEqual({ ok: true, detail: { to: 'agent:7802' } });
+    await notices.waitFor('call.state', (n) => n.state === 'transferred');
+    await notices.waitFor('wrapup.due');
+    expect((await h.acd.status('7801')).state).toBe('wrap-up');
+    expect(h.a.sim.callState(leg).state).toBe('ended');
+    const offer = await second.waitFor('offer', (n) => n.callId === callId);
+    expect(offer).toMatchObject({ queue: 'general', caller: '13811110004', screenPop: { caller: '+8613811110004' } });
+    expect(caller.state).toBe('answered');
+    expect(caller.hearing?.kind).toBe('hold');
+    const leg2 = detailOf(await h.b.desk.command('7802', { type: 'call.answer', callId })).agentLegId as string;
+    expect(h.a.sim.callState(callId).bridgedWith).toBe(leg2);
+    expect(await h.acd.status('7802')).toMatchObject({ state: 'on-call', callId });
+    expect(await h.store.call(callId)).toMatchObject({ agentId: '7802', agentLegId: leg2 });
+    await caller.hangup();
+    await second.waitFor('wrapup.due', (n) => n.callId === callId);
+    const cdr = (await h.cdrLines(callId))[0]! as { agentId: string; facts: { type: string; detail: Record<string, string> }[] };
+    expect(cdr.agentId).toBe('7802');
+    expect(cdr.facts.find((f) => f.type === 'transfer.blind.done')?.detail).toMatchObject({ agentId: '7801', to: 'agent:7802' });
+    expect(h.figures.of('answered', callId)).toHaveLength(1);
+    notices.unsubscribe();
+    second.unsubscribe();
+  });
+
+  it('a blind transfer to an agent who declines puts the call back at the head of its queue, arrival time kept; the agent is set not ready', async () => {
+    h = await desks.start({ wrapUpSec: 30 });
+    const { caller } = await connect('7851', '13811110005');
+    const callId = caller.callId;
+    const first = await h.store.call(callId);
+    const later = h.a.sim.placeCall({ caller: '13811110006' });
+    await waiting(later.callId);
+    // Skilled for another queue only: never offered the general queue's calls by a dispatch.
+    const second = new NoticeLog(h.b.desk, '7852');
+    await h.b.desk.login(agent('7852', { enterprise: 1 }));
+    expect(await h.b.desk.command('7851', { type: 'transfer.blind', callId, to: { kind: 'agent', agentId: '7852' } })).toMatchObject({ ok: true });
+    await second.waitFor('offer', (n) => n.callId === callId);
+    expect(await h.b.desk.command('7852', { type: 'call.decline', callId })).toEqual({ ok: true });
+    await second.waitFor('agent.state', (n) => n.status.state === 'not-ready');
+    expect(await h.acd.status('7852')).toMatchObject({ state: 'not-ready', reason: 'missed-offer' });
+    expect((await h.acd.waiting('general')).map((c) => [c.callId, c.enqueuedAtMs])).toEqual([
+      [callId, first?.enqueuedAtMs],
+      [later.callId, expect.any(Number)],
+    ]);
+    expect(caller.state).toBe('answered');
+    expect(caller.hearing?.kind).toBe('hold');
+    // The next agent free takes it first.
+    const third = new NoticeLog(h.b.desk, '7853');
+    await h.b.desk.login(agent('7853'));
+    await third.waitFor('offer', (n) => n.callId === callId);
+    second.unsubscribe();
+    third.unsubscribe();
+  });
+
   it('a blind transfer to a named agent who is busy or away is refused in Chinese and the caller stays with the agent', async () => {
     h = await desks.start();
     const { caller, leg } = await connect('7401', '13811116666');

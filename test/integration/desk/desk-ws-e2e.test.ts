@@ -47,7 +47,7 @@ describe('agent desk over ws, end to end on the simulated switch', () => {
     sim = gw.telephony.simulated;
     base = gw.url;
     const store = new RedisUserStore(redis.client(), new RedisKeys(config.redis.keyPrefix));
-    for (const n of ['1001', '1002', '1003', '1004', '1005', '1006', '1007'])
+    for (const n of ['1001', '1002', '1003', '1004', '1005', '1006', '1007', '1008', '1009'])
       await seedUser(store, `a${n}`, ['agent'], { skills: { general: 1 }, endpoint: { kind: 'user', user: n } });
     await seedUser(store, 'ban.zhang', ['supervisor']);
   }, 30_000);
@@ -155,6 +155,40 @@ describe('agent desk over ws, end to end on the simulated switch', () => {
     expect(caller.bridgedWith).toBeDefined();
     expect(caller.bridgedWith).not.toBe(leg);
     expect(sim.callState(caller.bridgedWith!).info.dialled).toContain('12348');
+  });
+
+  it('attended transfer to another agent: held out of dispatch while consulted, then the call is theirs — hold, and their hang-up ends it', async () => {
+    const { agent, caller, callId, leg } = await connected('a1008', '13800138008');
+    const second = await open('a1009');
+    ok(await second.request({ type: 'desk.login' }));
+    agentsIn.add(second);
+    await notice(second, 'agent.state', (n) => (n.status as { state: string }).state === 'available');
+
+    const consult = ok(await agent.request({ type: 'transfer.consult', callId, to: { kind: 'agent', agentId: 'a1009' } }));
+    expect(consult).toMatchObject({ to: 'agent:a1009' });
+    await notice(second, 'agent.state', (n) => (n.status as { state: string; callId?: string }).state === 'reserved' && (n.status as { callId?: string }).callId === callId);
+    await notice(agent, 'call.state', (n) => n.state === 'consulting' && n.callId === callId);
+    ok(await agent.request({ type: 'transfer.complete', callId }));
+    await notice(agent, 'call.state', (n) => n.state === 'transferred' && n.callId === callId);
+    await notice(agent, 'wrapup.due', (n) => n.callId === callId);
+    await notice(second, 'agent.state', (n) => (n.status as { state: string; callId?: string }).state === 'on-call' && (n.status as { callId?: string }).callId === callId);
+    await notice(second, 'call.state', (n) => n.state === 'connected' && n.callId === callId);
+    await eventually(() => sim.callState(leg).state, (s) => s === 'ended', 5000);
+    expect(caller.bridgedWith).toBe(consult.leg);
+
+    ok(await second.request({ type: 'call.hold', callId }));
+    await notice(second, 'call.state', (n) => n.state === 'held' && n.callId === callId);
+    expect(caller.hearing?.kind).toBe('hold');
+    ok(await second.request({ type: 'call.unhold', callId }));
+    await eventually(() => caller.bridgedWith, (b) => b === consult.leg, 5000);
+    // The first agent has nothing more to say on the call.
+    expect(await agent.request({ type: 'call.hangup', callId })).toMatchObject({ type: 'result', ok: false, code: 'FORBIDDEN' });
+
+    // The second agent puts the phone down: the citizen's call ends with it, they wrap up.
+    await sim.hangup(consult.leg as string);
+    await notice(second, 'call.state', (n) => n.state === 'ended' && n.callId === callId);
+    await notice(second, 'wrapup.due', (n) => n.callId === callId);
+    await eventually(() => caller.state, (s) => s === 'ended', 5000);
   });
 
   it('three-way: refused before consent, refused outside a fixed line’s hours, then a conference with the open unit', async () => {
