@@ -14,7 +14,7 @@ import { RedisKeys } from '../../src/adapters/redis/keys.js';
 import { RedisAcd } from '../../src/adapters/redis/redis-acd.js';
 import { acdPolicy } from '../../src/config/acd.js';
 import { loadConfig } from '../../src/config/load.js';
-import { RedisCallbackRequests } from '../../src/adapters/redis/redis-callback-requests.js';
+import { callbackServiceFor } from '../helpers/callbacks.js';
 import { RedisCallStore } from '../../src/adapters/redis/redis-call-store.js';
 import { RedisCallRecordOutbox } from '../../src/adapters/redis/redis-call-record-outbox.js';
 import { IvrRunner } from '../../src/services/ivr-runner.js';
@@ -39,6 +39,7 @@ export async function run(): Promise<void> {
     const ivr = loadIvrConfig('config/ivr.yaml');
     const sim = new SimulatedSwitch({ mediaDurationMs: () => PROMPT_MS });
     const policy = acdPolicy(loadConfig({}).config.acd);
+    const callbacks = callbackServiceFor(redis.url, client, keys, new RedisAcd(client, keys, policy));
     const runner = new IvrRunner({
       switch: sim,
       machine: new IvrMachine(ivr.flow),
@@ -47,7 +48,7 @@ export async function run(): Promise<void> {
       acdPolicy: policy,
       instanceId: 'bench',
       callbackOffer: true,
-      callbacks: new RedisCallbackRequests(client, keys),
+      callbacks: callbacks.service,
       query: { progress: async () => ({ found: false }) },
       calls: new RedisCallStore(client, keys, { factRetentionSeconds: 600 }),
       callRecords: new RedisCallRecordOutbox(client, keys, { leaseMs: 30000, idempotencyTtlSeconds: 600, statusRetentionSeconds: 600 }),

@@ -15,7 +15,7 @@ import { compileIntakeRules } from '../../src/core/rules/intake-rules.js';
 import { SimulatedSwitch } from '../../src/adapters/simulated/simulated-switch.js';
 import { InMemoryAbuseLimits } from '../../src/adapters/memory/in-memory-abuse-limits.js';
 import { RedisKeys } from '../../src/adapters/redis/keys.js';
-import { RedisCallbackRequests } from '../../src/adapters/redis/redis-callback-requests.js';
+import { callbackServiceFor } from './callbacks.js';
 import { RedisCallStore } from '../../src/adapters/redis/redis-call-store.js';
 import { RedisCallRecordOutbox } from '../../src/adapters/redis/redis-call-record-outbox.js';
 import { RedisDeskBus } from '../../src/adapters/redis/redis-desk-bus.js';
@@ -120,6 +120,8 @@ export async function startDesks(redis: TestRedis, options: DeskHarnessOptions =
     estimate: { recentCalls: 20, defaultHandleSec: 240 },
   };
   const acd = new RedisAcd(client, keys, policy);
+  // Callbacks the IVR asks for (no desk here places them: the callbacks tests do).
+  const callbacks = callbackServiceFor(redis.url, client, keys, acd);
   const ivr = loadIvrConfig('config/ivr.yaml');
   const flow: IvrFlow = { ...ivr.flow };
 
@@ -153,7 +155,7 @@ export async function startDesks(redis: TestRedis, options: DeskHarnessOptions =
       instanceId: id,
       callbackOffer: true,
       onQueue: (e) => desk.queueEvent(e),
-      callbacks: new RedisCallbackRequests(client, keys),
+      callbacks: callbacks.service,
       query,
       calls,
       callRecords,
@@ -206,6 +208,7 @@ export async function startDesks(redis: TestRedis, options: DeskHarnessOptions =
         i.runner.stop();
         await i.desk.stop();
       }
+      await callbacks.close();
       await delivery.stop();
       await cdrWorker.stop();
       query.close();

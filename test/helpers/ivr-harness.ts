@@ -13,7 +13,9 @@ import { acdPolicy } from '../../src/config/acd.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { AcdPolicy, QueueDef } from '../../src/core/acd/model.js';
 import type { QueueEvent } from '../../src/services/ivr-runner.js';
-import { RedisCallbackRequests } from '../../src/adapters/redis/redis-callback-requests.js';
+import type { RedisCallbackStore } from '../../src/adapters/redis/redis-callback-store.js';
+import type { CallbackService } from '../../src/services/callback-service.js';
+import { callbackServiceFor } from './callbacks.js';
 import { RedisCallStore } from '../../src/adapters/redis/redis-call-store.js';
 import { RedisCallRecordOutbox } from '../../src/adapters/redis/redis-call-record-outbox.js';
 import { GrpcCallRecordSink, GrpcWorkOrderQuery } from '../../src/adapters/grpc/grpc-call-records.js';
@@ -34,7 +36,9 @@ export interface IvrHarness {
   queueEvents: QueueEvent[];
   /** Call ids waiting in a queue, in serving order. */
   waiting(queue: string): Promise<string[]>;
-  callbacks: RedisCallbackRequests;
+  /** Callbacks the IVR asked for (the service; no desk places them here) and their store. */
+  callbacks: CallbackService;
+  callbackStore: RedisCallbackStore;
   calls: RedisCallStore;
   callRecords: RedisCallRecordOutbox;
   devCore: DevCore;
@@ -96,7 +100,8 @@ export async function startIvr(
   };
   const acd = new RedisAcd(client, keys, acdPolicyUsed);
   const queueEvents: QueueEvent[] = [];
-  const callbacks = new RedisCallbackRequests(client, keys);
+  const cb = callbackServiceFor(redis.url, client, keys, acd);
+  const callbacks = cb.service;
   const calls = new RedisCallStore(client, keys, { factRetentionSeconds: 3600 });
   const runner = new IvrRunner({
     switch: sim,
@@ -143,6 +148,7 @@ export async function startIvr(
       return (await acd.waiting(queue)).map((c) => c.callId);
     },
     callbacks,
+    callbackStore: cb.store,
     calls,
     callRecords,
     devCore,
@@ -166,6 +172,7 @@ export async function startIvr(
       await runner.drain();
       runner.stop();
       await worker.stop();
+      await cb.close();
       query.close();
       sink.close();
       intakeSink.close();

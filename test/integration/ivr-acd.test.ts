@@ -56,7 +56,7 @@ describe('the IVR on the ACD', () => {
     await c.waitForMedia('queueCallbackOffer', { timeoutMs: 5000 });
     await c.press('4');
     await c.waitForMedia('callbackRegistered');
-    expect(await h.callbacks.pending(`tel:+86${caller}`)).toMatchObject({ callId: c.callId, queue: 'general' });
+    expect(await h.callbackStore.pendingFor(`tel:+86${caller}`)).toMatchObject({ callIds: [c.callId], queues: ['general'], kind: 'keep-place' });
     const announced = (await h.calls.facts(c.callId)).filter((f) => f.type === 'queue.announced');
     expect(announced[0]!.detail).toEqual({ position: '2', estimatedWaitSec: '360', callbackOffered: 'false' });
     expect(announced.some((f) => f.detail!.callbackOffered === 'true')).toBe(true);

@@ -147,7 +147,7 @@ describe('keys during the welcome or while waiting', () => {
     await ended(c);
   });
 
-  it('callback request (4): one pending record per number, and the caller keeps waiting', async () => {
+  it('callback request (4): one pending callback per number, keeping the place, and the caller may keep waiting', async () => {
     const caller = number();
     const a = h.sim.placeCall({ caller });
     await a.waitForMedia('holdMusic');
@@ -162,9 +162,11 @@ describe('keys during the welcome or while waiting', () => {
     await b.press('4');
     await b.waitForMedia('callbackExisting');
     await ended(b);
-    const pending = await h.callbacks.pending(`tel:+86${caller}`);
-    expect(pending).toMatchObject({ number: caller, callId: a.callId, queue: 'general' });
-    expect((await h.callbacks.list()).filter((r) => r.number === caller)).toHaveLength(1);
+    const pending = await h.callbackStore.pendingFor(`tel:+86${caller}`);
+    // Asked while waiting in the general queue: keep my place (its first arrival), and the repeat merged into it.
+    expect(pending).toMatchObject({ number: `+86${caller}`, kind: 'keep-place', queues: ['general'], place: { queue: 'general', priority: 'normal' } });
+    expect(pending!.callIds).toEqual([a.callId, b.callId]);
+    expect((await h.callbackStore.list({ number: `+86${caller}` })).items).toHaveLength(1);
   });
 });
 
