@@ -47,6 +47,8 @@ import { createFreeSwitchTelephony, type FreeSwitchTelephony } from '../adapters
 // Callbacks, surveys and the control port (issue 6)
 import type { Clock } from '../core/ports/surveys.js';
 import { composeSurveys, type ComposedSurveys } from './surveys.js';
+import { composeCallbackCaller } from './callback-call.js';
+import type { SwitchCallbackCaller } from '../services/callback-call.js';
 // People, login, roles and the agent desktop's ws (issue 5)
 import { composeAccess, type Access, type DeskParts } from './access.js';
 // Live figures (issue 5)
@@ -86,6 +88,8 @@ export interface RunningGateway {
   acd: ComposedAcd;
   /** Follow-up surveys and the control port (issue 6). */
   surveys: ComposedSurveys;
+  /** The citizen's leg of callback attempts (issue 6), on any of this instance's switches. */
+  callbackCaller: SwitchCallbackCaller;
   /** The agent desk of this instance (issue 5): the desk ws carries agents' frames to it. */
   desk: AgentDesk;
   /** Live figures (issue 5): the desk records call events in `store`; supervisors are pushed `feed`. */
@@ -293,6 +297,10 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
       stack.push(() => freeswitch.stop());
     }
 
+    // The citizen's leg of callback attempts (issue 6); its prompts are checked here, at start-up.
+    const callbackCaller = composeCallbackCaller({ config, ivr, switches, calls: callStore, log });
+    stack.push(async () => callbackCaller.close());
+
     // Follow-up surveys and the control port (issue 6).
     const sv = (surveys = await composeSurveys({
       config,
@@ -463,6 +471,7 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
       devCore,
       sipFront,
       surveys: sv,
+      callbackCaller,
       access,
       ...(freeswitch ? { freeswitch } : {}),
       acd,

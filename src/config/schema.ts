@@ -154,6 +154,13 @@ const issue6 = {
     abandonedAfterSeconds: z.number().int().min(0),
     idle: z.strictObject({ maxWaiting: z.number().int().min(0), minFreeAgents: positiveInt }),
     pacing: z.strictObject({ targetAnswerRate: z.number().min(0.5).max(1), windowMinutes: positiveInt, minOffered: z.number().int().min(0), maxInFlightPerFreeAgent: z.number().min(0).max(1) }),
+    // The citizen's leg of a callback attempt (src/services/callback-call.ts).
+    call: z.strictObject({
+      gateway: z.string().min(1),
+      callerId: phoneDigits,
+      ringTimeoutSec: positiveInt.max(120),
+      prompts: z.strictObject({ notice: z.string().min(1), agentGone: z.string().min(1) }),
+    }),
   }),
 };
 
