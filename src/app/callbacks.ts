@@ -4,7 +4,7 @@
 // the idle-time tick.
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.js';
-import { promptFile, type IvrConfig } from '../config/ivr.js';
+import type { IvrConfig } from '../config/ivr.js';
 import type { Logger } from '../log/logger.js';
 import { callbackPolicy } from '../core/callbacks/idle-dialling.js';
 import { callerCitizenKey } from '../core/intake/citizen-key.js';
@@ -18,7 +18,8 @@ import type { RedisKeys } from '../adapters/redis/keys.js';
 import { RedisCallbackStore } from '../adapters/redis/redis-callback-store.js';
 import { BullmqKeyedSchedule } from '../adapters/queue/bullmq-keyed-schedule.js';
 import { CallbackService, type CallbackPlacer } from '../services/callback-service.js';
-import { SwitchCallbackCaller } from '../services/callback-call.js';
+import type { SwitchCallbackCaller } from '../services/callback-call.js';
+import { composeCallbackCaller } from './callback-call.js';
 
 export interface CallbacksDeps {
   config: Config;
@@ -85,17 +86,7 @@ export function composeCallbacks(d: CallbacksDeps): ComposedCallbacks {
     clock,
     log,
   }));
-  const caller = new SwitchCallbackCaller({
-    switches: d.switches,
-    gateway: c.call.gateway,
-    callerIdNumber: c.call.callerId,
-    ringTimeoutSec: c.call.ringTimeoutSec,
-    prompts: c.call.prompts,
-    media: (id: string) => promptFile(d.ivr, config.telephony.promptsDir, id),
-    recordingsDir: config.telephony.recordingsDir,
-    calls: d.calls,
-    log,
-  });
+  const caller = composeCallbackCaller({ config, ivr: d.ivr, switches: d.switches, calls: d.calls, log: d.log });
   let timer: NodeJS.Timeout | undefined;
   return {
     service,

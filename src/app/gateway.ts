@@ -47,6 +47,7 @@ import { createFreeSwitchTelephony, type FreeSwitchTelephony } from '../adapters
 // Callbacks, surveys and the control port (issue 6)
 import type { Clock } from '../core/ports/surveys.js';
 import { composeSurveys, type ComposedSurveys } from './surveys.js';
+import type { SwitchCallbackCaller } from '../services/callback-call.js';
 // People, login, roles and the agent desktop's ws (issue 5)
 import { composeAccess, type Access, type DeskParts } from './access.js';
 // Live figures (issue 5)
@@ -86,6 +87,8 @@ export interface RunningGateway {
   acd: ComposedAcd;
   /** Follow-up surveys and the control port (issue 6). */
   surveys: ComposedSurveys;
+  /** The citizen's leg of callback attempts (issue 6), on any of this instance's switches. */
+  callbackCaller: SwitchCallbackCaller;
   /** The agent desk of this instance (issue 5): the desk ws carries agents' frames to it. */
   desk: AgentDesk;
   /** Busy-time and keep-my-place callbacks (issue 6). */
@@ -315,6 +318,8 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
       stack.push(() => freeswitch.stop());
     }
 
+    // The citizen's leg of callback attempts (issue 6); its prompts are checked here, at start-up.
+
     // Follow-up surveys and the control port (issue 6).
     const sv = (surveys = await composeSurveys({
       config,
@@ -490,6 +495,7 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
       devCore,
       sipFront,
       surveys: sv,
+      callbackCaller: callbacks.caller,
       access,
       ...(freeswitch ? { freeswitch } : {}),
       acd,

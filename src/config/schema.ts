@@ -168,6 +168,13 @@ const issue6 = {
       watchMs: positiveInt.min(50),
     }),
     retentionDays: positiveInt,
+    // The citizen's leg of a callback attempt (src/services/callback-call.ts).
+    call: z.strictObject({
+      gateway: z.string().min(1),
+      callerId: phoneDigits,
+      ringTimeoutSec: positiveInt.max(120),
+      prompts: z.strictObject({ notice: z.string().min(1), agentGone: z.string().min(1) }),
+    }),
   }),
 };
 

@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import { sha256Of } from './file-checksum.js';
+import { trunkEndpoint } from '../core/sip/numbers.js';
 import type { SurveyCallOutcome, SurveyCaller } from '../core/ports/surveys.js';
 import type { CallId, OriginateOutcome, Switch, SwitchEvent } from '../core/ports/switch.js';
 import type { AttemptOutcome, Rating, SurveyRequest } from '../core/surveys/survey.js';
@@ -33,12 +34,6 @@ const ATTEMPT_OF: Record<Exclude<OriginateOutcome, 'answered'>, AttemptOutcome> 
   refused: 'refused',
   failed: 'failed',
 };
-
-/** The number as the trunk dials it: mobiles as 1xxxxxxxxxx, landlines with their trunk 0. */
-export function dialString(e164: string): string {
-  const national = e164.replace(/^\+86/, '');
-  return national.startsWith('1') ? national : `0${national}`;
-}
 
 /**
  * One survey call on a Switch (originated with caller id 12345 and entry kind 'survey'): the
@@ -81,7 +76,7 @@ export class SwitchSurveyCaller implements SurveyCaller {
     this.perCall.set(callId, handler);
     try {
       const placed = await sw.originate({
-        endpoint: { kind: 'gateway', gateway: o.gateway, number: dialString(request.phone) },
+        endpoint: trunkEndpoint(o.gateway, request.phone),
         callerIdNumber: o.callerIdNumber,
         timeoutSec: o.ringTimeoutSec,
         variables: { origination_uuid: callId, hotline_entry: 'survey', hotline_work_order: request.workOrderId },

@@ -17,7 +17,7 @@ import {
 } from '../../core/ports/switch.js';
 import { EslConnection, type EslConnectionOptions, type EslServer } from './esl-connection.js';
 import type { EslEvent } from './esl-parser.js';
-import { callInfoFromEvent, callInfoFromRow, usecToIso, type ChannelRow } from './entry.js';
+import { callInfoFromEvent, callInfoFromRow, entryFromVariables, usecToIso, type ChannelRow } from './entry.js';
 
 /** Events the adapter needs; FreeSWITCH sends every subscribed socket every matching event. */
 export const SUBSCRIBED_EVENTS = [
@@ -110,6 +110,8 @@ function dialString(endpoint: Endpoint): string {
       return `sofia/external/${token(endpoint.uri.replace(/^sips?:/, ''), 'uri')}`;
   }
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const ORIGINATE_OUTCOMES: Record<string, OriginateOutcome> = {
   USER_BUSY: 'busy',
@@ -694,7 +696,12 @@ export class FreeSwitchSwitch implements Switch {
   async originate(
     req: OriginateRequest,
   ): Promise<{ callId?: CallId; outcome: OriginateOutcome; cause?: string }> {
-    const callId = randomUUID();
+    // The caller may name the leg (a callback attempt chooses its leg id before dialling, so a
+    // crash can find it): a UUID is taken, anything else refused — it goes into the command line.
+    const wanted = req.variables?.origination_uuid;
+    if (wanted !== undefined && (!UUID.test(wanted) || this.calls.has(wanted)))
+      throw new SwitchError('COMMAND_FAILED', `origination_uuid must be a new UUID: "${wanted}"`);
+    const callId = wanted ?? randomUUID();
     const vars: Record<string, string> = {
       ...req.variables,
       origination_uuid: callId,
@@ -718,7 +725,10 @@ export class FreeSwitchSwitch implements Switch {
           : req.endpoint.kind === 'user'
             ? req.endpoint.user
             : req.endpoint.uri,
-      entry: { kind: 'other' },
+      // The leg's entry as its variables give it (callback, survey, agent-leg …); else 'other'.
+      entry: req.variables?.hotline_entry
+        ? entryFromVariables((h) => req.variables?.[h.replace(/^variable_/, '')])
+        : { kind: 'other' },
       answered: false,
       createdAt: new Date().toISOString(),
     });

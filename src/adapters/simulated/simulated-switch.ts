@@ -21,7 +21,8 @@ import { renderCallWav } from './wav.js';
 
 /** How a virtual endpoint (agent phone, emergency operator, trunk number) treats a leg offered to it. */
 export interface EndpointBehaviour {
-  answer: 'answer' | 'busy' | 'no-answer' | 'reject';
+  /** invalid-number: the carrier knows no such number (UNALLOCATED_NUMBER). */
+  answer: 'answer' | 'busy' | 'no-answer' | 'reject' | 'invalid-number';
   /** Ringing time before it answers. */
   answerAfterMs?: number;
   /** What the person who answers an outbound leg does (keys, hang-up), timed from the answer. */
@@ -407,6 +408,8 @@ export class SimulatedSwitch implements Switch {
         return { outcome: 'no-answer', cause: 'NO_ANSWER' };
       case 'reject':
         return { outcome: 'refused', cause: 'CALL_REJECTED' };
+      case 'invalid-number':
+        return { outcome: 'invalid-number', cause: 'UNALLOCATED_NUMBER' };
       case 'answer': {
         const callId = request.variables?.origination_uuid ?? randomUUID();
         const kind = (request.variables?.hotline_entry as CallEntry['kind'] | undefined) ?? 'agent-leg';

@@ -125,6 +125,8 @@ export interface CallbackDialRequest {
   agentLegId: string;
   /** On this switch (the one the agent's leg is on). */
   switchId: string;
+  /** The agent on the line, kept with the attempt's recording. */
+  agentId?: string;
 }
 
 export interface CallbackDialResult {

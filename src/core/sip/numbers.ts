@@ -1,6 +1,7 @@
 // Numbers as they arrive in SIP: the user part of a Request-URI, From or P-Asserted-Identity,
 // possibly with +86, 0086 or the city's own area code in front (carriers differ). Pure functions.
 import { toE164 } from '../intake/phone.js';
+import type { Endpoint } from '../ports/switch.js';
 
 /** The user part of a sip:, sips: or tel: URI (without parameters), or undefined. */
 export function uriUser(uri: string | undefined): string | undefined {
@@ -38,6 +39,15 @@ export function dialString(e164: string): string {
   const n = e164.slice(3); // +86
   if (/^1\d{10}$/.test(n) || /^(1\d{4}|95\d{3,6}|400\d{7}|800\d{7})$/.test(n)) return n;
   return `0${n}`;
+}
+
+/**
+ * A citizen's number dialled out through a switch gateway (trunk) — survey and callback legs: the
+ * number as the carrier takes it. Throws on a number that is not Chinese E.164 (+86…).
+ */
+export function trunkEndpoint(gateway: string, e164: string): Endpoint {
+  if (!/^\+86\d{3,17}$/.test(e164)) throw new Error(`not a +86 E.164 number: ${e164}`);
+  return { kind: 'gateway', gateway, number: dialString(e164) };
 }
 
 /** E.164 of a caller's number as received, or undefined when withheld or implausible. */
