@@ -22,6 +22,8 @@ export function allDayZone(now = Date.now()): string {
 
 export interface Robot {
   agentId: string;
+  /** How long the agent talks before hanging up (may be changed as the test goes). */
+  talkMs: number;
   /** Calls this agent answered, in order (callback attempts included). */
   answered: string[];
   notices: DeskNotice[];
@@ -30,14 +32,14 @@ export interface Robot {
 
 /** An agent logged in to the in-process desk who answers every offer and hangs up after talkMs. */
 export async function robotAgent(gw: RunningGateway, agentId: string, talkMs: number, skills: Record<string, number> = { general: 1 }): Promise<Robot> {
-  const robot: Robot = { agentId, answered: [], notices: [], stop: () => off() };
+  const robot: Robot = { agentId, talkMs, answered: [], notices: [], stop: () => off() };
   const off = gw.desk.subscribe(agentId, (n) => {
     robot.notices.push(n);
     if (n.type !== 'offer') return;
     void gw.desk.command(agentId, { type: 'call.answer', callId: n.callId }).then((r) => {
       if (!r.ok) return;
       robot.answered.push(n.callId);
-      setTimeout(() => void gw.desk.command(agentId, { type: 'call.hangup', callId: n.callId }), talkMs).unref();
+      setTimeout(() => void gw.desk.command(agentId, { type: 'call.hangup', callId: n.callId }), robot.talkMs).unref();
     });
   });
   await gw.desk.login({ agentId, name: `坐席${agentId}`, skills, endpoint: { kind: 'user', user: agentId } });
