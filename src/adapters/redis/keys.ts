@@ -229,6 +229,48 @@ export class RedisKeys {
     return `${this.prefix}survey:sms-reply:${phone}`;
   }
 
+  // --- Callbacks (issue 6) ---
+  // The Lua scripts build these from callbackPrefix (lua/callback-lib.lua lists the same shapes); keep both in step.
+  /** Prefix of every callback key (ARGV[1] of the callback-*.lua scripts). */
+  get callbackPrefix(): string {
+    return `${this.prefix}cb:`;
+  }
+  /**
+   * HASH of one callback: json (the record without revision and granted), rev, granted (JSON),
+   * and what the indexes need (st, kind, cit, num, req, due, act, qs, exp). Expires
+   * retention after it ends; never while pending.
+   */
+  callbackRecord(id: string): string {
+    return `${this.callbackPrefix}rec:${id}`;
+  }
+  /** HASH citizen key → id of their pending callback: one pending per number. */
+  get callbackPendingByCitizen(): string {
+    return `${this.callbackPrefix}pending`;
+  }
+  /** ZSET id → requestedAt: a queue's busy-time callbacks that may be dialled now (due, not granted, not active). */
+  callbackReady(queue: string): string {
+    return `${this.callbackPrefix}ready:${queue}`;
+  }
+  /** ZSET id → due ms: busy-time callbacks waiting for their due time (backoff, reschedule), promoted into callbackReady. */
+  get callbackLater(): string {
+    return `${this.callbackPrefix}later`;
+  }
+  /** ZSET id → requestedAt: busy-time callbacks granted or being placed (each holds an agent). */
+  get callbackInFlight(): string {
+    return `${this.callbackPrefix}inflight`;
+  }
+  /**
+   * ZSET (score 0) of "<requestedAt, 15 digits>:<id>", newest last: the supervisors' list, one per
+   * dimension — `all`, `status:<status>`, `kind:<kind>`, `queue:<queue>`, `number:<E.164>`.
+   */
+  callbackList(dimension: string): string {
+    return `${this.callbackPrefix}list:${dimension}`;
+  }
+  /** ZSET "<id>|<requestedAt>|<status>|<kind>|<number>|<queues>" → when the ended record's index entries go. */
+  get callbackExpiry(): string {
+    return `${this.callbackPrefix}expiry`;
+  }
+
   // --- Live figures (issue 5): counters in per-minute and per-day hashes, fields "<queue>|<counter>" ---
   /** HASH: the counters of one minute (minutes since the epoch); the rolling 15 minutes sums the last 15. */
   figuresMinute(minute: number): string {

@@ -31,6 +31,12 @@ const SCRIPTS = [
   'acd-end-call-2',
   'acd-standing-1',
   'survey-claim-1',
+  // Callbacks (issue 6); each includes lua/callback-lib.lua.
+  'callback-create-2',
+  'callback-save-2',
+  'callback-grant-1',
+  'callback-ready-1',
+  'callback-sweep-1',
   'figures-record-3',
   // The intake accept (issue 2): store-intake-7 includes limit-check-2, accept-4 and remember-recent-1.
   'remember-recent-1',

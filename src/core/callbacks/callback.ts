@@ -11,6 +11,9 @@ export type CallbackKind = 'keep-place' | 'busy-time';
 export type CallbackOrigin = 'requested' | 'abandoned' | 'overload' | 'fault';
 export type CallbackOutcome = 'reached' | 'no-answer' | 'busy' | 'invalid-number' | 'refused';
 export type CallbackStatus = 'pending' | 'reached' | 'failed' | 'cancelled' | 'overdue';
+/** Every kind and status, for validating what supervisors ask for (HTTP, ws) and for counts. */
+export const CALLBACK_KINDS = ['keep-place', 'busy-time'] as const satisfies readonly CallbackKind[];
+export const CALLBACK_STATUSES = ['pending', 'reached', 'failed', 'cancelled', 'overdue'] as const satisfies readonly CallbackStatus[];
 
 export interface CallbackAttempt {
   number: number;

@@ -20,6 +20,14 @@ export interface StoredCallback extends PendingCallback {
   /** Not dialled before this time (ms): a supervisor's reschedule. Retry backoff is the policy's (nextAttemptAt). */
   notBefore?: number;
   /**
+   * When the next attempt may start (ms), as the service last computed it with the policy's
+   * `nextAttemptAt` (the backoff after a failed attempt, moved into the calling window). The store
+   * cannot run the policy, so the service sets this on every save that changes it; absent: due at
+   * once. The store's due time is max(dueAtMs, notBefore): `ready` offers a busy-time callback
+   * only once that time has come.
+   */
+  dueAtMs?: number;
+  /**
    * The idle-time dialler granted this busy-time callback a dial in `queue` (an agent of that
    * queue is to be reserved for it). Set by `grant`, cleared by the save that records the attempt's end.
    * While set, the callback counts as in flight and is out of `ready`.
@@ -33,6 +41,9 @@ export interface StoredCallback extends PendingCallback {
   /** Supervisor actions (cancel, reschedule): who, when, what — also in the audit log. */
   history?: { atMs: number; actor: string; action: string; detail?: string }[];
 }
+
+/** The supervisors' list: page size when none is asked for, and the most one page may hold. */
+export const CALLBACK_LIST_LIMIT = { default: 50, max: 500 } as const;
 
 export interface CallbackFilter {
   status?: CallbackStatus[];
@@ -77,7 +88,11 @@ export interface CallbackStore {
   grant(id: string, queue: string, nowMs: number): Promise<StoredCallback | undefined>;
   /** Busy-time callbacks granted or active now (each holds or is about to hold an agent). */
   inFlight(): Promise<number>;
-  /** Supervisors' list, newest request first, with filters and a cursor. */
+  /**
+   * Supervisors' list, newest request first, with filters and a cursor (stable while records are
+   * added). A page may hold fewer than `limit` items while `next` is set (filters skipped many):
+   * follow `next` until it is absent. Bad filter values are INVALID_FIELD errors naming the field.
+   */
   list(filter: CallbackFilter): Promise<{ items: StoredCallback[]; next?: string }>;
   /** Counts by status (the console's summary and /metrics). */
   counts(): Promise<Record<CallbackStatus, number>>;
