@@ -1,4 +1,4 @@
-// Composition of people, login, role checks, the recordings and user-admin routes and the agent
+// Composition of people, login, role checks, the recordings, user-admin and callback routes and the agent
 // desktop's WebSocket (issue 5): part of the composition root, in its own file so gateway.ts
 // stays readable.
 import { randomBytes } from 'node:crypto';
@@ -13,6 +13,7 @@ import { HotlineError } from '../core/errors.js';
 import type { AgentStatus } from '../core/acd/model.js';
 import type { AbuseLimits } from '../core/ports/abuse-limits.js';
 import type { CallStore } from '../core/ports/call-records.js';
+import type { CallbackAdmin } from '../core/ports/callbacks.js';
 import type { DeskService } from '../core/ports/desk.js';
 import type { FiguresFeed } from '../core/ports/figures.js';
 import type { RedisKeys } from '../adapters/redis/keys.js';
@@ -23,6 +24,7 @@ import { adminRoutes } from '../adapters/http/routes/admin.js';
 import { authRoutes } from '../adapters/http/routes/auth.js';
 import { userRoutes } from '../adapters/http/routes/users.js';
 import { recordingRoutes } from '../adapters/http/routes/recordings.js';
+import { callbackRoutes } from '../adapters/http/routes/callbacks.js';
 import { DeskServer } from '../adapters/ws/desk-server.js';
 import { AuthService } from '../services/auth/auth-service.js';
 import { TokenSigner } from '../services/auth/tokens.js';
@@ -33,6 +35,8 @@ export interface DeskParts {
   desk?: DeskService;
   /** Every agent's state for supervisors (the ACD store's `agents()`). */
   agentStates?: { agents(): Promise<AgentStatus[]> };
+  /** The supervisors' callback queue (issue 6) for the HTTP API and the ws; absent → they answer UNAVAILABLE. */
+  callbacks?: CallbackAdmin;
 }
 
 export interface AccessDeps extends DeskParts {
@@ -99,6 +103,7 @@ export async function composeAccess(deps: AccessDeps): Promise<Access> {
     userRoutes({ auth, admin, audit }),
     recordingRoutes({ auth, audit, calls: deps.calls }),
     adminRoutes({ auth, limits: deps.limits, audit }),
+    callbackRoutes({ auth, audit, ...(deps.callbacks ? { callbacks: deps.callbacks } : {}) }),
   ];
 
   let desk: DeskServer | undefined;
@@ -117,6 +122,7 @@ export async function composeAccess(deps: AccessDeps): Promise<Access> {
       figures: deps.figures,
       agents: deps.agentStates ?? { agents: unavailable },
       presence: new RedisDeskPresence(redis, keys),
+      ...(deps.callbacks ? { callbacks: deps.callbacks } : {}),
       audit,
       log: log.child({ component: 'desk-ws' }),
       limits: a.desk,

@@ -326,6 +326,8 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
       desk: parts.desk ?? desk,
       // Supervisors see every agent's state from the ACD store (a test may give its own).
       agentStates: parts.agentStates ?? acd.acd,
+      // The supervisors' callback queue (a test may give its own admin).
+      ...(parts.callbacks ? { callbacks: parts.callbacks } : {}),
     });
     const checks: HealthCheck[] = [
       {

@@ -7,7 +7,9 @@ import type { Principal } from '../../core/auth/user.js';
 import type { AuditLog } from '../../core/ports/audit-log.js';
 import type { AgentProfile, DeskService } from '../../core/ports/desk.js';
 import type { FiguresFeed, FiguresUpdate } from '../../core/ports/figures.js';
+import type { CallbackAdmin } from '../../core/ports/callbacks.js';
 import type { Logger } from '../../log/logger.js';
+import { AuditedCallbackAdmin } from '../../services/callbacks/audited-callback-admin.js';
 import { SUBPROTOCOL } from './protocol.js';
 import { CLOSE, DeskSession, type DeskLimits, type SessionHost } from './desk-session.js';
 
@@ -35,6 +37,8 @@ export interface DeskServerOptions {
   /** Every agent's state, for supervisors. */
   agents: { agents(): Promise<AgentStatus[]> };
   presence: DeskPresence;
+  /** The supervisors' callback queue (issue 6); without it the callback frames answer UNAVAILABLE. */
+  callbacks?: CallbackAdmin;
   audit: AuditLog;
   log: Logger;
   limits: DeskLimits & { logoutGraceSeconds: number; agentsEverySeconds: number };
@@ -47,6 +51,7 @@ export class DeskServer implements SessionHost {
   readonly log: Logger;
   readonly audit: AuditLog;
   readonly desk: DeskService;
+  readonly callbacks?: AuditedCallbackAdmin;
   readonly auth: DeskServerOptions['auth'];
   private readonly wss: WebSocketServer;
   private readonly graces = new Map<string, { timer: NodeJS.Timeout; connectionId: string }>();
@@ -59,6 +64,7 @@ export class DeskServer implements SessionHost {
     this.log = o.log;
     this.audit = o.audit;
     this.desk = o.desk;
+    if (o.callbacks) this.callbacks = new AuditedCallbackAdmin(o.callbacks, o.audit);
     this.auth = o.auth;
     this.wss = new WebSocketServer({
       noServer: true,

@@ -7,6 +7,7 @@ import type { AgentStatus } from '../../core/acd/model.js';
 import type { AuditLog } from '../../core/ports/audit-log.js';
 import type { DeskCommand, DeskService } from '../../core/ports/desk.js';
 import type { Logger } from '../../log/logger.js';
+import type { AuditedCallbackAdmin } from '../../services/callbacks/audited-callback-admin.js';
 import {
   clientFrames,
   parseClientFrame,
@@ -43,6 +44,8 @@ export interface SessionHost {
   readonly log: Logger;
   readonly audit: AuditLog;
   readonly desk: DeskService;
+  /** The supervisors' callback queue, audited; absent until the callback service is wired. */
+  readonly callbacks?: AuditedCallbackAdmin;
   readonly auth: { authenticate(token: string): Promise<Principal> };
   deskLogin(session: DeskSession, username: string): Promise<AgentStatus>;
   deskLogout(session: DeskSession): Promise<AgentStatus>;
@@ -202,6 +205,10 @@ export class DeskSession {
       case 'agents.unsubscribe':
         this.watchesAgents = false;
         return reply();
+      case 'callbacks.list':
+      case 'callback.cancel':
+      case 'callback.reschedule':
+        return reply(await this.callbackCommand(frame, `user:${p.username}`));
       case 'agent.logout':
         await this.audited('desk.force-logout', `agent:${frame.agentId}`, { reason: frame.reason });
         return reply({ status: await this.hub.forceLogout(frame.agentId, p.username) });
@@ -226,6 +233,24 @@ export class DeskSession {
               },
         );
       }
+    }
+  }
+
+  private async callbackCommand(
+    frame: Extract<ClientFrame, { type: 'callbacks.list' | 'callback.cancel' | 'callback.reschedule' }>,
+    actor: string,
+  ): Promise<Record<string, unknown>> {
+    const admin = this.hub.callbacks;
+    if (!admin) throw new HotlineError('UNAVAILABLE', '回拨服务暂不可用');
+    switch (frame.type) {
+      case 'callbacks.list': {
+        const { v: _v, id: _id, type: _t, ...filter } = frame;
+        return admin.list(actor, filter);
+      }
+      case 'callback.cancel':
+        return { callback: await admin.cancel(actor, frame.callbackId, frame.reason) };
+      case 'callback.reschedule':
+        return { callback: await admin.reschedule(actor, frame.callbackId, Date.parse(frame.at)) };
     }
   }
 

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { callbackFilterShape, callbackId, cancelShape, rescheduleShape } from '../callback-fields.js';
+import { describeIssue } from '../zod-issue.js';
 import { AGENT_STATES, NOT_READY_REASONS } from '../../core/acd/model.js';
 import { ROLES, type Permission } from '../../core/auth/roles.js';
 import type { DeskCommand, DeskNotice } from '../../core/ports/desk.js';
@@ -146,6 +148,21 @@ export const clientFrames = {
     schema: frame('agent.logout', { agentId: text(64), reason: text(200) }),
     permission: 'desk.force-logout',
     doc: '强制坐席签出（审计）',
+  },
+  'callbacks.list': {
+    schema: frame('callbacks.list', callbackFilterShape),
+    permission: 'callbacks.read',
+    doc: '查看回拨队列：按状态、类型、队列、号码、时间筛选，最新在前，next 翻页（审计）',
+  },
+  'callback.cancel': {
+    schema: frame('callback.cancel', { callbackId, ...cancelShape }),
+    permission: 'callbacks.manage',
+    doc: '取消一条待回拨（审计）',
+  },
+  'callback.reschedule': {
+    schema: frame('callback.reschedule', { callbackId, ...rescheduleShape }),
+    permission: 'callbacks.manage',
+    doc: '改期回拨：不早于 at（带时区的时间）拨打，须在回拨时段内、截止时间前（审计）',
   },
 } satisfies Record<string, { schema: z.ZodType; permission: Permission | undefined; doc: string }>;
 export type ClientFrameType = keyof typeof clientFrames;
@@ -391,37 +408,4 @@ export function parseClientFrame(
   const r = spec.schema.safeParse(o);
   if (r.success) return { ok: true, frame: r.data as ClientFrame };
   return { ok: false, problem: { ...echo, code: 'INVALID_FIELD', ...describeIssue(r.error.issues[0]!) } };
-}
-
-function describeIssue(issue: z.core.$ZodIssue): { field: string; message: string } {
-  const path = issue.path.map(String);
-  if (issue.code === 'unrecognized_keys') {
-    const field = [...path, issue.keys[0]!].join('.');
-    return { field, message: `不支持的字段 ${field}` };
-  }
-  const field = path.join('.') || '(frame)';
-  switch (issue.code) {
-    case 'invalid_type':
-      return {
-        field,
-        message: issue.input === undefined ? `缺少必填字段 ${field}` : `字段 ${field} 的类型不正确`,
-      };
-    case 'too_small':
-      return {
-        field,
-        message:
-          issue.origin === 'string' && issue.minimum === 1
-            ? `字段 ${field} 不能为空`
-            : `字段 ${field} 太短或太小`,
-      };
-    case 'too_big':
-      return { field, message: `字段 ${field} 超过最大长度或数值 ${String(issue.maximum)}` };
-    case 'invalid_format':
-      return { field, message: `字段 ${field} 的格式不正确` };
-    case 'invalid_value':
-    case 'invalid_union':
-      return { field, message: `字段 ${field} 的取值不在允许范围内` };
-    default:
-      return { field, message: `字段 ${field} 不符合要求` };
-  }
 }

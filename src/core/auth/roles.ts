@@ -32,6 +32,14 @@ export const PERMISSIONS = {
   'restrictions.read': ['supervisor', 'auditor'],
   /** Recording metadata and audio (art. 17, 25). Every access audited. */
   'recordings.read': ['quality', 'supervisor', 'auditor'],
+  /**
+   * The callback queue (art. 13 of seeds/002: missed calls called back at idle times): list, one
+   * record, counts. Audited (the list shows citizens' numbers). Not the administrator (三员分立: no
+   * citizens' data), as with recordings.
+   */
+  'callbacks.read': ['supervisor', 'quality', 'auditor'],
+  /** Cancel or reschedule a callback. Audited. */
+  'callbacks.manage': ['supervisor'],
   /** Read and export the audit log. Audited itself. */
   'audit.read': ['auditor'],
   /** Create, change, disable users and reset passwords. Audited. */
@@ -46,6 +54,8 @@ export const PERMISSION_TEXT: Record<Permission, string> = {
   'restrictions.manage': '设置和解除诉求人限制（第三十四条）',
   'restrictions.read': '查看诉求人限制',
   'recordings.read': '查看和收听通话录音',
+  'callbacks.read': '查看回拨队列',
+  'callbacks.manage': '取消或改期回拨',
   'audit.read': '查看和导出审计日志',
   'users.manage': '管理用户账号和重置密码',
 };
