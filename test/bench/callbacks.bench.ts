@@ -10,16 +10,15 @@
 // not ready, and a new callback is requested, so the number pending stays the same.
 import { randomUUID } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
-import { ulid } from 'ulid';
 import type { Redis } from 'ioredis';
 import { RedisAcd } from '../../src/adapters/redis/redis-acd.js';
 import { RedisCallbackStore } from '../../src/adapters/redis/redis-callback-store.js';
 import { RedisKeys } from '../../src/adapters/redis/keys.js';
-import type { AcdPolicy, QueueDef } from '../../src/core/acd/model.js';
 import { callbackPolicy, decideIdleDialling } from '../../src/core/callbacks/idle-dialling.js';
 import type { StoredCallback } from '../../src/core/ports/callbacks.js';
 import { startRedis } from '../helpers/redis-server.js';
-import { fmt, percentile } from './support.js';
+import { storedCallback } from '../builders/callback.js';
+import { benchAcdPolicy, fmt, stats, type Stats } from './support.js';
 
 const QUEUES = ['general', 'enterprise', 'counselling', 'sub-12348'];
 const AGENTS_PER_QUEUE = 10;
@@ -37,46 +36,18 @@ const policy = callbackPolicy({
   pacing: { targetAnswerRate: 0.95, windowMinutes: 15, minOffered: 20, maxInFlightPerFreeAgent: 0.5 },
 });
 
-type Stats = { p50: number; p99: number; mean: number };
-function stats(samples: number[]): Stats {
-  const s = [...samples].sort((a, b) => a - b);
-  return { p50: percentile(s, 50), p99: percentile(s, 99), mean: s.reduce((a, b) => a + b, 0) / s.length };
-}
-
 let seq = 0;
 function callback(requestedAt: number, rnd: () => number): StoredCallback {
   seq++;
   const number = `+86139${String(10_000_000 + seq)}`;
   const first = QUEUES[Math.floor(rnd() * QUEUES.length)]!;
   const second = QUEUES[Math.floor(rnd() * QUEUES.length)]!;
-  return {
-    id: ulid(),
-    revision: 0,
-    citizenKey: `tel:${number}`,
-    number,
-    kind: 'busy-time',
-    origins: ['abandoned'],
-    queues: rnd() < 0.2 && second !== first ? [first, second] : [first],
-    callIds: [`c${seq}`],
-    requestedAt,
-    deadline: requestedAt + 24 * 3600_000,
-    attempts: [],
-    status: 'pending',
-  };
+  return storedCallback({ number, citizenKey: `tel:${number}`, queues: rnd() < 0.2 && second !== first ? [first, second] : [first], requestedAt });
 }
 
 async function phase(client: Redis, pending: number): Promise<{ decision: Stats; event: Stats; ping: Stats; dialled: number; reads: Stats; decide: Stats; grant: Stats; inside: Record<'ready' | 'grant' | 'ping', Stats> }> {
   const keys = new RedisKeys(`bench-${randomUUID().slice(0, 6)}:`);
-  const defs: QueueDef[] = QUEUES.map((id) => ({ id, name: id, kind: 'general', skill: id, tiers: [{ afterSec: 0, maxLevel: 9 }], announceEverySec: 30, callbackOfferAfterSec: 90 }));
-  const acdPolicy: AcdPolicy = {
-    general: 'general',
-    queues: new Map(defs.map((q) => [q.id, q])),
-    leaderDuty: {},
-    offerTimeoutMs: 15_000,
-    wrapUpMs: 0,
-    afterMissedOffer: 'not-ready',
-    estimate: { recentCalls: 20, defaultHandleSec: 240 },
-  };
+  const acdPolicy = benchAcdPolicy(QUEUES, [{ afterSec: 0, maxLevel: 9 }]);
   const acd = new RedisAcd(client, keys, acdPolicy);
   const store = new RedisCallbackStore(client, keys, { retentionMs: 7 * 86_400_000 });
   let seed = 7;
