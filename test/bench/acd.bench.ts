@@ -11,9 +11,8 @@ import type { Redis } from 'ioredis';
 import { cpus, loadavg } from 'node:os';
 import { RedisAcd } from '../../src/adapters/redis/redis-acd.js';
 import { RedisKeys } from '../../src/adapters/redis/keys.js';
-import type { AcdPolicy, QueueDef } from '../../src/core/acd/model.js';
 import { startRedis } from '../helpers/redis-server.js';
-import { fmt, percentile } from './support.js';
+import { benchAcdPolicy, fmt, stats } from './support.js';
 
 const AGENTS = 2000;
 const CALLS = 5000;
@@ -35,11 +34,6 @@ async function serverTimes(client: Redis, sha: string): Promise<Record<'ping' | 
   return { ping: stats(by.ping), evalsha: stats(by.evalsha), dispatch: stats(by.dispatch) };
 }
 
-function stats(samples: number[]): { p50: number; p99: number; mean: number } {
-  const s = [...samples].sort((a, b) => a - b);
-  return { p50: percentile(s, 50), p99: percentile(s, 99), mean: s.reduce((a, b) => a + b, 0) / s.length };
-}
-
 export async function run(): Promise<void> {
   const redis = await startRedis();
   try {
@@ -49,16 +43,7 @@ export async function run(): Promise<void> {
       { afterSec: 20, maxLevel: 2 },
       { afterSec: 40, maxLevel: 9 },
     ];
-    const defs: QueueDef[] = QUEUES.map((id) => ({ id, name: id, kind: 'general', skill: id, tiers, announceEverySec: 30, callbackOfferAfterSec: 90 }));
-    const policy: AcdPolicy = {
-      general: 'general',
-      queues: new Map(defs.map((q) => [q.id, q])),
-      leaderDuty: {},
-      offerTimeoutMs: 15_000,
-      wrapUpMs: 0,
-      afterMissedOffer: 'not-ready',
-      estimate: { recentCalls: 20, defaultHandleSec: 240 },
-    };
+    const policy = benchAcdPolicy(QUEUES, tiers);
     const acd = new RedisAcd(client, new RedisKeys(`bench-${randomUUID().slice(0, 6)}:`), policy);
     let seed = 42;
     const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);

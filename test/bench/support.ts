@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { AcdPolicy, QueueDef } from '../../src/core/acd/model.js';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -25,6 +26,31 @@ export async function until(probe: () => Promise<boolean>, timeoutMs = 30_000, s
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export interface Stats {
+  p50: number;
+  p99: number;
+  mean: number;
+}
+
+export function stats(samples: number[]): Stats {
+  const s = [...samples].sort((a, b) => a - b);
+  return { p50: percentile(s, 50), p99: percentile(s, 99), mean: s.reduce((a, b) => a + b, 0) / s.length };
+}
+
+/** An ACD policy for benches: one queue per skill of the same name, no wrap-up. */
+export function benchAcdPolicy(queues: string[], tiers: QueueDef['tiers']): AcdPolicy {
+  const defs: QueueDef[] = queues.map((id) => ({ id, name: id, kind: 'general', skill: id, tiers, announceEverySec: 30, callbackOfferAfterSec: 90 }));
+  return {
+    general: 'general',
+    queues: new Map(defs.map((q) => [q.id, q])),
+    leaderDuty: {},
+    offerTimeoutMs: 15_000,
+    wrapUpMs: 0,
+    afterMissedOffer: 'not-ready',
+    estimate: { recentCalls: 20, defaultHandleSec: 240 },
+  };
 }
 
 export const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
