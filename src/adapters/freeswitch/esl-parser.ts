@@ -285,15 +285,14 @@ function endOfLine(raw: Buffer, from: number): number {
 }
 
 // Short strings that recur — event names, states, causes, digits — are interned: a slice costs a
-// native call per value, the hash and the check below a few dozen byte reads. Direct-mapped, so a
-// value that never recurs (a timestamp) only ever takes one slot.
+// native call per value, the check below a few dozen byte reads. Direct-mapped, by length and
+// three of the bytes (every byte is compared before a string is reused), so a value that never
+// recurs (a timestamp) only ever takes one slot.
 const INTERNED: (string | undefined)[] = new Array<string | undefined>(512).fill(undefined);
 function latin1(raw: Buffer, from: number, to: number): string {
   const n = to - from;
-  if (n > 24) return raw.toString('latin1', from, to);
-  let h = n;
-  for (let i = from; i < to; i++) h = (h * 31 + raw[i]!) | 0;
-  const slot = h & 511;
+  if (n > 24 || n === 0) return raw.toString('latin1', from, to);
+  const slot = (n * 97 + raw[from]! * 7 + raw[from + (n >> 1)]! * 31 + raw[to - 1]!) & 511;
   const known = INTERNED[slot];
   if (known !== undefined && known.length === n) {
     let i = 0;
