@@ -228,6 +228,33 @@ describe('Event Socket framing edge cases', () => {
     }
   });
 
+  it('ends the headers at the Content-Length line a blank line follows, not at another header of that name', () => {
+    // The body announces itself last (switch_event_serialize); a header named Content-Length
+    // before it (or one whose name ends so) is a header like any other.
+    const jobBody = 'Unique-ID: from-the-body\nContent-Length: 3\n\nabc\n';
+    const inner =
+      `Event-Name: BACKGROUND_JOB\nvariable_sip_h_Content-Length: 12\nContent-Length: 7\nJob-UUID: j1\n` +
+      `Content-Length: ${Buffer.byteLength(jobBody)}\n\n${jobBody}`;
+    for (const chunk of [1, 5, 1 << 20]) {
+      const e = parseEvent(splitAll(event(inner), () => chunk)[0]!)!;
+      expect(e.get('Job-UUID')).toBe('j1');
+      expect(e.get('Unique-ID')).toBeUndefined();
+      expect(e.get('variable_sip_h_Content-Length')).toBe('12');
+      expect(e.body).toBe(jobBody);
+      expect(Object.keys(e.all())).toEqual([
+        'Event-Name',
+        'variable_sip_h_Content-Length',
+        'Content-Length',
+        'Job-UUID',
+      ]);
+    }
+    const bodiless = parseEvent(
+      splitAll(event('Event-Name: DTMF\nUnique-ID: u1\nDTMF-Digit: 5\n\n'), () => 7)[0]!,
+    )!;
+    expect(bodiless.body).toBeUndefined();
+    expect(bodiless.get('DTMF-Digit')).toBe('5');
+  });
+
   it('matches a header at the start of a line only (Conference-Unique-ID is not Unique-ID)', () => {
     const inner =
       'Event-Subclass: conference%3A%3Amaintenance\nEvent-Name: CUSTOM\nConference-Unique-ID: c1\nUnique-ID: u1\n\n';
