@@ -90,16 +90,8 @@ export class RedisKeys {
     };
   }
 
-  // --- Telephony: callbacks, recordings, call-detail records (issue 4; the queues are the ACD's below) ---
+  // --- Telephony: recordings, call-detail records (issue 4; the queues are the ACD's below, callbacks further down) ---
 
-  /** HASH citizen key → pending callback request (JSON): one per number. */
-  get callbackPending(): string {
-    return `${this.prefix}callback:pending`;
-  }
-  /** ZSET citizen key → requested at (ms): the order the callbacks issue will place them in. */
-  get callbackOrder(): string {
-    return `${this.prefix}callback:order`;
-  }
   /** HASH: recording metadata of a call (art. 17). */
   recording(callId: string): string {
     return `${this.prefix}rec:${callId}`;

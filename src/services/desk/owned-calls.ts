@@ -588,7 +588,7 @@ export class OwnedCalls {
     if (!(await cb.placement.dialling())) return notReached({ placed: false, why: 'cancelled' }, '该回拨已取消');
     await this.notify(agentId, { type: 'call.state', callId, state: 'connected', detail: { callback: 'dialling', text: '正在回拨市民，请稍候' } });
     const r = await this.o
-      .callbackCaller!.dial({ callbackId: cb.placement.callback.id, attempt: cb.placement.attempt, number: call.info.caller, callId, agentLegId: leg, switchId: sw.id })
+      .callbackCaller!.dial({ callbackId: cb.placement.callback.id, attempt: cb.placement.attempt, number: call.info.caller, callId, agentLegId: leg, agentId, switchId: sw.id })
       .catch((err: unknown) => ({ outcome: 'failed' as const, cause: (err as Error).message }));
     if (r.outcome !== 'reached') {
       call.log.info({ agentId, outcome: r.outcome, cause: r.cause }, 'callback: citizen not reached');

@@ -7,6 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type RunningGateway } from '../../../src/app/gateway.js';
 import type { SimulatedSwitch } from '../../../src/adapters/simulated/simulated-switch.js';
 import type { CallInfo, SwitchEvent } from '../../../src/core/ports/switch.js';
+import type { Config } from '../../../src/config/schema.js';
+import { RedisKeys } from '../../../src/adapters/redis/keys.js';
+import { RedisUserStore } from '../../../src/adapters/redis/redis-user-store.js';
+import { RedisAuditLog } from '../../../src/adapters/redis/redis-audit-log.js';
+import { login, seedUser } from '../../helpers/people.js';
 import { eventually, testConfig } from '../../helpers/gateway.js';
 import { silentLogger } from '../../helpers/logger.js';
 import { startRedis, type TestRedis } from '../../helpers/redis-server.js';
@@ -15,11 +20,12 @@ import { allDayZone, robotAgent, type Robot } from '../../helpers/callbacks.js';
 let redis: TestRedis;
 let gw: RunningGateway;
 let sim: SimulatedSwitch;
+let config: Config;
 const robots: Robot[] = [];
 
 beforeAll(async () => {
   redis = await startRedis();
-  const config = testConfig({ HOTLINE_REDIS_URL: redis.url, HOTLINE_GRPC_PORT: '0' });
+  config = testConfig({ HOTLINE_REDIS_URL: redis.url, HOTLINE_GRPC_PORT: '0' });
   config.telephony.simulated = { devRoutes: false, defaultPromptMs: 100 };
   config.telephony.recordingsDir = `${config.dataDir}/recordings`;
   config.devCore.callsFile = `${config.dataDir}/dev-core/calls.jsonl`;
@@ -63,6 +69,7 @@ describe('busy hour on the simulated switch', () => {
     // after the IVR answered (before any agent is free again).
     sim.placeCall({ caller: '13900001000' });
     sim.placeCall({ caller: '13900001001' });
+    await eventually(() => a.answered.length + b.answered.length, (n) => n === 2, 10_000);
     const burst: string[] = [];
     for (let i = 2; i < 10; i++) {
       const number = `1390000${String(1000 + i)}`;
@@ -121,4 +128,38 @@ describe('busy hour on the simulated switch', () => {
     // Nobody who got through is called back: the callbacks are exactly the abandoned callers and the keeper.
     expect(done).toHaveLength(burst.length + 1);
   }, 120_000);
+
+  it('a supervisor cancels a keep-my-place callback waiting for an agent over HTTP: it leaves the queue, audited', async () => {
+    for (const r of robots.splice(0)) {
+      r.stop();
+      await gw.desk.logout(r.agentId);
+    }
+    const users = new RedisUserStore(redis.client(), new RedisKeys(config.redis.keyPrefix));
+    await seedUser(users, 'ban.zhang', ['supervisor']);
+    const token = await login(gw.url, 'ban.zhang');
+    // Nobody logged in: the caller asks for a callback, keeps their place, and hangs up.
+    const caller = sim.placeCall({ caller: '13900008888' });
+    const heard = (prompt: string) => () => caller.heard.some((m) => m.endsWith(`/${prompt}.wav`));
+    await caller.waitUntil(heard('queueCallbackOffer'), 'the callback offer', 10_000);
+    await caller.press('4');
+    await caller.waitUntil(heard('callbackRegistered'), 'callback registered');
+    await caller.hangup();
+    // Its place is taken by the callback (a virtual call, not the hung-up caller).
+    const waiting = await eventually(() => gw.acd.acd.waiting('general'), (w) => w.length === 1 && w[0]!.callId !== caller.callId, 10_000);
+    const list = await fetch(`${gw.url}/v1/callbacks?status=pending&number=%2B8613900008888`, { headers: { authorization: `Bearer ${token}` } });
+    expect(list.status).toBe(200);
+    const [cb] = ((await list.json()) as { items: { id: string; kind: string; active?: { callId: string } }[] }).items;
+    expect(cb).toMatchObject({ kind: 'keep-place', active: { callId: waiting[0]!.callId } });
+    const res = await fetch(`${gw.url}/v1/callbacks/${cb!.id}/cancel`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: '市民已通过网站反映' }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'cancelled', endReason: 'cancelled-by-supervisor' });
+    await eventually(() => gw.acd.acd.waiting('general'), (w) => w.length === 0, 5000);
+    const audit = await new RedisAuditLog(redis.client(), new RedisKeys(config.redis.keyPrefix)).list({ target: `callback:${cb!.id}` });
+    expect(audit.map((e) => e.action)).toContain('callback.cancel');
+  }, 60_000);
 });
+
