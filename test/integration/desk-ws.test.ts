@@ -298,21 +298,21 @@ describe('agent desktop over WebSocket', () => {
     expect(await a.request({ type: 'ping' })).toMatchObject({ type: 'pong' });
   });
 
-  it('without a callback service the supervisors’ callback frames and routes answer UNAVAILABLE in Chinese (after the role check)', async () => {
+  it('supervisors reach the callback queue over ws and HTTP (the composed gateway callback service); agents are refused', async () => {
     const s = await open({ token: await supervisorToken() });
     await s.next((f) => f.type === 'hello');
+    expect(await s.request({ type: 'callbacks.list' })).toMatchObject({ type: 'result', ok: true, detail: { items: [] } });
     for (const frame of [
-      { type: 'callbacks.list' },
       { type: 'callback.cancel', callbackId: '01KAAAAAAAAAAAAAAAAAAAAAAA', reason: '测试' },
       { type: 'callback.reschedule', callbackId: '01KAAAAAAAAAAAAAAAAAAAAAAA', at: '2026-11-23T10:00:00+08:00' },
     ])
-      expect(await s.request(frame)).toMatchObject({ type: 'error', code: 'UNAVAILABLE', message: '回拨服务暂不可用' });
+      expect(await s.request(frame)).toMatchObject({ type: 'error', code: 'NOT_FOUND', message: '没有该回拨记录' });
     const a = await open({ token: await agentToken() });
     await a.next((f) => f.type === 'hello');
     expect(await a.request({ type: 'callbacks.list' })).toMatchObject({ code: 'FORBIDDEN' });
     const res = await fetch(`${base}/v1/callbacks`, { headers: { authorization: `Bearer ${await supervisorToken()}` } });
-    expect(res.status).toBe(503);
-    expect(await res.json()).toMatchObject({ code: 'UNAVAILABLE', message: '回拨服务暂不可用' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ items: [] });
   });
 
   it('supervisors get the live figures at once and every few seconds, alarms as raised, agent states; watching and forced logout are audited', async () => {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { startGateway, type RunningGateway } from '../../src/app/gateway.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { eventually } from '../helpers/gateway.js';
 import { silentLogger } from '../helpers/logger.js';
 
 let redis: TestRedis;
@@ -62,6 +63,14 @@ describe('gateway with simulated telephony', () => {
         expect((record.recording as { sha256: string }).sha256).toMatch(/^[0-9a-f]{64}$/);
         const view = await gw.http.inject({ method: 'GET', url: `/v1/dev/sim/calls/${callId}` });
         expect(view.json()).toMatchObject({ state: 'ended', heard: expect.arrayContaining([expect.stringContaining('welcome'), expect.stringContaining('callbackRegistered')]) });
+        // The callback keeps the caller's place in the general queue (no agent is logged in here);
+        // cancelled as a supervisor would, it leaves the queue.
+        const cb = await eventually(() => gw.callbacks.service.list({ number: '+8613800138000', status: ['pending'] }), (p) => !!p.items[0]?.active, 10_000);
+        const place = cb.items[0]!;
+        expect(place).toMatchObject({ kind: 'keep-place', place: { queue: 'general' } });
+        expect((await gw.acd.acd.waiting('general')).map((w) => w.callId)).toEqual([place.active!.callId]);
+        await gw.callbacks.service.cancel(place.id, 'test', '测试结束');
+        await eventually(() => gw.acd.acd.waiting('general'), (w) => w.length === 0, 5000);
         return;
       }
       await new Promise((r) => setTimeout(r, 25));
