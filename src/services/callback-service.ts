@@ -14,8 +14,7 @@ import {
   nextAttemptAt,
   overdue,
   recordAttempt,
-  type CallbackKind,
-  type CallbackOrigin,
+  type CallbackAsk,
   type CallbackOutcome,
   type CallbackStatus,
 } from '../core/callbacks/callback.js';
@@ -52,21 +51,11 @@ export interface CallbackPlacer {
   place(p: CallbackPlacement): Promise<PlacementResult>;
 }
 
-/** What the IVR (or the SIP front) knows when it asks for a callback. */
-export interface CallbackAskInput {
-  citizenKey: string;
-  /** E.164; undefined when withheld. */
-  number?: string;
-  kind: CallbackKind;
-  origin: CallbackOrigin;
-  queue: string;
-  callId: string;
-  waitedMs?: number;
-  emergency: boolean;
-  restricted: boolean;
+/** What the IVR (or the SIP front) knows when it asks for a callback: the policy's ask (the time is the service's), and the caller's place. */
+export type CallbackAskInput = Omit<CallbackAsk, 'at'> & {
   /** Keep-my-place: the place the caller holds now. */
   place?: StoredCallback['place'];
-}
+};
 
 export interface CallbackServiceOptions {
   store: CallbackStore;
