@@ -3,10 +3,9 @@
 // reserved and already on the line when dial() is called; the citizen is dialled showing 12345,
 // recorded from the answer (art. 17: every call is recorded; every attempt is kept with its
 // recording), told who is calling, then bridged with the agent.
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
-import { sha256Of } from './file-checksum.js';
+import { recordingChecksum } from './file-checksum.js';
 import type { RecordingMetadata } from '../core/calls/call-record.js';
 import type { CallStore } from '../core/ports/call-records.js';
 import type { CallbackCaller, CallbackDialRequest, CallbackDialResult } from '../core/ports/callbacks.js';
@@ -240,18 +239,13 @@ export class SwitchCallbackCaller implements CallbackCaller {
       await w.citizenEnded;
       const endTime = new Date().toISOString();
       if (!rec.error) {
-        const wait = this.o.recordingWaitMs ?? 10_000;
-        let timer: NodeJS.Timeout | undefined;
-        const path = await Promise.race([w.recordingFinished, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), wait)))]);
-        clearTimeout(timer);
-        try {
-          const file = path ?? rec.path;
-          const [st, sha256] = await Promise.all([stat(file), sha256Of(file)]);
-          rec.bytes = st.size;
-          rec.sha256 = sha256;
-        } catch (err) {
-          rec.error = `recording file missing: ${(err as Error).message}`;
-          log.error({ err }, 'callback: recording file missing');
+        const file = await recordingChecksum(rec.path, w.recordingFinished, this.o.recordingWaitMs ?? 10_000);
+        if ('error' in file) {
+          rec.error = file.error;
+          log.error({ err: file.error }, 'callback: recording file missing');
+        } else {
+          rec.bytes = file.bytes;
+          rec.sha256 = file.sha256;
         }
       }
       rec.endTime = endTime;
