@@ -62,15 +62,21 @@ function watch(citizen: CallId, agent: CallId): Watch {
       } else if (e.type === 'call.hungup' && e.callId === agent && !w.agentGone) {
         w.agentGone = true;
         w.onAgentGone?.();
-      }
-      else if (e.type === 'recording.finished' && e.callId === citizen) recorded(e.path);
+      } else if (e.type === 'recording.finished' && e.callId === citizen) recorded(e.path);
     },
   };
   return w;
 }
 
-/** After a command failed because a leg ended: lets the hang-up's event arrive before judging which one. */
-const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+/**
+ * After the notice was cut short or the bridge failed: gives the citizen leg's hang-up event time
+ * to arrive before judging who left (on FreeSWITCH CHANNEL_HANGUP_COMPLETE follows the app's end).
+ */
+async function citizenEndedWithin(w: Watch, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([w.citizenEnded, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+}
 
 /**
  * Places the citizen's leg of a callback attempt: originated on `req.switchId` as `req.callId`
@@ -184,8 +190,8 @@ export class SwitchCallbackCaller implements CallbackCaller {
       log.info('callback: the citizen hung up before the agent was connected');
       return { outcome: 'refused', cause: 'hung up during the notice' };
     };
-    await sw.play(req.callId, o.media(o.prompts.notice)).catch(() => undefined);
-    await settle();
+    const notice = await sw.play(req.callId, o.media(o.prompts.notice)).catch(() => ({ interrupted: true }));
+    if (notice.interrupted) await citizenEndedWithin(w, 500);
     if (w.citizenGone) return w.cancelled ? { outcome: 'failed', cause: 'agent-gone' } : refused();
     if (!w.agentGone) {
       try {
@@ -193,7 +199,7 @@ export class SwitchCallbackCaller implements CallbackCaller {
         log.info('callback: citizen reached and bridged with the agent');
         return { outcome: 'reached' };
       } catch (err) {
-        await settle();
+        await citizenEndedWithin(w, 500);
         if (w.citizenGone) return w.cancelled ? { outcome: 'failed', cause: 'agent-gone' } : refused();
         // Either leg may be missing (the agent's ended before we watched it): judged by the citizen's.
         log.warn({ err: (err as Error).message }, 'callback: bridge with the agent failed');
