@@ -3,10 +3,9 @@
 // reserved and already on the line when dial() is called; the citizen is dialled showing 12345,
 // recorded from the answer (art. 17: every call is recorded; every attempt is kept with its
 // recording), told who is calling, then bridged with the agent.
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
-import { sha256Of } from './file-checksum.js';
+import { recordingChecksum } from './file-checksum.js';
 import type { RecordingMetadata } from '../core/calls/call-record.js';
 import type { CallStore } from '../core/ports/call-records.js';
 import type { CallbackCaller, CallbackDialRequest, CallbackDialResult } from '../core/ports/callbacks.js';
@@ -63,15 +62,21 @@ function watch(citizen: CallId, agent: CallId): Watch {
       } else if (e.type === 'call.hungup' && e.callId === agent && !w.agentGone) {
         w.agentGone = true;
         w.onAgentGone?.();
-      }
-      else if (e.type === 'recording.finished' && e.callId === citizen) recorded(e.path);
+      } else if (e.type === 'recording.finished' && e.callId === citizen) recorded(e.path);
     },
   };
   return w;
 }
 
-/** After a command failed because a leg ended: lets the hang-up's event arrive before judging which one. */
-const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+/**
+ * After the notice was cut short or the bridge failed: gives the citizen leg's hang-up event time
+ * to arrive before judging who left (on FreeSWITCH CHANNEL_HANGUP_COMPLETE follows the app's end).
+ */
+async function citizenEndedWithin(w: Watch, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([w.citizenEnded, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+}
 
 /**
  * Places the citizen's leg of a callback attempt: originated on `req.switchId` as `req.callId`
@@ -185,8 +190,8 @@ export class SwitchCallbackCaller implements CallbackCaller {
       log.info('callback: the citizen hung up before the agent was connected');
       return { outcome: 'refused', cause: 'hung up during the notice' };
     };
-    await sw.play(req.callId, o.media(o.prompts.notice)).catch(() => undefined);
-    await settle();
+    const notice = await sw.play(req.callId, o.media(o.prompts.notice)).catch(() => ({ interrupted: true }));
+    if (notice.interrupted) await citizenEndedWithin(w, 500);
     if (w.citizenGone) return w.cancelled ? { outcome: 'failed', cause: 'agent-gone' } : refused();
     if (!w.agentGone) {
       try {
@@ -194,7 +199,7 @@ export class SwitchCallbackCaller implements CallbackCaller {
         log.info('callback: citizen reached and bridged with the agent');
         return { outcome: 'reached' };
       } catch (err) {
-        await settle();
+        await citizenEndedWithin(w, 500);
         if (w.citizenGone) return w.cancelled ? { outcome: 'failed', cause: 'agent-gone' } : refused();
         // Either leg may be missing (the agent's ended before we watched it): judged by the citizen's.
         log.warn({ err: (err as Error).message }, 'callback: bridge with the agent failed');
@@ -240,18 +245,13 @@ export class SwitchCallbackCaller implements CallbackCaller {
       await w.citizenEnded;
       const endTime = new Date().toISOString();
       if (!rec.error) {
-        const wait = this.o.recordingWaitMs ?? 10_000;
-        let timer: NodeJS.Timeout | undefined;
-        const path = await Promise.race([w.recordingFinished, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), wait)))]);
-        clearTimeout(timer);
-        try {
-          const file = path ?? rec.path;
-          const [st, sha256] = await Promise.all([stat(file), sha256Of(file)]);
-          rec.bytes = st.size;
-          rec.sha256 = sha256;
-        } catch (err) {
-          rec.error = `recording file missing: ${(err as Error).message}`;
-          log.error({ err }, 'callback: recording file missing');
+        const file = await recordingChecksum(rec.path, w.recordingFinished, this.o.recordingWaitMs ?? 10_000);
+        if ('error' in file) {
+          rec.error = file.error;
+          log.error({ err: file.error }, 'callback: recording file missing');
+        } else {
+          rec.bytes = file.bytes;
+          rec.sha256 = file.sha256;
         }
       }
       rec.endTime = endTime;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 
 /** The sha256 of a file, streamed (recordings are checksummed for the archives, art. 17). */
 export function sha256Of(file: string): Promise<string> {
@@ -10,4 +11,26 @@ export function sha256Of(file: string): Promise<string> {
       .on('error', reject)
       .on('end', () => resolve(h.digest('hex')));
   });
+}
+
+/**
+ * Size and sha256 of a call recording once the switch has finished writing it — `finished`
+ * resolves with the file's path — or, after `waitMs` without word, of the planned `path`; an error
+ * text when there is no file (kept in the metadata, so a gap is visible, never silent).
+ */
+export async function recordingChecksum(
+  path: string,
+  finished: Promise<string | undefined>,
+  waitMs: number,
+): Promise<{ path: string; bytes: number; sha256: string } | { error: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  const written = await Promise.race([finished, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), waitMs).unref()))]);
+  clearTimeout(timer);
+  const file = written ?? path;
+  try {
+    const [st, sha256] = await Promise.all([stat(file), sha256Of(file)]);
+    return { path: file, bytes: st.size, sha256 };
+  } catch (err) {
+    return { error: `recording file missing: ${(err as Error).message}` };
+  }
 }

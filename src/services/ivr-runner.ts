@@ -1,7 +1,6 @@
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
-import { sha256Of } from './file-checksum.js';
+import { recordingChecksum } from './file-checksum.js';
 import type { CallDetailRecord, CallDisposition, CallFact, RecordingMetadata } from '../core/calls/call-record.js';
 import type { EmergencyRoutes } from '../core/ivr/flow.js';
 import type { IvrMachine} from '../core/ivr/machine.js';
@@ -487,16 +486,13 @@ export class IvrRunner {
     try {
       const rec = s.recording;
       if (rec && !rec.error) {
-        const wait = this.o.recordingWaitMs ?? 10_000;
-        const path = await Promise.race([s.recordingFinished, new Promise<undefined>((r) => setTimeout(() => r(undefined), wait).unref())]);
-        try {
-          const file = path ?? rec.path;
-          const [st, sha256] = await Promise.all([stat(file), sha256Of(file)]);
-          rec.bytes = st.size;
-          rec.sha256 = sha256;
-        } catch (err) {
-          rec.error = `recording file missing: ${(err as Error).message}`;
-          s.log.error({ err }, 'recording file missing');
+        const file = await recordingChecksum(rec.path, s.recordingFinished, this.o.recordingWaitMs ?? 10_000);
+        if ('error' in file) {
+          rec.error = file.error;
+          s.log.error({ err: file.error }, 'recording file missing');
+        } else {
+          rec.bytes = file.bytes;
+          rec.sha256 = file.sha256;
         }
       }
       const facts = await factsOf(this.o.calls, s);

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
-import { sha256Of } from './file-checksum.js';
+import { recordingChecksum } from './file-checksum.js';
 import { trunkEndpoint } from '../core/sip/numbers.js';
 import type { SurveyCallOutcome, SurveyCaller } from '../core/ports/surveys.js';
 import type { CallId, OriginateOutcome, Switch, SwitchEvent } from '../core/ports/switch.js';
@@ -152,13 +151,11 @@ export class SwitchSurveyCaller implements SurveyCaller {
     clearTimeout(timer);
     const durationSec = Math.round((Date.now() - startedAt) / 10) / 100;
     if (!hungUp()) await sw.stopRecording(id, path).catch(() => undefined);
-    const file = await Promise.race([finished, new Promise<string>((r) => setTimeout(() => r(path), 10_000).unref())]);
-    try {
-      const [st, sha256] = await Promise.all([stat(file), sha256Of(file)]);
-      return { recordingId: `survey-reason-${id}`, path: file, durationSec, bytes: st.size, sha256 };
-    } catch (err) {
-      log.error({ err }, 'survey reason recording missing');
+    const file = await recordingChecksum(path, finished, 10_000);
+    if ('error' in file) {
+      log.error({ err: file.error }, 'survey reason recording missing');
       return undefined;
     }
+    return { recordingId: `survey-reason-${id}`, durationSec, ...file };
   }
 }

@@ -43,6 +43,18 @@ describe.skipIf(!FS)(`a callback attempt on a real FreeSWITCH (${skipMessage.rep
   const api = (command: string): Promise<string> => sw.connection.bgapi(command, 10_000);
   const up = async (id: CallId): Promise<boolean> => (await api(`uuid_exists ${id}`)).trim() === 'true';
 
+  /** The agent's leg (a SIPp UAS), answered, as the desk brings it up before the citizen is dialled. */
+  async function agentLeg(): Promise<CallId> {
+    const r = await sw.originate({
+      endpoint: { kind: 'uri', uri: `agent@127.0.0.1:${ports.agent}` },
+      callerIdNumber: '12345',
+      timeoutSec: 10,
+      variables: { origination_uuid: randomUUID(), hotline_entry: 'agent-leg' },
+    });
+    expect(r.outcome).toBe('answered');
+    return r.callId!;
+  }
+
   beforeAll(async () => {
     const [host, port] = FS!.split(':');
     sw = new FreeSwitchSwitch({ server: { host: host!, port: Number(port ?? 8021), password: PASSWORD }, log: silentLogger() });
@@ -109,17 +121,11 @@ describe.skipIf(!FS)(`a callback attempt on a real FreeSWITCH (${skipMessage.rep
   }, 30_000);
 
   it('the agent on the line, the citizen dialled from 12345 (bgapi originate), told, bridged with the agent and recorded', async () => {
-    const agent = await sw.originate({
-      endpoint: { kind: 'uri', uri: `agent@127.0.0.1:${ports.agent}` },
-      callerIdNumber: '12345',
-      timeoutSec: 10,
-      variables: { origination_uuid: randomUUID(), hotline_entry: 'agent-leg' },
-    });
-    expect(agent.outcome).toBe('answered');
+    const agent = await agentLeg();
     const callId = randomUUID();
-    const result = await caller.dial({ callbackId: 'cb-real-1', attempt: 1, number: '+8613812370001', callId, agentLegId: agent.callId!, switchId: sw.id, agentId: 'a2001' });
+    const result = await caller.dial({ callbackId: 'cb-real-1', attempt: 1, number: '+8613812370001', callId, agentLegId: agent, switchId: sw.id, agentId: 'a2001' });
     expect(result).toEqual({ outcome: 'reached', callId, recordingId: callId });
-    expect((await api(`uuid_getvar ${callId} bridge_uuid`)).trim()).toBe(agent.callId);
+    expect((await api(`uuid_getvar ${callId} bridge_uuid`)).trim()).toBe(agent);
     // The notice ran to its end on the citizen's leg before the bridge (which ended its park).
     expect(completed.get(callId)).toEqual([`playback ${join(dir, 'callbackNotice.wav')}`, 'park ']);
     expect((await api(`uuid_getvar ${callId} hotline_entry`)).trim()).toBe('callback');
@@ -127,7 +133,7 @@ describe.skipIf(!FS)(`a callback attempt on a real FreeSWITCH (${skipMessage.rep
     if (gatewayFile) expect((await api(`uuid_getvar ${callId} sip_gateway_name`)).trim()).toBe(GATEWAY);
 
     await new Promise((r) => setTimeout(r, 1500)); // a moment of conversation on the recording
-    await sw.hangup(agent.callId!); // the agent ends the call; the bridged citizen's leg ends with it
+    await sw.hangup(agent); // the agent ends the call; the bridged citizen's leg ends with it
     await eventually(
       () => up(callId),
       (u) => !u,
@@ -143,22 +149,16 @@ describe.skipIf(!FS)(`a callback attempt on a real FreeSWITCH (${skipMessage.rep
   }, 60_000);
 
   it("the agent hangs up during the notice: the citizen hears the apology and is hung up (failed, agent-gone)", async () => {
-    const agent = await sw.originate({
-      endpoint: { kind: 'uri', uri: `agent@127.0.0.1:${ports.agent}` },
-      callerIdNumber: '12345',
-      timeoutSec: 10,
-      variables: { origination_uuid: randomUUID(), hotline_entry: 'agent-leg' },
-    });
-    expect(agent.outcome).toBe('answered');
+    const agent = await agentLeg();
     const callId = randomUUID();
-    const dialled = caller.dial({ callbackId: 'cb-real-2', attempt: 1, number: '+8613812370002', callId, agentLegId: agent.callId!, switchId: sw.id });
+    const dialled = caller.dial({ callbackId: 'cb-real-2', attempt: 1, number: '+8613812370002', callId, agentLegId: agent, switchId: sw.id });
     await eventually(
       () => up(callId),
       (u) => u,
       10_000,
     );
     await new Promise((r) => setTimeout(r, 500)); // into the 1.2 s notice
-    await sw.hangup(agent.callId!);
+    await sw.hangup(agent);
     expect(await dialled).toEqual({ outcome: 'failed', cause: 'agent-gone', callId, recordingId: callId });
     expect(await up(callId)).toBe(false);
     expect(completed.get(callId)?.map((a) => a.split('/').at(-1))).toEqual(['callbackNotice.wav', 'callbackAgentGone.wav']);

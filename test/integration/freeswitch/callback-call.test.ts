@@ -131,6 +131,18 @@ describe('callback call through the FreeSWITCH adapter on the ESL double', () =>
     expect(saved).toEqual([]);
   });
 
+  it('the citizen hangs up during the notice: refused, no bridge attempted, the agent left up', async () => {
+    fs.mediaMs = 150;
+    const agent = await agentLeg();
+    const req = request('+8613812360007', agent);
+    const dialled = caller.dial(req);
+    await until('the notice', () => fs.channels.get(req.callId)?.running?.arg === '/prompts/callbackNotice.wav');
+    fs.hangup(req.callId, 'NORMAL_CLEARING');
+    expect(await dialled).toEqual({ outcome: 'refused', cause: 'hung up during the notice', callId: req.callId, recordingId: req.callId });
+    expect(fs.received.some((l) => l.startsWith(`bgapi uuid_bridge ${req.callId}`))).toBe(false);
+    expect(fs.channels.has(agent)).toBe(true);
+  });
+
   it("the agent's leg gone during the notice: the apology, then uuid_kill of the citizen's leg", async () => {
     fs.mediaMs = 150;
     const agent = await agentLeg();
