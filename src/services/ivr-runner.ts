@@ -160,7 +160,11 @@ export class IvrRunner {
         if (!s) return;
         const leg = this.legs.get(e.otherCallId);
         s.connectedTime ??= new Date().toISOString();
-        s.agentId ??= leg ? (leg.entry.context?.agentId ?? leg.dialled.replace(/^user:/, '')) : e.otherCallId;
+        // An agent's leg that says whose it is names the agent who has the call now (after an
+        // attended transfer, the second agent); any other party leaves the first agent named.
+        const named = leg?.entry.kind === 'agent-leg' ? leg.entry.context?.agentId : undefined;
+        if (named) s.agentId = named;
+        else s.agentId ??= leg ? (leg.entry.context?.agentId ?? leg.dialled.replace(/^user:/, '')) : e.otherCallId;
         this.post(e.callId, { type: 'bridged', otherCallId: e.otherCallId });
         return;
       }

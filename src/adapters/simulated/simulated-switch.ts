@@ -413,13 +413,14 @@ export class SimulatedSwitch implements Switch {
       case 'answer': {
         const callId = request.variables?.origination_uuid ?? randomUUID();
         const kind = (request.variables?.hotline_entry as CallEntry['kind'] | undefined) ?? 'agent-leg';
+        const context = request.variables?.hotline_context ? Object.fromEntries(new URLSearchParams(request.variables.hotline_context)) : undefined;
         const call = this.newCall({
           callId,
           switchId: this.id,
           direction: 'outbound',
           caller: request.callerIdNumber,
           dialled: endpointKey(request.endpoint),
-          entry: { kind },
+          entry: { kind, ...(context ? { context } : {}) },
           answered: true,
           createdAt: new Date().toISOString(),
         });

@@ -279,7 +279,10 @@ export class CallControl {
       const target = to.kind === 'external' ? to.number : `agent:${to.agentId}`;
       await this.fact(t, 'transfer.consult.started', { to: target, name: label });
       await this.sw.hold(s.callerLeg, this.o.holdMusic);
-      const leg = await this.originate(t, { endpoint, callerIdNumber });
+      // An agent's phone says whose it is (as the desk's own agent legs do): the call's record then
+      // names the agent who had the call last.
+      const variables = to.kind === 'agent' ? { hotline_entry: 'agent-leg', hotline_context: new URLSearchParams({ agentId: to.agentId, callId }).toString() } : undefined;
+      const leg = await this.originate(t, { endpoint, callerIdNumber, ...(variables ? { variables } : {}) });
       if (ended(s)) return this.abandonLeg(leg.callId, refusal('CALL_ENDED'));
       if (s.epoch !== epoch) return this.abandonLeg(leg.callId, CANCELLED); // cancelled while it rang: the caller is back already
       if (leg.outcome !== 'answered' || !leg.callId) {

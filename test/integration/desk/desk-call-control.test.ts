@@ -157,6 +157,9 @@ describe('agent desk: call control through the owning instance', () => {
     // The wrap-up form is the agent's who had the call last.
     const form = { type: 'HELP' as const, content: '咨询转接后由第二位座席办理', confidential: false };
     expect(await h.b.desk.command('7602', { type: 'wrapup.submit', callId, form })).toMatchObject({ ok: true });
+    // …and so is the call's record.
+    const cdr = (await h.cdrLines(callId))[0]! as { agentId: string };
+    expect(cdr.agentId).toBe('7602');
     await other.hangup();
     notices.unsubscribe();
     second.unsubscribe();
