@@ -16,7 +16,7 @@ import { MAX_SKILL_LEVEL, PRIORITY_BAND, priorityRank } from '../../core/acd/rou
 import type { QueueNow } from '../../core/callbacks/idle-dialling.js';
 import { estimateWaitSec } from '../../core/acd/announcement.js';
 import { invalidField } from '../../core/errors.js';
-import type { Acd } from '../../core/ports/acd.js';
+import type { Acd, ConsultHold } from '../../core/ports/acd.js';
 import type { RedisKeys } from './keys.js';
 import { defineScripts, type ScriptName } from './scripts.js';
 
@@ -184,6 +184,21 @@ export class RedisAcd implements Acd {
     for (const id of ids) pipe.hgetall(this.keys.acdAgent(id));
     const rows = (await pipe.exec()) ?? [];
     return ids.map((id, i) => toStatus(id, Object.entries(rows[i]![1] as Record<string, string>).flat()));
+  }
+
+  async consultHolds(): Promise<ConsultHold[]> {
+    const ids = (await this.redis.smembers(this.keys.acdAgents)).sort();
+    const pipe = this.redis.pipeline();
+    for (const id of ids) pipe.hmget(this.keys.acdAgent(id), 'state', 'hold', 'call', 'since');
+    const rows = (await pipe.exec()) ?? [];
+    const held = ids
+      .map((agentId, i) => ({ agentId, row: rows[i]![1] as (string | null)[] }))
+      .filter(({ row }) => row[0] === 'reserved' && row[1] === 'consult' && row[2]);
+    if (held.length === 0) return [];
+    const owners = this.redis.pipeline();
+    for (const h of held) owners.hget(this.keys.acdCall(h.row[2]!), 'owner');
+    const ownerRows = (await owners.exec()) ?? [];
+    return held.map((h, i) => ({ agentId: h.agentId, callId: h.row[2]!, owner: (ownerRows[i]![1] as string | null) ?? '', sinceMs: Number(h.row[3]) }));
   }
 
   // --- matching ---

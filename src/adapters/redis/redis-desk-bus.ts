@@ -62,6 +62,12 @@ export class RedisDeskBus implements DeskBus {
     return this.send(instance, { type: 'reservation', reservation });
   }
 
+  async listening(instance: string): Promise<boolean> {
+    const channel = this.keys.deskInstanceChannel(instance);
+    const [, n] = (await this.redis.pubsub('NUMSUB', channel)) as [string, number];
+    return Number(n) > 0;
+  }
+
   async publish(agentId: string, notice: DeskNotice): Promise<void> {
     await this.redis.publish(this.keys.deskNoticeChannel(agentId), JSON.stringify(notice));
   }

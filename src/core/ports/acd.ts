@@ -14,6 +14,14 @@ import type {
 } from '../acd/model.js';
 import type { QueueNow } from '../callbacks/idle-dialling.js';
 
+export interface ConsultHold {
+  agentId: string;
+  callId: string;
+  /** The instance that owns the call ('' when the call's entry is gone). */
+  owner: string;
+  sinceMs: number;
+}
+
 export interface Acd {
   // --- calls ---
   /** Takes (or keeps) a place; returns the 1-based position in the queue's order. */
@@ -87,6 +95,11 @@ export interface Acd {
   join(agentId: string, callId: string, nowMs: number, from?: string): Promise<boolean>;
   /** Reservations past their expiry (any instance sweeps them: the owner may have died). */
   lapsed(nowMs: number): Promise<Reservation[]>;
+  /**
+   * Agents held for a consult (reserve kind consult, which has no expiry) with the owner of the
+   * call they are held for: any instance releases the holds of an owner that is gone.
+   */
+  consultHolds(): Promise<ConsultHold[]>;
   /**
    * The call ended or left the agent: on-call → wrap-up (or available when wrap-up is 0). Does
    * nothing (returns the status) unless the agent is on a call, e.g. one a transfer already ended.

@@ -29,6 +29,8 @@ export interface DeskBus {
   request(instance: string, agentId: string, command: DeskCommand, timeoutMs: number): Promise<DeskResult>;
   /** True when the instance was listening. */
   offer(instance: string, reservation: Reservation): Promise<boolean>;
+  /** Whether that instance listens on the bus now (it is alive). */
+  listening(instance: string): Promise<boolean>;
   publish(agentId: string, notice: DeskNotice): Promise<void>;
   /** Notices for one agent, from any instance. */
   subscribe(agentId: string, listener: (notice: DeskNotice) => void): () => void;

@@ -152,6 +152,15 @@ export class Dispatcher {
         o.log.warn({ callId: r.callId, agentId: r.agentId, owner: r.owner }, 'swept an offer its owner left reserved');
         this.wake([r.queue]);
       }
+      // Consult holds have no expiry (the consulting desk ends them); those of an owner that is gone
+      // would keep their agent reserved for ever.
+      for (const h of await o.acd.consultHolds()) {
+        if (h.owner === o.instanceId || now - h.sinceMs < 2 * o.tickMs || (h.owner && (await o.bus.listening(h.owner)))) continue;
+        await o.acd.release(h.agentId, h.callId, now, { state: 'available' });
+        await o.tracker.changed(await o.acd.status(h.agentId), now);
+        o.log.warn({ callId: h.callId, agentId: h.agentId, owner: h.owner }, 'released a consult hold its owner left');
+        this.wake(await o.tracker.queuesOf(h.agentId));
+      }
       for (const a of await o.acd.agents()) {
         if (a.state === 'wrap-up' && a.sinceMs + o.wrapUpMs <= now && !this.wrapUpTimers.has(a.agentId)) await this.endWrapUp(a.agentId);
       }

@@ -289,6 +289,21 @@ describe('agent desk', () => {
     notices.unsubscribe();
   });
 
+  it('any instance releases a consult hold whose owner died; a living owner keeps its hold', async () => {
+    h = await desks.start({ tickMs: 200 });
+    const t = Date.now();
+    await h.acd.enqueue({ callId: 'dead-call', queue: 'general', priority: 'normal', enqueuedAtMs: t, owner: 'instance-that-died' });
+    await h.acd.enqueue({ callId: 'live-call', queue: 'general', priority: 'normal', enqueuedAtMs: t, owner: h.a.id });
+    await h.acd.login('6201', { general: 1 }, t);
+    await h.acd.login('6202', { general: 1 }, t);
+    // Held for consults, as the owners' call control would have held them.
+    expect(await h.acd.reserve('6201', t, { kind: 'consult', callId: 'dead-call', owner: 'instance-that-died' })).toBeDefined();
+    expect(await h.acd.reserve('6202', t, { kind: 'consult', callId: 'live-call', owner: h.a.id })).toBeDefined();
+    await until('the hold of the dead owner released', async () => (await h!.acd.status('6201')).state === 'available', 5000);
+    await h.b.desk.tick();
+    expect(await h.acd.status('6202')).toMatchObject({ state: 'reserved', callId: 'live-call' });
+  });
+
   describe('screen pop with the core down', () => {
     let silent: Server;
     let silentAddress: string;
