@@ -274,7 +274,7 @@ describe('calls the SIP front captured at overload (busy-time callback, art. 13)
     expect(c.heard).toEqual(['overloadBusy']);
     const [cdr] = await h.cdrLines(c.callId);
     expect(cdr).toMatchObject({ disposition: 'DISPOSITION_ENDED_IN_IVR', reason: 'overload' });
-    expect(cdr.callbackRequested ?? false).toBe(false); // proto3 JSON leaves a false bool out
+    expect(cdr!.callbackRequested ?? false).toBe(false); // proto3 JSON leaves a false bool out
     expect((await h.calls.facts(c.callId)).find((f) => f.type === 'callback.captured')?.detail).toEqual({ outcome: 'refused' });
     expect(await h.callbackStore.pendingFor(`anon:call:${c.callId}`)).toBeUndefined();
   });
