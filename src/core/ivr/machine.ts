@@ -355,17 +355,9 @@ export class IvrMachine {
     const out: IvrCommand[] = [];
     switch (s.phase) {
       case 'restricted-notice':
-        out.push({ do: 'fact', fact: { type: 'restricted.released' } });
-        out.push({ do: 'hangup', cause: 'CALL_REJECTED' });
-        s.phase = 'ended';
-        out.push({ do: 'finish', disposition: 'ended-in-ivr', reason: 'restricted' });
-        return { state: s, commands: out };
+        return this.releaseAfterNotice(s, out, 'restricted.released', 'CALL_REJECTED', 'restricted');
       case 'capture-notice':
-        out.push({ do: 'fact', fact: { type: 'capture.released' } });
-        out.push({ do: 'hangup', cause: 'NORMAL_CLEARING' });
-        s.phase = 'ended';
-        out.push({ do: 'finish', disposition: 'ended-in-ivr', reason: 'overload' });
-        return { state: s, commands: out };
+        return this.releaseAfterNotice(s, out, 'capture.released', 'NORMAL_CLEARING', 'overload');
       case 'welcome':
         return this.wait(s, out);
       case 'announcing':
@@ -388,6 +380,14 @@ export class IvrMachine {
       default:
         return { state: s, commands: out };
     }
+  }
+
+  /** A notice played to its end (restriction, capture at overload): the call is released, ended in the IVR. */
+  private releaseAfterNotice(s: IvrState, out: IvrCommand[], fact: 'restricted.released' | 'capture.released', cause: string, reason: string): Step {
+    out.push({ do: 'fact', fact: { type: fact } }, { do: 'hangup', cause });
+    s.phase = 'ended';
+    out.push({ do: 'finish', disposition: 'ended-in-ivr', reason });
+    return { state: s, commands: out };
   }
 
   private hangup(s: IvrState): Step {
