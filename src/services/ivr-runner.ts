@@ -242,7 +242,11 @@ export class IvrRunner {
     // A sub-centre line whose agents sit in this centre (双号并行, art. 8) has its own queue.
     const local = s.info.entry.kind === 'sub-centre' && s.info.entry.fromLine ? subCentreQueue(this.o.acdPolicy.queues.values(), s.info.entry.fromLine) : undefined;
     const queue = local && !local.externalNumber ? local.id : undefined;
-    await this.step(s, { type: 'start', fromEmergencyLine, restricted, ...(queue ? { queue } : {}) });
+    // The SIP front found the centre at capacity: a busy-time callback instead of a busy tone
+    // (art. 13; the machine never captures an emergency transfer).
+    const capture = s.info.entry.admission === 'callback-capture' && !fromEmergencyLine;
+    if (capture) s.log.info('captured at overload: a busy-time callback instead of a queue place');
+    await this.step(s, { type: 'start', fromEmergencyLine, restricted, ...(queue ? { queue } : {}), ...(capture ? { capture } : {}) });
   }
 
   private now(): number {
@@ -408,15 +412,16 @@ export class IvrRunner {
         return;
       case 'request-callback': {
         // Keep my place (virtual hold): the callback keeps the caller's place in their queue and is
-        // dialled in their turn; asked outside a queue it is a busy-time callback (art. 13).
-        const queue = s.state.queue ?? s.lastQueue ?? this.o.acdPolicy.general;
+        // dialled in their turn; asked outside a queue it is a busy-time callback (art. 13), as is
+        // the one of a call captured at overload (origin overload, the queue it would have waited in).
+        const queue = c.queue ?? s.state.queue ?? s.lastQueue ?? this.o.acdPolicy.general;
         const place = s.state.queue && s.firstQueuedAtMs !== undefined ? { queue: s.state.queue, priority: s.state.priority, enqueuedAtMs: s.firstQueuedAtMs } : undefined;
         void this.o.callbacks
           .ask({
             citizenKey: s.citizenKey,
             ...(s.citizenKey.startsWith('tel:') ? { number: s.citizenKey.slice(4) } : {}),
             kind: place ? 'keep-place' : 'busy-time',
-            origin: 'requested',
+            origin: c.origin ?? 'requested',
             queue,
             callId: id,
             emergency: !!s.emergencyLine,
@@ -426,7 +431,7 @@ export class IvrRunner {
           .then(
             (outcome) => {
               s.callbackRequested = outcome !== 'refused';
-              this.post(id, { type: 'callback.stored', outcome: outcome === 'refused' ? 'failed' : outcome });
+              this.post(id, { type: 'callback.stored', outcome });
             },
             (err: unknown) => {
               s.log.warn({ err }, 'callback request not stored');

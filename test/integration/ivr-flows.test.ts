@@ -244,6 +244,64 @@ describe('restricted callers (art. 34)', () => {
   });
 });
 
+describe('calls the SIP front captured at overload (busy-time callback, art. 13)', () => {
+  const capture = { kind: 'citizen', admission: 'callback-capture' } as const;
+
+  it('hear the capture prompt, are released, and leave a pending busy-time callback with origin overload', async () => {
+    const caller = number();
+    const c = h.sim.placeCall({ caller, entry: capture });
+    const cause = await c.ended;
+    expect(cause).toBe('NORMAL_CLEARING');
+    expect(c.heard).toEqual(['overloadCallback']);
+    const [cdr, ...more] = await h.cdrLines(c.callId);
+    expect(more).toEqual([]);
+    expect(cdr).toMatchObject({ disposition: 'DISPOSITION_ENDED_IN_IVR', reason: 'overload', callbackRequested: true });
+    expect(cdr).not.toHaveProperty('queue');
+    const facts = await h.calls.facts(c.callId);
+    expect(facts.map((f) => f.type)).not.toContain('queue.entered');
+    expect(facts.find((f) => f.type === 'callback.captured')?.detail).toEqual({ outcome: 'created' });
+    expect(facts.map((f) => f.type)).toContain('capture.released');
+    const pending = await h.callbackStore.pendingFor(`tel:+86${caller}`);
+    expect(pending).toMatchObject({ number: `+86${caller}`, kind: 'busy-time', origins: ['overload'], queues: ['general'], callIds: [c.callId], status: 'pending' });
+    expect(pending).not.toHaveProperty('place');
+    // Recorded like every call (art. 17).
+    expect((await h.calls.recording(c.callId))!.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('a withheld number hears that the line is busy and gets no callback', async () => {
+    const c = h.sim.placeCall({ caller: 'anonymous', entry: capture });
+    expect(await c.ended).toBe('NORMAL_CLEARING');
+    expect(c.heard).toEqual(['overloadBusy']);
+    const [cdr] = await h.cdrLines(c.callId);
+    expect(cdr).toMatchObject({ disposition: 'DISPOSITION_ENDED_IN_IVR', reason: 'overload' });
+    expect(cdr!.callbackRequested ?? false).toBe(false); // proto3 JSON leaves a false bool out
+    expect((await h.calls.facts(c.callId)).find((f) => f.type === 'callback.captured')?.detail).toEqual({ outcome: 'refused' });
+    expect(await h.callbackStore.pendingFor(`anon:call:${c.callId}`)).toBeUndefined();
+  });
+
+  it('the emergency key still transfers during the capture prompt', async () => {
+    const c = h.sim.placeCall({ caller: number(), entry: capture });
+    await c.waitForMedia('overloadCallback');
+    await c.press('9');
+    await c.waitForMedia('emergencySelect');
+    await c.press('4');
+    await c.waitUntil(() => !!c.transferredTo, 'transfer');
+    expect(c.transferredTo).toMatchObject({ gateway: 'emergency', number: '122' });
+    expect((await ended(c)).disposition).toBe('DISPOSITION_EMERGENCY_TRANSFERRED');
+  });
+
+  it('an emergency transfer marked for capture is never captured: it is queued ahead as usual', async () => {
+    const caller = number();
+    const c = h.sim.placeCall({ caller, entry: { kind: 'emergency-transfer', fromLine: '110', admission: 'callback-capture' } });
+    await c.waitForMedia('welcomeFromEmergency');
+    expect((await h.waiting('general'))[0]).toBe(c.callId);
+    const cdr = await ended(c);
+    expect(cdr).toMatchObject({ priority: 'emergency-transfer', emergencyLine: '110' });
+    expect(c.heard).not.toContain('overloadCallback');
+    expect(await h.callbackStore.pendingFor(`tel:+86${caller}`)).toBeUndefined();
+  });
+});
+
 describe('calls from 110/119/120/122', () => {
   it('arrive with their context, are marked, and jump the queue', async () => {
     const waiting = [h.sim.placeCall({ caller: number() }), h.sim.placeCall({ caller: number() })];

@@ -264,3 +264,74 @@ describe('IVR machine: restricted callers (art. 34)', () => {
     expect(of(run([{ type: 'hangup' }], notice.state).commands, 'finish')).toEqual([{ do: 'finish', disposition: 'ended-in-ivr', reason: 'restricted' }]);
   });
 });
+
+describe('IVR machine: calls the SIP front captured at overload (busy-time callback, art. 13)', () => {
+  const captured: IvrEvent = { type: 'start', fromEmergencyLine: false, restricted: false, capture: true };
+  const asking = run([captured]);
+
+  it('asks for a busy-time callback with origin overload for the queue the caller would have waited in, without a queue place', () => {
+    expect(asking.state.phase).toBe('capture-request');
+    expect(of(asking.commands, 'request-callback')).toEqual([{ do: 'request-callback', origin: 'overload', queue: 'general' }]);
+    expect(of(asking.commands, 'enter-queue')).toEqual([]);
+    const local = run([{ ...captured, queue: 'sub-12348' }]);
+    expect(of(local.commands, 'request-callback')).toEqual([{ do: 'request-callback', origin: 'overload', queue: 'sub-12348' }]);
+  });
+
+  it('a stored callback: the capture prompt, then the call is released with reason overload', () => {
+    for (const outcome of ['created', 'existing'] as const) {
+      const a = run([{ type: 'callback.stored', outcome }], asking.state);
+      expect(of(a.commands, 'fact').map((c) => c.fact)).toEqual([{ type: 'callback.captured', outcome }]);
+      expect(media(a.commands)).toEqual(['overloadCallback']);
+      const b = run([{ type: 'media.done', token: a.state.token }], a.state);
+      expect(of(b.commands, 'fact').map((c) => c.fact)).toEqual([{ type: 'capture.released' }]);
+      expect(of(b.commands, 'hangup')).toEqual([{ do: 'hangup', cause: 'NORMAL_CLEARING' }]);
+      expect(of(b.commands, 'finish')).toEqual([{ do: 'finish', disposition: 'ended-in-ivr', reason: 'overload' }]);
+      expect(b.state.phase).toBe('ended');
+    }
+  });
+
+  it('refused by the policy (a withheld number): the busy prompt with no callback promised, then released', () => {
+    const a = run([{ type: 'callback.stored', outcome: 'refused' }], asking.state);
+    expect(media(a.commands)).toEqual(['overloadBusy']);
+    const b = run([{ type: 'media.done', token: a.state.token }], a.state);
+    expect(of(b.commands, 'finish')).toEqual([{ do: 'finish', disposition: 'ended-in-ivr', reason: 'overload' }]);
+  });
+
+  it('a store fault turns nobody away: the caller takes a place and hears the welcome (7×24 human service)', () => {
+    const a = run([{ type: 'callback.stored', outcome: 'failed' }], asking.state);
+    expect(of(a.commands, 'fact').map((c) => c.fact)).toContainEqual({ type: 'callback.captured', outcome: 'failed' });
+    expect(of(a.commands, 'enter-queue')).toEqual([{ do: 'enter-queue', queue: 'general', priority: 'normal' }]);
+    expect(media(a.commands)).toEqual(['welcome']);
+    expect(of(run([{ type: 'hangup' }], a.state).commands, 'finish')).toEqual([{ do: 'finish', disposition: 'abandoned' }]);
+  });
+
+  it('only the emergency key counts during the ask and the prompt; it transfers', () => {
+    const notice = run([{ type: 'callback.stored', outcome: 'created' }], asking.state).state;
+    for (const state of [asking.state, notice]) {
+      for (const d of ['1', '2', '3', '4', '7']) expect(run([{ type: 'key', digit: d }], state).commands).toEqual([]);
+      const a = run([{ type: 'key', digit: '9' }], state);
+      expect(a.state.phase).toBe('emergency-select');
+      const b = run([{ type: 'digits', token: a.state.token, result: { digits: '3', outcome: 'ok' } }], a.state);
+      expect(of(b.commands, 'transfer-emergency')).toEqual([{ do: 'transfer-emergency', line: '120' }]);
+      // The callback's answer arriving after the key changes nothing.
+      expect(run([{ type: 'callback.stored', outcome: 'created' }], b.state).commands).toEqual([]);
+    }
+  });
+
+  it('hanging up during the ask or the prompt ends in the IVR with reason overload', () => {
+    const notice = run([{ type: 'callback.stored', outcome: 'created' }], asking.state).state;
+    for (const state of [asking.state, notice]) {
+      expect(of(run([{ type: 'hangup' }], state).commands, 'finish')).toEqual([{ do: 'finish', disposition: 'ended-in-ivr', reason: 'overload' }]);
+    }
+  });
+
+  it('never captures an emergency transfer (it is queued ahead), and a restricted caller hears the restriction notice', () => {
+    const e = run([{ ...captured, fromEmergencyLine: true }]);
+    expect(of(e.commands, 'request-callback')).toEqual([]);
+    expect(of(e.commands, 'enter-queue')).toEqual([{ do: 'enter-queue', queue: 'general', priority: 'emergency-transfer' }]);
+    expect(media(e.commands)).toEqual(['welcomeFromEmergency']);
+    const r = run([{ ...captured, restricted: true }]);
+    expect(of(r.commands, 'request-callback')).toEqual([]);
+    expect(media(r.commands)).toEqual(['restricted']);
+  });
+});

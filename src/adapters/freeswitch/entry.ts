@@ -1,4 +1,4 @@
-import type { CallEntry, CallInfo } from '../../core/ports/switch.js';
+import { CALL_ADMISSIONS, type CallAdmission, type CallEntry, type CallInfo } from '../../core/ports/switch.js';
 
 // Channel variables the dialplan (dialplans/public/00_hotline_12345.xml) sets from the SIP front's
 // X- headers before it parks the call. Only the front is trusted to set them: the dialplan ignores
@@ -10,6 +10,7 @@ export const ENTRY_VARIABLES = {
   dialled: 'hotline_dialled',
   caller: 'hotline_caller',
   context: 'hotline_context',
+  admission: 'hotline_admission',
 } as const;
 
 const KINDS: ReadonlySet<CallEntry['kind']> = new Set([
@@ -21,6 +22,8 @@ const KINDS: ReadonlySet<CallEntry['kind']> = new Set([
   'agent-leg',
   'other',
 ]);
+
+const ADMISSIONS: ReadonlySet<string> = new Set(CALL_ADMISSIONS);
 
 type Lookup = (header: string) => string | undefined;
 
@@ -52,6 +55,9 @@ export function entryFromVariables(get: Lookup): CallEntry {
     for (const [k, val] of new URLSearchParams(ctx)) context[k] = val;
     if (Object.keys(context).length > 0) entry.context = context;
   }
+  // A value the front does not send is no admission at all (the IVR then runs its usual flow).
+  const admission = get(HEADER.admission);
+  if (admission && ADMISSIONS.has(admission)) entry.admission = admission as CallAdmission;
   return entry;
 }
 

@@ -28,6 +28,8 @@ export const PROMPT_ROLES = [
   'callbackFailed',
   'invalidKey',
   'holdMusic',
+  'overloadCallback',
+  'overloadBusy',
 ] as const;
 export type PromptRole = (typeof PROMPT_ROLES)[number];
 

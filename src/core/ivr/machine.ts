@@ -11,6 +11,11 @@
 //   overflow) keeps the caller's first arrival time, so they land where it puts them (the ACD).
 // - While waiting the caller hears their position and estimated wait at the queue's interval, and
 //   past a configured wait the callback key is offered (the runner decides when; src/core/acd).
+// - A call the SIP front admitted as callback-capture (the centre at capacity) is not queued: a
+//   busy-time callback is asked (origin overload; art. 13 of seeds/002: calls not answered at busy
+//   times are called back at idle times), the caller hears that they will be called back — or,
+//   when the policy refuses one (a withheld number), that the line is busy — and is released.
+//   Emergency transfers are never captured; a store fault falls back to the queue.
 
 import type { CollectDigitsRequest, CollectDigitsResult } from '../ports/switch.js';
 import type { CallDisposition } from '../calls/call-record.js';
@@ -21,6 +26,8 @@ export type QueuePriority = 'emergency-transfer' | 'normal';
 export type IvrPhase =
   | 'idle'
   | 'restricted-notice'
+  | 'capture-request'
+  | 'capture-notice'
   | 'welcome'
   | 'waiting'
   | 'announcing'
@@ -40,6 +47,8 @@ export interface IvrState {
   priority: QueuePriority;
   /** Released after the notice unless the emergency key is pressed. */
   restricted: boolean;
+  /** Captured at overload (SIP front): the queue the busy-time callback belongs to. */
+  capture?: { queue: string };
   /** Increments with every media command; completions carrying an older token are stale. */
   token: number;
   /** What follows the announcement being played. */
@@ -55,13 +64,17 @@ export type ProgressAnswer =
   | { unavailable: true };
 
 export type IvrEvent =
-  /** `queue`: where the caller first waits (a local sub-centre line's queue); default the general queue. */
-  | { type: 'start'; fromEmergencyLine: boolean; restricted: boolean; queue?: string }
+  /**
+   * `queue`: where the caller first waits (a local sub-centre line's queue); default the general
+   * queue. `capture`: the SIP front admitted the call as callback-capture (ignored from 110/119/120/122).
+   */
+  | { type: 'start'; fromEmergencyLine: boolean; restricted: boolean; queue?: string; capture?: boolean }
   | { type: 'key'; digit: string }
   | { type: 'media.done'; token: number }
   | { type: 'digits'; token: number; result: CollectDigitsResult }
   | { type: 'progress.answer'; answer: ProgressAnswer }
-  | { type: 'callback.stored'; outcome: 'created' | 'existing' | 'failed' }
+  /** refused: the policy said no (withheld number, restricted …); failed: the store could not be asked. */
+  | { type: 'callback.stored'; outcome: 'created' | 'existing' | 'refused' | 'failed' }
   | { type: 'transfer.done'; ok: boolean }
   | { type: 'bridged'; otherCallId: string }
   /** The agent blind-transferred the call to a queue (the caller is on hold already): waiting again, first arrival kept. */
@@ -81,6 +94,10 @@ export type IvrFact =
   | { type: 'key'; digit: string; action: KeyAction | 'invalid' }
   | { type: 'progress.queried'; outcome: 'found' | 'not-found' | 'unavailable' | 'no-input'; status?: string }
   | { type: 'callback.requested'; outcome: 'created' | 'existing' | 'failed' }
+  /** The busy-time callback asked for a call captured at overload. */
+  | { type: 'callback.captured'; outcome: 'created' | 'existing' | 'refused' | 'failed' }
+  /** A captured call released after the capture prompt. */
+  | { type: 'capture.released' }
   | { type: 'emergency.transfer'; line: EmergencyLineNumber; ok?: boolean }
   | { type: 'restricted.released' }
   | { type: 'agent.connected'; otherCallId: string };
@@ -97,7 +114,8 @@ export type IvrCommand =
   | { do: 'leave-queue'; queue: string }
   | { do: 'transfer-emergency'; line: EmergencyLineNumber }
   | { do: 'query-progress'; workOrder: string }
-  | { do: 'request-callback' }
+  /** The callback key (keep my place while queued); origin overload: a call captured at overload, for `queue`. */
+  | { do: 'request-callback'; origin?: 'overload'; queue?: string }
   | { do: 'hangup'; cause: string }
   | { do: 'fact'; fact: IvrFact }
   | { do: 'finish'; disposition: CallDisposition; reason?: string };
@@ -112,7 +130,9 @@ export function initialState(): IvrState {
 }
 
 /** Phases in which the caller's keys are taken as menu keys (the collect phases read their own). */
-const KEY_PHASES: ReadonlySet<IvrPhase> = new Set(['welcome', 'waiting', 'announcing', 'restricted-notice']);
+const KEY_PHASES: ReadonlySet<IvrPhase> = new Set(['welcome', 'waiting', 'announcing', 'restricted-notice', 'capture-request', 'capture-notice']);
+/** Phases in which only the emergency key counts (art. 34 and overload never block emergencies). */
+const EMERGENCY_ONLY: ReadonlySet<IvrPhase> = new Set(['restricted-notice', 'capture-request', 'capture-notice']);
 
 export class IvrMachine {
   constructor(private readonly flow: IvrFlow) {}
@@ -125,7 +145,7 @@ export class IvrMachine {
 
     switch (event.type) {
       case 'start':
-        return this.start(s, event.fromEmergencyLine, event.restricted, event.queue);
+        return this.start(s, event.fromEmergencyLine, event.restricted, event.queue, event.capture ?? false);
       case 'key':
         if (!KEY_PHASES.has(s.phase)) return { state: s, commands: out };
         return this.key(s, event.digit);
@@ -163,12 +183,14 @@ export class IvrMachine {
         return this.announce(s, out, this.flow.statusMedia[a.status] ?? this.flow.statusUnknownMedia, 'wait');
       }
       case 'callback.stored': {
+        if (s.phase === 'capture-request') return this.captured(s, out, event.outcome);
         if (s.phase !== 'callback-request') return { state: s, commands: out };
-        out.push({ do: 'fact', fact: { type: 'callback.requested', outcome: event.outcome } });
+        const outcome = event.outcome === 'refused' ? 'failed' : event.outcome;
+        out.push({ do: 'fact', fact: { type: 'callback.requested', outcome } });
         const media =
-          event.outcome === 'created'
+          outcome === 'created'
             ? this.flow.media.callbackRegistered
-            : event.outcome === 'existing'
+            : outcome === 'existing'
               ? this.flow.media.callbackExisting
               : this.flow.media.callbackFailed;
         return this.announce(s, out, media, 'wait');
@@ -224,7 +246,7 @@ export class IvrMachine {
     }
   }
 
-  private start(s: IvrState, fromEmergencyLine: boolean, restricted: boolean, queue?: string): Step {
+  private start(s: IvrState, fromEmergencyLine: boolean, restricted: boolean, queue: string | undefined, capture: boolean): Step {
     const out: IvrCommand[] = [];
     out.push({ do: 'fact', fact: { type: 'ivr.started', restricted, fromEmergencyLine } });
     // Calls from 110/119/120/122 are never restricted and go ahead of the queue (seeds/003 measure 2).
@@ -235,6 +257,19 @@ export class IvrMachine {
       out.push({ do: 'play', media: this.flow.media.restricted, token: s.token });
       return { state: s, commands: out };
     }
+    // Captured at overload (and never from an emergency line): a busy-time callback instead of a
+    // queue place (art. 13). The callback is asked first, so the prompt says what was done.
+    if (capture && !fromEmergencyLine) {
+      const target = queue ?? this.flow.queues.general;
+      s.capture = { queue: target };
+      s.phase = 'capture-request';
+      out.push({ do: 'request-callback', origin: 'overload', queue: target });
+      return { state: s, commands: out };
+    }
+    return this.queueAndWelcome(s, out, fromEmergencyLine, queue);
+  }
+
+  private queueAndWelcome(s: IvrState, out: IvrCommand[], fromEmergencyLine: boolean, queue?: string): Step {
     s.priority = fromEmergencyLine ? 'emergency-transfer' : 'normal';
     this.enter(s, out, queue ?? this.flow.queues.general);
     s.phase = 'welcome';
@@ -243,11 +278,27 @@ export class IvrMachine {
     return { state: s, commands: out };
   }
 
+  /** The busy-time callback of a captured call was asked: the capture prompt, or the queue after a fault. */
+  private captured(s: IvrState, out: IvrCommand[], outcome: 'created' | 'existing' | 'refused' | 'failed'): Step {
+    out.push({ do: 'fact', fact: { type: 'callback.captured', outcome } });
+    if (outcome === 'failed') {
+      // No callback could be stored: a fault of ours never turns a caller away (7×24 human service).
+      const queue = s.capture!.queue;
+      delete s.capture;
+      return this.queueAndWelcome(s, out, false, queue);
+    }
+    s.phase = 'capture-notice';
+    s.token++;
+    out.push({ do: 'play', media: outcome === 'refused' ? this.flow.media.overloadBusy : this.flow.media.overloadCallback, token: s.token });
+    return { state: s, commands: out };
+  }
+
   private key(s: IvrState, digit: string): Step {
     const out: IvrCommand[] = [];
     const action = this.flow.keys[digit];
-    if (s.phase === 'restricted-notice') {
-      // During the notice only the emergency key counts (art. 34 never blocks emergencies).
+    if (EMERGENCY_ONLY.has(s.phase)) {
+      // During the restriction or capture notice only the emergency key counts (art. 34 and
+      // overload never block emergencies).
       if (action !== 'emergency') return { state: s, commands: out };
     }
     out.push({ do: 'fact', fact: { type: 'key', digit, action: action ?? 'invalid' } });
@@ -304,11 +355,9 @@ export class IvrMachine {
     const out: IvrCommand[] = [];
     switch (s.phase) {
       case 'restricted-notice':
-        out.push({ do: 'fact', fact: { type: 'restricted.released' } });
-        out.push({ do: 'hangup', cause: 'CALL_REJECTED' });
-        s.phase = 'ended';
-        out.push({ do: 'finish', disposition: 'ended-in-ivr', reason: 'restricted' });
-        return { state: s, commands: out };
+        return this.releaseAfterNotice(s, out, 'restricted.released', 'CALL_REJECTED', 'restricted');
+      case 'capture-notice':
+        return this.releaseAfterNotice(s, out, 'capture.released', 'NORMAL_CLEARING', 'overload');
       case 'welcome':
         return this.wait(s, out);
       case 'announcing':
@@ -333,6 +382,14 @@ export class IvrMachine {
     }
   }
 
+  /** A notice played to its end (restriction, capture at overload): the call is released, ended in the IVR. */
+  private releaseAfterNotice(s: IvrState, out: IvrCommand[], fact: 'restricted.released' | 'capture.released', cause: string, reason: string): Step {
+    out.push({ do: 'fact', fact: { type: fact } }, { do: 'hangup', cause });
+    s.phase = 'ended';
+    out.push({ do: 'finish', disposition: 'ended-in-ivr', reason });
+    return { state: s, commands: out };
+  }
+
   private hangup(s: IvrState): Step {
     const out: IvrCommand[] = [];
     let disposition: CallDisposition;
@@ -343,6 +400,7 @@ export class IvrMachine {
     else {
       disposition = 'ended-in-ivr';
       if (s.restricted) reason = 'restricted';
+      else if (s.capture) reason = 'overload';
     }
     if (s.queue) {
       out.push({ do: 'leave-queue', queue: s.queue }, { do: 'fact', fact: { type: 'queue.left', queue: s.queue, why: 'hangup' } });

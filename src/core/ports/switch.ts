@@ -14,7 +14,17 @@ export interface CallEntry {
   fromLine?: string;
   /** Context the transferring line sent (caller location, its incident id …). */
   context?: Record<string, string>;
+  /**
+   * The SIP front's admission (X-Hotline-Admission, src/core/sip/admission.ts), when it crossed
+   * the front: callback-capture means the centre was at capacity and the caller is to be offered
+   * a busy-time callback instead of a busy tone (art. 13). Absent for calls that did not.
+   */
+  admission?: CallAdmission;
 }
+
+/** The SIP front's admissions (src/core/sip/admission.ts `Admission`). */
+export const CALL_ADMISSIONS = ['normal', 'restricted', 'callback-capture'] as const;
+export type CallAdmission = (typeof CALL_ADMISSIONS)[number];
 
 export interface CallInfo {
   callId: CallId;

@@ -5,9 +5,11 @@
 // (art. 13: calls missed at busy times are called back).
 import type { AbuseLimits } from '../ports/abuse-limits.js';
 import type { ActiveCalls } from '../ports/active-calls.js';
+import type { CallAdmission } from '../ports/switch.js';
 import type { InboundCall } from './policy.js';
 
-export type Admission = 'normal' | 'restricted' | 'callback-capture';
+/** What the IVR reads back as CallEntry.admission (dialplan: hotline_admission). */
+export type Admission = CallAdmission;
 
 export interface AdmissionResult {
   admission: Admission;

@@ -55,6 +55,18 @@ describe('FreeSWITCH adapter on the ESL double', () => {
     await fs.close();
   });
 
+  it('a parked call the SIP front captured at overload arrives with that admission', async () => {
+    const uuid = fs.placeCall({
+      caller: '13800138001',
+      variables: { hotline_entry: 'citizen', hotline_admission: 'callback-capture', hotline_dialog: 'dlg-2' },
+    });
+    const arrived = await waitFor(events, sw, 'call.arrived', (e) => e.call.callId === uuid);
+    expect(arrived.call).toMatchObject({ callId: uuid, sipCallId: 'dlg-2', entry: { kind: 'citizen', admission: 'callback-capture' } });
+    // Read back from the switch too (reconciliation after a reconnect reads the channel's variables).
+    const live = (await sw.liveCalls()).find((c) => c.callId === uuid);
+    expect(live?.entry).toEqual({ kind: 'citizen', admission: 'callback-capture' });
+  });
+
   it('takes a parked call through answer, prompt, digits, recording and hang-up', async () => {
     const uuid = fs.placeCall({
       caller: '13800138000',

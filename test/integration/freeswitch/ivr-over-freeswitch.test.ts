@@ -14,7 +14,7 @@ import { EslDouble } from '../../doubles/esl-double.js';
 import { readFileSync } from 'node:fs';
 
 interface CallLine {
-  record: { callId: string; disposition: string; entry: { kind: string; fromLine?: string }; priority?: string; recording?: { sha256?: string; path: string } };
+  record: { callId: string; disposition: string; reason?: string; callbackRequested?: boolean; facts?: { type: string }[]; entry: { kind: string; fromLine?: string }; priority?: string; recording?: { sha256?: string; path: string } };
 }
 
 describe('IVR over the FreeSWITCH adapter (ESL double)', () => {
@@ -81,5 +81,15 @@ describe('IVR over the FreeSWITCH adapter (ESL double)', () => {
     const line = await eventually(() => callLines().find((l) => l.record.callId === uuid), (l) => !!l, 20_000);
     expect(line!.record.entry).toMatchObject({ kind: 'emergency-transfer', fromLine: '119' });
     expect(line!.record.priority).not.toBe('normal');
+  });
+
+  it('a call the SIP front captured at overload hears the capture prompt, is hung up by the gateway and leaves a busy-time callback', async () => {
+    const uuid = fs.placeCall({ caller: '13700137000', variables: { hotline_entry: 'citizen', hotline_admission: 'callback-capture' } });
+    const line = await eventually(() => callLines().find((l) => l.record.callId === uuid), (l) => !!l, 20_000);
+    expect(line!.record).toMatchObject({ disposition: 'DISPOSITION_ENDED_IN_IVR', reason: 'overload', callbackRequested: true });
+    // Released after the capture prompt played to its end (the double models no history of apps).
+    expect(line!.record.facts?.map((f) => f.type)).toEqual(expect.arrayContaining(['callback.captured', 'capture.released']));
+    const { items } = await gw.callbacks.service.list({ number: '+8613700137000' });
+    expect(items).toMatchObject([{ kind: 'busy-time', origins: ['overload'], callIds: [uuid], status: 'pending' }]);
   });
 });

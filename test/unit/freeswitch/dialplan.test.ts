@@ -40,6 +40,7 @@ describe('dialplan for 12345', () => {
     for (const name of Object.values(ENTRY_VARIABLES)) expect(vars.has(name), name).toBe(true);
     expect(vars.get(ENTRY_VARIABLES.kind)).toBe('${sip_h_X-Hotline-Entry}');
     expect(vars.get(ENTRY_VARIABLES.fromLine)).toBe('${sip_h_X-Hotline-From-Line}');
+    expect(vars.get(ENTRY_VARIABLES.admission)).toBe('${sip_h_X-Hotline-Admission}');
     expect(vars.get('recording_follow_transfer')).toBe('true');
     expect(front!.condition.at(-1)!.action!.at(-1)!['@_application']).toBe('park');
   });
@@ -60,5 +61,13 @@ describe('dialplan for 12345', () => {
       kind: 'other',
     });
     expect(entryFromVariables(() => undefined)).toEqual({ kind: 'citizen' });
+  });
+
+  it('reads the SIP front\'s admission, and ignores an unknown or empty one', () => {
+    const entry = (admission: string | undefined) =>
+      entryFromVariables((h) => (h === 'variable_hotline_entry' ? 'citizen' : h === 'variable_hotline_admission' ? admission : undefined));
+    for (const a of ['normal', 'restricted', 'callback-capture']) expect(entry(a)).toEqual({ kind: 'citizen', admission: a });
+    // An unset header expands to nothing in the dialplan; a value we do not know is no admission at all.
+    for (const a of ['', undefined, 'vip', 'CALLBACK-CAPTURE']) expect(entry(a)).toEqual({ kind: 'citizen' });
   });
 });
