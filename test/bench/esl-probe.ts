@@ -28,6 +28,24 @@ function runqueueNs(): number {
   }
 }
 
+/**
+ * The share of a span in which some task on the machine was runnable but waiting for a CPU
+ * (Linux pressure stall information, /proc/pressure/cpu "some"); NaN where it cannot be read.
+ */
+export function startCpuPressure(): () => number {
+  const read = (): number => {
+    try {
+      const m = /^some .*total=(\d+)/m.exec(readFileSync('/proc/pressure/cpu', 'utf8'));
+      return m ? Number(m[1]) : NaN;
+    } catch {
+      return NaN;
+    }
+  };
+  const p0 = read();
+  const t0 = performance.now();
+  return () => (read() - p0) / 1000 / (performance.now() - t0);
+}
+
 export function startProbe(): () => ProbeReport {
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();

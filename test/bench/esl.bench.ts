@@ -32,7 +32,7 @@ import {
 } from '../../src/adapters/freeswitch/freeswitch-switch.js';
 import { createLogger } from '../../src/log/logger.js';
 import { EslDouble } from '../doubles/esl-double.js';
-import { describeProbe, startProbe, type ProbeReport } from './esl-probe.js';
+import { describeProbe, startCpuPressure, startProbe, type ProbeReport } from './esl-probe.js';
 
 const log = createLogger({ level: 'silent' });
 
@@ -314,6 +314,7 @@ async function concurrentCalls(target: number): Promise<void> {
   const t0 = Date.now();
   const cpu0 = process.cpuUsage();
   const probe = startProbe();
+  const pressure = startCpuPressure();
   const tStart = performance.now();
   child.send({ place: target, overMs: 8000, mediaMs: 5000 });
   await Promise.race([done, new Promise((r) => setTimeout(r, 40_000))]);
@@ -321,6 +322,7 @@ async function concurrentCalls(target: number): Promise<void> {
   const cpu = process.cpuUsage(cpu0);
   const gatewayCpuMs = (cpu.user + cpu.system) / 1000;
   const gatewayProbe = probe();
+  const pressed = pressure();
   child.send({ report: true });
   const { cpuMs: doubleCpuMs, probe: doubleProbe } = await new Promise<{
     cpuMs: number;
@@ -334,6 +336,9 @@ async function concurrentCalls(target: number): Promise<void> {
       `peak ${peak} calls in progress at once (goal ≥ 2,000); command latency p50 ${percentile(latencies, 50).toFixed(2)} ms, ` +
       `p99 ${percentile(latencies, 99).toFixed(2)} ms over ${latencies.length} commands (goal p99 < 10 ms); ESL double in a child process; ` +
       `CPU: gateway ${(gatewayCpuMs / 1000).toFixed(1)} s, double ${(doubleCpuMs / 1000).toFixed(1)} s, load average ${(await import('node:os')).loadavg()[0]!.toFixed(1)} on ${(await import('node:os')).cpus().length} CPUs`,
+  );
+  console.log(
+    `  machine: some task waiting for a CPU ${(pressed * 100).toFixed(0)} % of the run (/proc/pressure/cpu)`,
   );
   console.log(`  gateway process: ${describeProbe(gatewayProbe)}`);
   if (doubleProbe) console.log(`  double process: ${describeProbe(doubleProbe)}`);
