@@ -1,13 +1,17 @@
 // The ESL double in a process of its own for the concurrent-calls benchmark (esl.bench.ts):
 // it listens, reports its port, then parks the calls it is asked for, spread over a time span;
-// each caller keys "1" when the digit prompt has played.
+// each caller keys "1" when the digit prompt has played. Asked for a report, it sends what its
+// process went through meanwhile (event-loop delay, GC, time waiting for a CPU: esl-probe.ts).
 import { EslDouble } from '../doubles/esl-double.js';
+import { startProbe, type ProbeReport } from './esl-probe.js';
 
 const fs = new EslDouble();
 const port = await fs.listen();
+let probe: (() => ProbeReport) | undefined;
 process.send!({ port });
 process.on('message', (m: { place: number; overMs: number; mediaMs: number }) => {
   if (!m.place) return;
+  probe = startProbe();
   fs.mediaMs = m.mediaMs;
   const every = m.overMs / m.place;
   let placed = 0;
@@ -27,6 +31,10 @@ process.on('message', (m: { place: number; overMs: number; mediaMs: number }) =>
   tick();
 });
 process.on('message', (m: { report?: boolean }) => {
-  if (m.report) process.send!({ cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000 });
+  if (m.report)
+    process.send!({
+      cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
+      probe: probe?.(),
+    });
 });
 process.on('disconnect', () => process.exit(0));

@@ -140,6 +140,8 @@ export class FreeSwitchSwitch implements Switch {
   private readonly listeners: SwitchListeners;
   private readonly calls = new Map<CallId, CallState>();
   private readonly execs = new Map<string, Exec>();
+  /** The same apps by call: a hang-up settles its call's apps without a scan of every call's. */
+  private readonly execsByCall = new Map<CallId, Set<string>>();
   /** Legs we originated: their park is ours, not an arrival. */
   private readonly originated = new Set<CallId>();
   private digitsVar = 0;
@@ -235,7 +237,7 @@ export class FreeSwitchSwitch implements Switch {
         const appId = e.get('Application-UUID');
         const exec = appId ? this.execs.get(appId) : undefined;
         if (exec && appId) {
-          this.execs.delete(appId);
+          this.forgetExec(appId, exec.callId);
           exec.resolve(e);
         }
         return;
@@ -346,10 +348,12 @@ export class FreeSwitchSwitch implements Switch {
     this.calls.delete(callId);
     this.originated.delete(callId);
     // Apps queued behind the one running never report completion once the channel is gone.
-    for (const [appId, exec] of this.execs) {
-      if (exec.callId !== callId) continue;
+    const apps = this.execsByCall.get(callId);
+    this.execsByCall.delete(callId);
+    for (const appId of apps ?? []) {
+      const exec = this.execs.get(appId);
       this.execs.delete(appId);
-      exec.resolve(null);
+      exec?.resolve(null);
     }
     for (const join of st.joins.values())
       join.reject(new SwitchError('NO_SUCH_CALL', `call ${callId} hung up`));
@@ -358,10 +362,10 @@ export class FreeSwitchSwitch implements Switch {
   }
 
   private failExecs(err: SwitchError): void {
-    for (const [appId, exec] of this.execs) {
-      this.execs.delete(appId);
-      exec.reject(err);
-    }
+    const execs = [...this.execs.values()];
+    this.execs.clear();
+    this.execsByCall.clear();
+    for (const exec of execs) exec.reject(err);
     for (const st of this.calls.values()) {
       for (const join of st.joins.values()) join.reject(err);
       st.joins.clear();
@@ -471,6 +475,9 @@ export class FreeSwitchSwitch implements Switch {
     const done = new Promise<EslEvent | null>((resolve, reject) =>
       this.execs.set(appId, { callId, resolve, reject }),
     );
+    let apps = this.execsByCall.get(callId);
+    if (!apps) this.execsByCall.set(callId, (apps = new Set()));
+    apps.add(appId);
     done.catch(() => undefined);
     const written = this.inOrder(callId, async () => {
       try {
@@ -483,11 +490,17 @@ export class FreeSwitchSwitch implements Switch {
         const text = reply.headers['Reply-Text'] ?? '';
         if (!text.startsWith('+OK')) throw failure(text, app);
       } catch (err) {
-        this.execs.delete(appId);
+        this.forgetExec(appId, callId);
         throw err;
       }
     });
     return { written, done };
+  }
+
+  private forgetExec(appId: string, callId: CallId): void {
+    this.execs.delete(appId);
+    const apps = this.execsByCall.get(callId);
+    if (apps?.delete(appId) && apps.size === 0) this.execsByCall.delete(callId);
   }
 
   private async run(callId: CallId, app: string, arg?: string): Promise<EslEvent | null> {

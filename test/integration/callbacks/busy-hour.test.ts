@@ -16,6 +16,7 @@ import { eventually, testConfig } from '../../helpers/gateway.js';
 import { silentLogger } from '../../helpers/logger.js';
 import { startRedis, type TestRedis } from '../../helpers/redis-server.js';
 import { allDayZone, robotAgent, type Robot } from '../../helpers/callbacks.js';
+import { byArrival } from '../../../src/core/callbacks/callback.js';
 
 let redis: TestRedis;
 let gw: RunningGateway;
@@ -115,7 +116,8 @@ describe('busy hour on the simulated switch', () => {
       expect(dialled.filter((d) => d.dialled.endsWith(cb.number.replace(/^\+86/, '')))).toHaveLength(1);
     }
     // Busy-time callbacks were dialled in the order their callers abandoned.
-    const busy = done.filter((c) => c.kind === 'busy-time').sort((a, b) => a.requestedAt - b.requestedAt);
+    // Arrival order as the policy defines it (request time, then the citizen key for equal times).
+    const busy = done.filter((c) => c.kind === 'busy-time').sort(byArrival);
     const order = busy.map((c) => dialled.findIndex((d) => d.dialled.endsWith(c.number.replace(/^\+86/, ''))));
     expect(order).toEqual([...order].sort((a, b) => a - b));
     // The keep-my-place callback was served in its turn: before any busy-time callback.
