@@ -6,6 +6,7 @@ import type { EmergencyRoutes } from '../core/ivr/flow.js';
 import type { IvrMachine} from '../core/ivr/machine.js';
 import { initialState, type IvrCommand, type IvrEvent, type IvrFact, type IvrState } from '../core/ivr/machine.js';
 import { callerCitizenKey } from '../core/intake/citizen-key.js';
+import { FAULT_HANGUP_CAUSES } from '../core/callbacks/callback.js';
 import type { CallbackAskInput } from './callback-service.js';
 import type { AbuseLimits } from '../core/ports/abuse-limits.js';
 
@@ -462,6 +463,19 @@ export class IvrRunner {
   private async afterHangup(s: Session, record: CallDetailRecord): Promise<void> {
     if (s.callbackRequested) {
       await this.o.callbacks.callerLeft(s.citizenKey);
+      return;
+    }
+    const base = {
+      citizenKey: s.citizenKey,
+      ...(s.citizenKey.startsWith('tel:') ? { number: s.citizenKey.slice(4) } : {}),
+      kind: 'busy-time' as const,
+      callId: s.info.callId,
+      emergency: !!record.emergencyLine,
+      restricted: s.state.restricted,
+    };
+    if (FAULT_HANGUP_CAUSES.has(record.hangupCause) && record.disposition !== 'emergency-transferred') {
+      // Dropped by a fault (the switch, the network), whatever stage the call was at: called back.
+      await this.o.callbacks.ask({ ...base, origin: 'fault', queue: s.lastQueue ?? this.o.acdPolicy.general });
       return;
     }
     if (record.disposition !== 'abandoned' || !s.lastQueue || s.firstQueuedAtMs === undefined) return;

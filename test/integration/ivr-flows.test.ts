@@ -170,6 +170,27 @@ describe('keys during the welcome or while waiting', () => {
   });
 });
 
+describe('calls dropped by a fault', () => {
+  it('a caller the network cut off (MEDIA_TIMEOUT) gets a busy-time callback; one who hangs up at once does not', async () => {
+    const cut = number();
+    const c = h.sim.placeCall({ caller: cut });
+    await c.waitForMedia('holdMusic');
+    await h.sim.hangup(c.callId, 'MEDIA_TIMEOUT');
+    await h.cdrLines(c.callId);
+    const deadline = Date.now() + 5000;
+    while (!(await h.callbackStore.pendingFor(`tel:+86${cut}`)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(await h.callbackStore.pendingFor(`tel:+86${cut}`)).toMatchObject({ kind: 'busy-time', origins: ['fault'], queues: ['general'], callIds: [c.callId] });
+
+    const own = number();
+    const d = h.sim.placeCall({ caller: own });
+    await d.waitForMedia('holdMusic');
+    await d.hangup();
+    await h.cdrLines(d.callId);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await h.callbackStore.pendingFor(`tel:+86${own}`)).toBeUndefined();
+  });
+});
+
 describe('emergency key', () => {
   it('during the welcome: asks which line, transfers to 120 on the emergency trunk, leaves the queue', async () => {
     const c = h.sim.placeCall({ caller: number() });

@@ -119,6 +119,24 @@ export function admitCallback(ask: CallbackAsk, existing: PendingCallback | unde
   };
 }
 
+/**
+ * Hang-up causes that mean the call was dropped by a fault — the switch's, the network's or ours —
+ * not ended by the citizen: such a call gets a busy-time callback (issue 6: "calls dropped by a
+ * fault"). Q.850 causes as FreeSWITCH names them, and GONE_WHILE_DISCONNECTED, the FreeSWITCH
+ * adapter's own cause for a call that ended while its Event Socket was down.
+ */
+export const FAULT_HANGUP_CAUSES: ReadonlySet<string> = new Set([
+  'GONE_WHILE_DISCONNECTED',
+  'MEDIA_TIMEOUT',
+  'NORMAL_TEMPORARY_FAILURE',
+  'RECOVERY_ON_TIMER_EXPIRE',
+  'DESTINATION_OUT_OF_ORDER',
+  'NETWORK_OUT_OF_ORDER',
+  'SWITCH_CONGESTION',
+  'SYSTEM_SHUTDOWN',
+  'CRASH',
+]);
+
 /** The citizen got through on their own (an agent answered their call): the callback is cancelled. */
 export function citizenGotThrough(cb: PendingCallback): PendingCallback {
   return cb.status === 'pending' ? { ...cb, status: 'cancelled', endReason: 'citizen-got-through' } : cb;
