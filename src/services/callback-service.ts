@@ -314,8 +314,10 @@ export class CallbackService implements CallbackAdmin {
     await this.rewakeGranted(now);
     if (!insideWindow(policy.window, now)) return [];
     const queues = [...this.o.queues];
-    const [pending, load, inFlight, figures] = await Promise.all([store.ready(queues, now, this.o.readyPerQueue), acd.load(queues), store.inFlight(), this.o.figures.snapshot(now)]);
+    // Runs after every dispatch round: with nothing ready (the usual case) it costs one read.
+    const pending = await store.ready(queues, now, this.o.readyPerQueue);
     if (pending.length === 0) return [];
+    const [load, inFlight, figures] = await Promise.all([acd.load(queues), store.inFlight(), this.o.figures.snapshot(now)]);
     const centre = figures.find((f) => f.queue === CENTRE_FIGURES && f.window === 'rolling-15m');
     const live = centre ? { offered: Math.max(0, centre.offered - centre.shortAbandoned - centre.overflowed), answered: centre.answered } : { offered: 0, answered: 0 };
     const unique = [...new Map(pending.map((c) => [c.id, c])).values()];
