@@ -419,14 +419,10 @@ export class IvrRunner {
         const place = s.state.queue && s.firstQueuedAtMs !== undefined ? { queue: s.state.queue, priority: s.state.priority, enqueuedAtMs: s.firstQueuedAtMs } : undefined;
         void this.o.callbacks
           .ask({
-            citizenKey: s.citizenKey,
-            ...(s.citizenKey.startsWith('tel:') ? { number: s.citizenKey.slice(4) } : {}),
+            ...this.askerOf(s, !!s.emergencyLine),
             kind: place ? 'keep-place' : 'busy-time',
             origin: c.origin ?? 'requested',
             queue,
-            callId: id,
-            emergency: !!s.emergencyLine,
-            restricted: s.state.restricted,
             ...(place ? { place } : {}),
           })
           .then(
@@ -465,31 +461,25 @@ export class IvrRunner {
       await this.o.callbacks.callerLeft(s.citizenKey);
       return;
     }
-    const base = {
-      citizenKey: s.citizenKey,
-      ...(s.citizenKey.startsWith('tel:') ? { number: s.citizenKey.slice(4) } : {}),
-      kind: 'busy-time' as const,
-      callId: s.info.callId,
-      emergency: !!record.emergencyLine,
-      restricted: s.state.restricted,
-    };
+    const base = { ...this.askerOf(s, !!record.emergencyLine), kind: 'busy-time' as const };
     if (FAULT_HANGUP_CAUSES.has(record.hangupCause) && record.disposition !== 'emergency-transferred') {
       // Dropped by a fault (the switch, the network), whatever stage the call was at: called back.
       await this.o.callbacks.ask({ ...base, origin: 'fault', queue: s.lastQueue ?? this.o.acdPolicy.general });
       return;
     }
     if (record.disposition !== 'abandoned' || !s.lastQueue || s.firstQueuedAtMs === undefined) return;
-    await this.o.callbacks.ask({
+    await this.o.callbacks.ask({ ...base, origin: 'abandoned', queue: s.lastQueue, waitedMs: Math.max(0, Date.parse(record.endTime) - s.firstQueuedAtMs) });
+  }
+
+  /** The caller's part of every callback ask: who, on which call, and what the policy refuses (emergencies, restricted callers, withheld numbers). */
+  private askerOf(s: Session, emergency: boolean): Pick<CallbackAskInput, 'citizenKey' | 'number' | 'callId' | 'emergency' | 'restricted'> {
+    return {
       citizenKey: s.citizenKey,
       ...(s.citizenKey.startsWith('tel:') ? { number: s.citizenKey.slice(4) } : {}),
-      kind: 'busy-time',
-      origin: 'abandoned',
-      queue: s.lastQueue,
       callId: s.info.callId,
-      waitedMs: Math.max(0, Date.parse(record.endTime) - s.firstQueuedAtMs),
-      emergency: !!record.emergencyLine,
+      emergency,
       restricted: s.state.restricted,
-    });
+    };
   }
 
   private async fact(s: Session, fact: IvrFact): Promise<void> {
