@@ -6,13 +6,20 @@
 //     core starts, which the run waits for), then again while the gateway delivers to the dev
 //     core, whose own CPU shares this machine's cores (in production the core is elsewhere).
 //     The load generator runs in this process, as the baseline's loop does.
+//     Beside them, the floor (intake-floor-child.ts): a bare fastify route with the same body schema
+//     making the same two Redis round trips (a read, a one-write script) — what HTTP and two round
+//     trips alone cost here. Each phase also prints Redis's CPU per request and whether an AOF
+//     rewrite (a fork, whose child competes for the same cores) ran during it.
 //  2. Delivery rate from the Redis outbox to the dev core vs a bare gRPC unary loop (64 in flight)
 //     and a bare SubmitStream of the same batches, against the same dev core process.
+import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import * as grpc from '@grpc/grpc-js';
 import { freePort } from '../../src/adapters/redis/embedded-redis.js';
 import { RedisKeys } from '../../src/adapters/redis/keys.js';
@@ -39,6 +46,16 @@ const bodyFor = (i: number, prefix = '138') =>
     incidentTime: '2026-11-20T19:00:00+08:00',
   });
 const body = bodyFor(0);
+
+/** AOF rewrites (forks) Redis has started so far: one during a phase takes CPU from it. */
+async function forks(redis: { client(): Redis }): Promise<number> {
+  const c = redis.client();
+  try {
+    return Number(/total_forks:(\d+)/.exec(await c.info('stats'))?.[1] ?? NaN);
+  } finally {
+    c.disconnect();
+  }
+}
 
 async function bareBullmqAdd(redisUrl: string): Promise<{ rate: number; p99: number }> {
   const queue = new Queue(`bench-${randomUUID()}`, { connection: { url: redisUrl } });
@@ -79,6 +96,26 @@ async function webAccept(port: number, prefix: string, pids: Record<string, numb
   perIntake.push(`load generator ${fmt((used.user + used.system) / 1000 / n, 3)}`);
   const refused = Object.entries(result.statuses).filter(([s]) => s !== '202').map(([s, c]) => `${c}×${s}`);
   return { ...result, cpu: `CPU ms per intake: ${perIntake.join(', ')}`, notAccepted: [...refused, ...(result.errors ? [`${result.errors} errors`] : [])].join(', ') || 'none' };
+}
+
+/** The floor: bare fastify + the same two Redis round trips, in its own process (intake-floor-child.ts). */
+async function floorAccept(redisUrl: string, redisPid: number) {
+  const child = fork(fileURLToPath(new URL('./intake-floor-child.ts', import.meta.url)), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, FLOOR_REDIS_URL: redisUrl },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  try {
+    const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));
+    const bodies = Array.from({ length: 10_000 }, (_, i) => bodyFor(i, '136'));
+    await httpLoad({ port, path: '/v1/intake/web', connections: 50, seconds: 30, maxRequests: 4000, bodies });
+    const before = { floor: cpuMs(child.pid!), redis: cpuMs(redisPid) };
+    const r = await httpLoad({ port, path: '/v1/intake/web', connections: 50, seconds: ACCEPT_SECONDS, bodies });
+    const n = r.statuses[202] ?? 0;
+    return { ...r, cpu: `CPU ms per request: floor ${fmt((cpuMs(child.pid!) - before.floor) / n, 3)}, redis ${fmt((cpuMs(redisPid) - before.redis) / n, 3)}` };
+  } finally {
+    child.kill();
+  }
 }
 
 async function bareUnaryLoop(address: string, n: number): Promise<number> {
@@ -139,14 +176,24 @@ export async function run(): Promise<void> {
     await until(async () => (await fetch(`${gwUrl}/readyz`)).status === 200);
 
     console.log(`accept: ${ACCEPT_SECONDS} s each, 50 in flight, same redis-server (appendonly, fsync always); gateway in its own process, load generator in this one`);
+    const f0 = await forks(redis);
+    const redisBefore = cpuMs(redis.pid);
     const baseline = await bareBullmqAdd(redis.url);
+    const f1 = await forks(redis);
+    console.log(`  bare BullMQ add: Redis CPU ms per add ${fmt((cpuMs(redis.pid) - redisBefore) / (baseline.rate * (ACCEPT_SECONDS + WARM_UP_SECONDS)), 3)} (warm-up included); AOF rewrites during it: ${f1 - f0}`);
     const pids = { gateway: gateway.pid!, redis: redis.pid };
     // Warm-up (JIT): a few thousand requests of a third range of citizens.
     await httpLoad({ port: httpPort, path: '/v1/intake/web', connections: 50, seconds: 30, maxRequests: 4000, bodies: Array.from({ length: 10_000 }, (_, i) => bodyFor(i, '137')) });
+    const f2 = await forks(redis);
     const alone = await webAccept(httpPort, '138', pids);
+    const f3 = await forks(redis);
     console.log(ratioLine('web channel accept rate, no core to deliver to (HTTP → validated → rules → limits → durable in Redis)', alone.rate, baseline.rate, 'req/s', '≥ 40 %'));
     console.log(`  p99 accept latency: ${fmt(alone.p99, 1)} ms (goal < 25 ms), p50 ${fmt(alone.p50, 1)} ms; bare BullMQ add p99 ${fmt(baseline.p99, 1)} ms; not 202: ${alone.notAccepted}`);
-    console.log(`  ${alone.cpu}`);
+    console.log(`  ${alone.cpu}; AOF rewrites during it: ${f3 - f2}`);
+    const floor = await floorAccept(redis.url, redis.pid);
+    const f4 = await forks(redis);
+    console.log(ratioLine('floor: bare fastify, same body schema, the same two Redis round trips, 202', floor.rate, baseline.rate, 'req/s'));
+    console.log(`  p99 ${fmt(floor.p99, 1)} ms, p50 ${fmt(floor.p50, 1)} ms; ${floor.cpu}; AOF rewrites during it: ${f4 - f3}; ours = ${fmt((100 * alone.rate) / floor.rate, 1)} % of the floor`);
     core = startCore();
     await until(async () => (await outboxDepth()) === 0, 180_000, 200);
     const delivering = await webAccept(httpPort, '139', { ...pids, core: core.pid! });
