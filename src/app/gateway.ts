@@ -270,6 +270,8 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
       queues: [...acd.policy.queues.keys()],
       figures: figureStore,
       calls: callStore,
+      callRecords,
+      onCallRecord: () => callRecordWorker.wake(),
       placer: () => desk,
       instanceId,
       ...(parts.clock ? { clock: parts.clock } : {}),

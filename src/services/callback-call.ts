@@ -7,8 +7,10 @@ import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import { recordingChecksum } from './file-checksum.js';
 import type { RecordingMetadata } from '../core/calls/call-record.js';
-import type { CallStore } from '../core/ports/call-records.js';
+import { callbackAttemptRecord, type CallbackAttemptLeg } from '../core/callbacks/attempt-record.js';
+import type { CallRecordOutbox, CallStore } from '../core/ports/call-records.js';
 import type { CallbackCaller, CallbackDialRequest, CallbackDialResult } from '../core/ports/callbacks.js';
+import { queueCallRecord } from './call-record-queue.js';
 import type { CallId, Endpoint, Switch, SwitchEvent } from '../core/ports/switch.js';
 
 export interface CallbackCallOptions {
@@ -28,6 +30,10 @@ export interface CallbackCallOptions {
   calls: Pick<CallStore, 'saveRecording'>;
   /** How long to wait after the hang-up for the switch to finish the recording file. */
   recordingWaitMs?: number;
+  /** Every attempt that placed a call gets its call-detail record (direction outbound) here. */
+  callRecords: Pick<CallRecordOutbox, 'enqueue'>;
+  /** Told after a record was queued (wakes the call-records worker). */
+  onCallRecord?: () => void;
   log: Logger;
 }
 
@@ -43,6 +49,10 @@ interface Watch {
   citizenEnded: Promise<void>;
   /** Resolves with the file's path when the switch has finished the citizen's recording. */
   recordingFinished: Promise<string>;
+  /** The citizen's leg's end, from its hang-up event. */
+  hangup?: { cause: string; at: string };
+  /** When the citizen was bridged with the agent. */
+  connectedAt?: string;
   onEvent(e: SwitchEvent): void;
 }
 
@@ -58,6 +68,7 @@ function watch(citizen: CallId, agent: CallId): Watch {
     onEvent(e) {
       if (e.type === 'call.hungup' && e.callId === citizen) {
         w.citizenGone = true;
+        w.hangup = { cause: e.cause, at: e.at };
         ended();
       } else if (e.type === 'call.hungup' && e.callId === agent && !w.agentGone) {
         w.agentGone = true;
@@ -90,6 +101,11 @@ async function citizenEndedWithin(w: Watch, ms: number): Promise<void> {
  * `failed` (cause `agent-gone`) when the agent's leg ended before the bridge: the citizen hears an
  * apology and is hung up. Whatever the outcome but `reached`, the citizen's leg is down when dial()
  * returns. The agent's leg is never ended here: it belongs to the caller of dial().
+ *
+ * Every attempt that placed a call leaves one call-detail record (direction outbound, entry
+ * `callback`): at once when nobody answered, after the citizen's leg ended (recording checksummed)
+ * when they did. An attempt that dialled nothing (no such switch, a number the trunk cannot
+ * take) leaves none: there was no call.
  */
 export class SwitchCallbackCaller implements CallbackCaller {
   private readonly watches = new Map<CallId, Watch>();
@@ -139,6 +155,7 @@ export class SwitchCallbackCaller implements CallbackCaller {
       w.cancelled = true;
       void sw.hangup(req.callId, 'ORIGINATOR_CANCEL').catch(() => undefined);
     };
+    const dialledAt = new Date().toISOString();
     try {
       const placed = await sw
         .originate({
@@ -157,14 +174,20 @@ export class SwitchCallbackCaller implements CallbackCaller {
           return { outcome: 'failed' as const, cause: (err as Error).message, callId: undefined };
         });
       delete w.onAgentGone;
+      const unanswered = (result: CallbackDialResult): CallbackDialResult => {
+        const endedAt = new Date().toISOString();
+        this.track(this.record(req, result, { switchId: sw.id, callerIdNumber: this.o.callerIdNumber, dialledAt, endedAt, hangupCause: w.hangup?.cause ?? placed.cause ?? placed.outcome }, log));
+        return result;
+      };
       if (placed.outcome !== 'answered' && w.cancelled) {
         log.info({ outcome: placed.outcome }, "callback: the agent's leg ended while the citizen's phone rang");
-        return { outcome: 'failed', cause: 'agent-gone' };
+        return unanswered({ outcome: 'failed', cause: 'agent-gone' });
       }
       if (placed.outcome !== 'answered') {
         log.info({ outcome: placed.outcome, cause: placed.cause }, 'callback: citizen not reached');
-        return { outcome: placed.outcome, ...(placed.cause ? { cause: placed.cause } : {}) };
+        return unanswered({ outcome: placed.outcome, ...(placed.cause ? { cause: placed.cause } : {}) });
       }
+      const answeredAt = new Date().toISOString();
       const id = placed.callId ?? req.callId;
       if (id !== req.callId) {
         // The port promises the leg under the id chosen before dialling (a crash finds it by it).
@@ -174,9 +197,14 @@ export class SwitchCallbackCaller implements CallbackCaller {
       }
       const recording = await this.startRecording(sw, req, log);
       keepWatching = true;
-      this.finishing.add(this.finishRecording(recording, w, log));
-      const result = await this.connect(sw, req, w, log);
-      return { ...result, callId: id, recordingId: recording.recordingId };
+      let result: CallbackDialResult = { outcome: 'failed', cause: 'the attempt was cut short' };
+      try {
+        result = { ...(await this.connect(sw, req, w, log)), callId: id, recordingId: recording.recordingId };
+        return result;
+      } finally {
+        // After the citizen's leg ends: the recording checksummed, then the attempt's record.
+        this.track(this.finishAttempt(req, result, recording, w, { switchId: sw.id, callerIdNumber: this.o.callerIdNumber, dialledAt, answeredAt }, log));
+      }
     } finally {
       // The recording's finisher needs the citizen leg's events until it ends.
       if (!keepWatching) this.watches.delete(req.callId);
@@ -196,6 +224,7 @@ export class SwitchCallbackCaller implements CallbackCaller {
     if (!w.agentGone) {
       try {
         await sw.bridge(req.callId, req.agentLegId);
+        w.connectedAt = new Date().toISOString();
         log.info('callback: citizen reached and bridged with the agent');
         return { outcome: 'reached' };
       } catch (err) {
@@ -239,30 +268,62 @@ export class SwitchCallbackCaller implements CallbackCaller {
     return rec;
   }
 
-  /** After the citizen's leg ended: the file's size and sha256, the end time, saved. */
-  private finishRecording(rec: RecordingMetadata, w: Watch, log: Logger): Promise<void> {
-    const done = (async () => {
+  /** Keeps a finishing step until it settles (settled() waits for them). */
+  private track(step: Promise<void>): void {
+    this.finishing.add(step);
+    void step.finally(() => this.finishing.delete(step));
+  }
+
+  /** The attempt's call-detail record, queued for the core (errors logged: the call is over). */
+  private async record(req: CallbackDialRequest, result: CallbackDialResult, leg: CallbackAttemptLeg, log: Logger): Promise<void> {
+    try {
+      await queueCallRecord(this.o.callRecords, callbackAttemptRecord(req, result, leg), log);
+      this.o.onCallRecord?.();
+    } catch (err) {
+      log.error({ err }, 'callback: call record not queued');
+    }
+  }
+
+  /**
+   * After the citizen's leg ended: the file's size and sha256, the end time, saved; then the
+   * attempt's call-detail record with the recording in it.
+   */
+  private async finishAttempt(
+    req: CallbackDialRequest,
+    result: CallbackDialResult,
+    rec: RecordingMetadata,
+    w: Watch,
+    leg: Omit<CallbackAttemptLeg, 'endedAt' | 'hangupCause'>,
+    log: Logger,
+  ): Promise<void> {
+    try {
       await w.citizenEnded;
-      const endTime = new Date().toISOString();
-      if (!rec.error) {
-        const file = await recordingChecksum(rec.path, w.recordingFinished, this.o.recordingWaitMs ?? 10_000);
-        if ('error' in file) {
-          rec.error = file.error;
-          log.error({ err: file.error }, 'callback: recording file missing');
-        } else {
-          rec.bytes = file.bytes;
-          rec.sha256 = file.sha256;
+      const endTime = w.hangup?.at ?? new Date().toISOString();
+      try {
+        if (!rec.error) {
+          const file = await recordingChecksum(rec.path, w.recordingFinished, this.o.recordingWaitMs ?? 10_000);
+          if ('error' in file) {
+            rec.error = file.error;
+            log.error({ err: file.error }, 'callback: recording file missing');
+          } else {
+            rec.bytes = file.bytes;
+            rec.sha256 = file.sha256;
+          }
         }
+        rec.endTime = endTime;
+        rec.durationSec = Math.round((Date.parse(endTime) - Date.parse(rec.startTime)) / 10) / 100;
+        await this.o.calls.saveRecording(rec);
+      } catch (err) {
+        log.error({ err }, 'callback: recording metadata not saved');
       }
-      rec.endTime = endTime;
-      rec.durationSec = Math.round((Date.parse(endTime) - Date.parse(rec.startTime)) / 10) / 100;
-      await this.o.calls.saveRecording(rec);
-    })()
-      .catch((err: unknown) => log.error({ err }, 'callback: recording metadata not saved'))
-      .finally(() => {
-        this.watches.delete(rec.callId);
-        this.finishing.delete(done);
-      });
-    return done;
+      await this.record(
+        req,
+        result,
+        { ...leg, ...(w.connectedAt ? { connectedAt: w.connectedAt } : {}), endedAt: endTime, hangupCause: w.hangup?.cause ?? 'NORMAL_CLEARING', recording: rec },
+        log,
+      );
+    } finally {
+      this.watches.delete(rec.callId);
+    }
   }
 }

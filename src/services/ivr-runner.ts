@@ -11,6 +11,7 @@ import type { CallbackAskInput } from './callback-service.js';
 import type { AbuseLimits } from '../core/ports/abuse-limits.js';
 
 import type { CallRecordOutbox, CallStore } from '../core/ports/call-records.js';
+import { queueCallRecord } from './call-record-queue.js';
 import type { Acd } from '../core/ports/acd.js';
 import type { AcdPolicy } from '../core/acd/model.js';
 import { overflowTarget, subCentreQueue } from '../core/acd/routing.js';
@@ -542,7 +543,7 @@ export class IvrRunner {
         ...(rec ? { recording: rec } : {}),
         facts,
       };
-      await retry(() => this.o.callRecords.enqueue(record), s.log);
+      await queueCallRecord(this.o.callRecords, record, s.log);
       this.o.onCallRecord?.();
       await this.afterHangup(s, record).catch((err: unknown) => s.log.warn({ err }, 'callback not asked after the hang-up'));
       s.log.info({ disposition: record.disposition, durationSec: record.durationSec }, 'call ended');
@@ -566,19 +567,6 @@ async function factsOf(calls: CallStore, s: { info: CallInfo; facts: CallFact[];
   } catch (err) {
     s.log.warn({ err }, 'call facts not read back; the record has the IVR\'s own');
     return s.facts;
-  }
-}
-
-/** A short Redis outage must not lose a call's record: a few retries with backoff, then it is logged. */
-async function retry<T>(work: () => Promise<T>, log: Logger, attempts = 5): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await work();
-    } catch (err) {
-      if (i >= attempts) throw err;
-      log.warn({ err, attempt: i }, 'call record not queued yet; retrying');
-      await new Promise((r) => setTimeout(r, 100 * 4 ** (i - 1)));
-    }
   }
 }
 

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FreeSwitchSwitch } from '../../src/adapters/freeswitch/freeswitch-switch.js';
 import { freePort } from '../../src/adapters/redis/embedded-redis.js';
 import { renderCallWav } from '../../src/adapters/simulated/wav.js';
-import type { RecordingMetadata } from '../../src/core/calls/call-record.js';
+import type { CallDetailRecord, RecordingMetadata } from '../../src/core/calls/call-record.js';
 import type { CallId, Endpoint } from '../../src/core/ports/switch.js';
 import { trunkEndpoint } from '../../src/core/sip/numbers.js';
 import { SwitchCallbackCaller } from '../../src/services/callback-call.js';
@@ -33,6 +33,7 @@ describe.skipIf(!FS)(`a callback attempt on a real FreeSWITCH (${skipMessage.rep
   let caller: SwitchCallbackCaller;
   const sipps: ChildProcess[] = [];
   const saved: RecordingMetadata[] = [];
+  const records: CallDetailRecord[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'hg-cb-real-'));
   const ports = { agent: 0, citizen: 0 };
   let citizenEndpoint: (e164: string) => Endpoint;
@@ -102,6 +103,7 @@ describe.skipIf(!FS)(`a callback attempt on a real FreeSWITCH (${skipMessage.rep
       media: (id) => join(dir, `${id}.wav`),
       recordingsDir: join(dir, 'recordings'),
       calls: { saveRecording: async (m) => void saved.push(structuredClone(m)) },
+      callRecords: { enqueue: async (r) => (records.push(r), { duplicate: false }) },
       log: silentLogger(),
     });
     await new Promise((r) => setTimeout(r, 500));
@@ -146,6 +148,10 @@ describe.skipIf(!FS)(`a callback attempt on a real FreeSWITCH (${skipMessage.rep
     expect(statSync(rec.path).size).toBeGreaterThan(44);
     expect(rec.sha256).toBe(createHash('sha256').update(readFileSync(rec.path)).digest('hex'));
     expect(rec).toMatchObject({ caller: '+8613812370001', agentId: 'a2001', entry: { kind: 'callback', context: { callbackId: 'cb-real-1' } } });
+    // The attempt's call-detail record, with the hang-up cause the real switch reported.
+    const cdr = records.find((r) => r.callId === callId);
+    expect(cdr).toMatchObject({ direction: 'outbound', disposition: 'answered', agentId: 'a2001', recording: { sha256: rec.sha256 } });
+    expect(cdr!.hangupCause).toMatch(/^[A-Z_]+$/);
   }, 60_000);
 
   it("the agent hangs up during the notice: the citizen hears the apology and is hung up (failed, agent-gone)", async () => {

@@ -7,9 +7,11 @@ import type { CallEntry } from '../ports/switch.js';
 /**
  * answered: reached an agent; abandoned: the caller hung up while holding a queue place;
  * emergency-transferred: handed to 110/119/120/122; ended-in-ivr: ended before any queue (a
- * restricted caller released after the notice, or a hang-up before the welcome started).
+ * restricted caller released after the notice, or a hang-up before the welcome started);
+ * not-reached: an outbound call (a callback attempt) that did not connect the citizen with the
+ * agent — not answered, busy, refused during the notice, or failed (the record's reason says which).
  */
-export const CALL_DISPOSITIONS = ['answered', 'abandoned', 'emergency-transferred', 'ended-in-ivr'] as const;
+export const CALL_DISPOSITIONS = ['answered', 'abandoned', 'emergency-transferred', 'ended-in-ivr', 'not-reached'] as const;
 export type CallDisposition = (typeof CALL_DISPOSITIONS)[number];
 
 export interface RecordingMetadata {

@@ -3,6 +3,7 @@
 // get busy-time callbacks (art. 13 of seeds/002); after the burst every one is dialled at idle
 // time, in arrival order, once, agent first; live callers during the callbacks are all answered;
 // a caller who pressed the callback key keeps their place and is called back in their turn.
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type RunningGateway } from '../../../src/app/gateway.js';
 import type { SimulatedSwitch } from '../../../src/adapters/simulated/simulated-switch.js';
@@ -129,6 +130,26 @@ describe('busy hour on the simulated switch', () => {
     for (const c of live) expect(bridged.has(c.callId), `live caller ${c.callId} answered`).toBe(true);
     // Nobody who got through is called back: the callbacks are exactly the abandoned callers and the keeper.
     expect(done).toHaveLength(burst.length + 1);
+    // Every callback call has its call-detail record in the core (through the outbox and gRPC):
+    // outbound from 12345, answered, with the agent and the recording's checksum.
+    const cdrs = await eventually(
+      () => (existsSync(config.devCore.callsFile) ? readFileSync(config.devCore.callsFile, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { record: Record<string, unknown> }).record) : []),
+      (rs) => done.every((cb) => rs.some((r) => r.callId === cb.attempts[0]!.callId)),
+      15_000,
+    );
+    for (const cb of done) {
+      const mine = cdrs.filter((r) => r.callId === cb.attempts[0]!.callId);
+      expect(mine).toHaveLength(1);
+      expect(mine[0]).toMatchObject({
+        direction: 'outbound',
+        caller: config.callbacks.call.callerId,
+        dialled: cb.number,
+        disposition: 'DISPOSITION_ANSWERED',
+        entry: { kind: 'callback', context: { callbackId: cb.id, attempt: '1' } },
+        agentId: expect.stringMatching(/^a?810[12]$/),
+      });
+      expect((mine[0]!.recording as { sha256: string }).sha256).toMatch(/^[0-9a-f]{64}$/);
+    }
   }, 120_000);
 
   it('a supervisor cancels a keep-my-place callback waiting for an agent over HTTP: it leaves the queue, audited', async () => {

@@ -2,7 +2,8 @@
 // composed from the default configuration (callbacks.call, the IVR file's prompts), with the
 // recording metadata in a real redis-server: reached (notice, then the bridge with the agent's
 // leg, recording checksummed), every unanswered outcome, the agent gone, the citizen hanging up
-// during the notice — and no leg of the citizen's left up.
+// during the notice — and no leg of the citizen's left up. Every attempt that placed a call leaves
+// one call-detail record (direction outbound), taken here at the outbox port.
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { RedisCallStore } from '../../../src/adapters/redis/redis-call-store.js'
 import { SimulatedSwitch } from '../../../src/adapters/simulated/simulated-switch.js';
 import type { CallbackDialRequest } from '../../../src/core/ports/callbacks.js';
 import type { SwitchEvent } from '../../../src/core/ports/switch.js';
+import type { CallDetailRecord } from '../../../src/core/calls/call-record.js';
 import type { SwitchCallbackCaller } from '../../../src/services/callback-call.js';
 import { eventually, testConfig } from '../../helpers/gateway.js';
 import { silentLogger } from '../../helpers/logger.js';
@@ -27,6 +29,9 @@ let sim: SimulatedSwitch;
 let store: RedisCallStore;
 let caller: SwitchCallbackCaller;
 let events: SwitchEvent[];
+/** The call-detail records the caller queued, by call id. */
+const records = new Map<string, CallDetailRecord[]>();
+const recordsOf = (callId: string) => records.get(callId) ?? [];
 
 const file = (media: string): string => media.split('/').at(-1)!;
 
@@ -39,7 +44,13 @@ beforeAll(async () => {
   events = [];
   sim.on((e) => events.push(e));
   store = new RedisCallStore(redis.client(), new RedisKeys(config.redis.keyPrefix), { factRetentionSeconds: 600 });
-  caller = composeCallbackCaller({ config, ivr: loadIvrConfig(config.telephony.ivrFile), switches: [sim], calls: store, log: silentLogger() });
+  const callRecords = {
+    enqueue: async (r: CallDetailRecord) => {
+      records.set(r.callId, [...recordsOf(r.callId), r]);
+      return { duplicate: false };
+    },
+  };
+  caller = composeCallbackCaller({ config, ivr: loadIvrConfig(config.telephony.ivrFile), switches: [sim], calls: store, callRecords, log: silentLogger() });
 });
 afterEach(async () => {
   // Nothing left up by any path: every leg still up belongs to a test's agent, ended here.
@@ -108,6 +119,29 @@ describe('callback call: the citizen leg on the simulated switch', () => {
     expect(rec!.durationSec).toBeGreaterThan(0.2);
     expect(rec!.endTime).toBeDefined();
     expect(rec!.error).toBeUndefined();
+
+    // One call-detail record of the attempt, once the call ended: outbound from 12345, answered
+    // and connected with the agent, the recording in it.
+    expect(recordsOf(req.callId)).toHaveLength(1);
+    const cdr = recordsOf(req.callId)[0]!;
+    expect(cdr).toMatchObject({
+      callId: req.callId,
+      switchId: 'sim-cb',
+      direction: 'outbound',
+      caller: '12345',
+      dialled: '+8613812350001',
+      citizenKey: 'tel:+8613812350001',
+      entry: { kind: 'callback', context: { callbackId: req.callbackId, attempt: '2' } },
+      disposition: 'answered',
+      agentId: 'a2001',
+      recording: { recordingId: req.callId, sha256: rec!.sha256 },
+    });
+    expect(cdr.reason).toBeUndefined();
+    expect(Date.parse(cdr.arrivedTime)).toBeLessThanOrEqual(Date.parse(cdr.answeredTime!));
+    expect(Date.parse(cdr.answeredTime!)).toBeLessThanOrEqual(Date.parse(cdr.connectedTime!));
+    expect(Date.parse(cdr.connectedTime!)).toBeLessThanOrEqual(Date.parse(cdr.endTime));
+    expect(cdr.durationSec).toBeGreaterThan(0.2);
+    expect(cdr.facts.map((f) => f.type)).toEqual(['callback.dialled', 'callback.answered', 'callback.connected', 'callback.outcome']);
   });
 
   it.each([
@@ -125,6 +159,12 @@ describe('callback call: the citizen leg on the simulated switch', () => {
     expect(await store.recording(req.callId)).toBeUndefined();
     // The agent's leg is the desk's: still up, for it to release.
     expect(sim.caller(agent).state).toBe('answered');
+    // The attempt is a call all the same: one record, not reached, saying why.
+    expect(recordsOf(req.callId)).toEqual([
+      expect.objectContaining({ direction: 'outbound', disposition: 'not-reached', reason: `${outcome}: ${cause}`, hangupCause: cause, dialled: `+86${number}` }),
+    ]);
+    expect(recordsOf(req.callId)[0]!.recording).toBeUndefined();
+    expect(recordsOf(req.callId)[0]!.answeredTime).toBeUndefined();
   });
 
   it("the agent's leg gone during the notice: the citizen hears the apology and is hung up — failed, recording kept", async () => {
@@ -144,6 +184,12 @@ describe('callback call: the citizen leg on the simulated switch', () => {
     await caller.settled();
     const rec = await store.recording(req.callId);
     expect(rec!.sha256).toBe(sha256(rec!.path));
+    // Answered by the citizen, never connected with an agent: not reached, with the recording.
+    expect(recordsOf(req.callId)).toHaveLength(1);
+    const cdr = recordsOf(req.callId)[0]!;
+    expect(cdr).toMatchObject({ disposition: 'not-reached', reason: 'failed: agent-gone', recording: { sha256: rec!.sha256 } });
+    expect(cdr.answeredTime).toBeDefined();
+    expect(cdr.connectedTime).toBeUndefined();
   });
 
   it("the agent's leg already gone before the dial (its hang-up never seen): the bridge fails, apology, hung up", async () => {
@@ -184,16 +230,21 @@ describe('callback call: the citizen leg on the simulated switch', () => {
   it('a number that is not +86 E.164 is never dialled; an unknown switch fails', async () => {
     const agent = await agentLeg();
     const before = sim.allCalls().length;
-    expect(await caller.dial(request('13812350006', agent))).toMatchObject({ outcome: 'invalid-number' });
-    expect(await caller.dial(request('+8613812350006', agent, { switchId: 'fs-nowhere' }))).toMatchObject({ outcome: 'failed', cause: 'no switch fs-nowhere' });
+    const unplaced = [request('13812350006', agent), request('+8613812350006', agent, { switchId: 'fs-nowhere' })];
+    expect(await caller.dial(unplaced[0]!)).toMatchObject({ outcome: 'invalid-number' });
+    expect(await caller.dial(unplaced[1]!)).toMatchObject({ outcome: 'failed', cause: 'no switch fs-nowhere' });
     expect(sim.allCalls().length).toBe(before);
+    // No call was placed, so there is no call record either.
+    await caller.settled();
+    expect(unplaced.flatMap((r) => recordsOf(r.callId))).toEqual([]);
   });
 
   it('start-up refuses a prompt id missing from the IVR file, naming the key', () => {
     const broken = structuredClone(config);
     broken.callbacks.call.prompts.agentGone = 'noSuchPrompt';
-    expect(() => composeCallbackCaller({ config: broken, ivr: loadIvrConfig(config.telephony.ivrFile), switches: [sim], calls: store, log: silentLogger() })).toThrow(ConfigError);
-    expect(() => composeCallbackCaller({ config: broken, ivr: loadIvrConfig(config.telephony.ivrFile), switches: [sim], calls: store, log: silentLogger() })).toThrow(
+    const deps = { config: broken, ivr: loadIvrConfig(config.telephony.ivrFile), switches: [sim], calls: store, callRecords: { enqueue: async () => ({ duplicate: false }) }, log: silentLogger() };
+    expect(() => composeCallbackCaller(deps)).toThrow(ConfigError);
+    expect(() => composeCallbackCaller(deps)).toThrow(
       'callbacks.call.prompts.agentGone: no prompt noSuchPrompt',
     );
   });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FreeSwitchSwitch } from '../../../src/adapters/freeswitch/freeswitch-switch.js';
-import type { RecordingMetadata } from '../../../src/core/calls/call-record.js';
+import type { CallDetailRecord, RecordingMetadata } from '../../../src/core/calls/call-record.js';
 import type { CallbackDialRequest } from '../../../src/core/ports/callbacks.js';
 import type { CallId, SwitchEvent } from '../../../src/core/ports/switch.js';
 import { trunkEndpoint } from '../../../src/core/sip/numbers.js';
@@ -25,6 +25,7 @@ describe('callback call through the FreeSWITCH adapter on the ESL double', () =>
   let caller: SwitchCallbackCaller;
   let events: SwitchEvent[];
   let saved: RecordingMetadata[];
+  let records: CallDetailRecord[];
 
   const until = async (what: string, ok: () => boolean, timeoutMs = 3000): Promise<void> => {
     const end = Date.now() + timeoutMs;
@@ -54,6 +55,7 @@ describe('callback call through the FreeSWITCH adapter on the ESL double', () =>
     sw = new FreeSwitchSwitch({ server: { host: '127.0.0.1', port, password: 'ClueCon' }, log: silentLogger() });
     events = [];
     saved = [];
+    records = [];
     sw.on((e) => events.push(e));
     sw.start();
     await until('the connection', () => sw.connection.connected);
@@ -66,6 +68,7 @@ describe('callback call through the FreeSWITCH adapter on the ESL double', () =>
       media: (id) => `/prompts/${id}.wav`,
       recordingsDir: mkdtempSync(join(tmpdir(), 'hg-cb-fs-')),
       calls: { saveRecording: async (m) => void saved.push(structuredClone(m)) },
+      callRecords: { enqueue: async (r) => (records.push(r), { duplicate: false }) },
       recordingWaitMs: 2000,
       log: silentLogger(),
     });
@@ -107,6 +110,9 @@ describe('callback call through the FreeSWITCH adapter on the ESL double', () =>
     const last = saved.at(-1)!;
     expect(last).toMatchObject({ recordingId: req.callId, caller: '+8613812360001', entry: { kind: 'callback' } });
     expect(last.sha256).toBe(createHash('sha256').update(readFileSync(last.path)).digest('hex'));
+    // The attempt's call-detail record: the cause from FreeSWITCH's CHANNEL_HANGUP_COMPLETE.
+    expect(records).toEqual([expect.objectContaining({ callId: req.callId, switchId: sw.id, direction: 'outbound', disposition: 'answered', hangupCause: 'NORMAL_CLEARING', recording: expect.objectContaining({ sha256: last.sha256 }) })]);
+    expect(records[0]!.connectedTime).toBeDefined();
   });
 
   it('the adapter takes a requested origination_uuid only when it is a new UUID (it goes into the command line)', async () => {
