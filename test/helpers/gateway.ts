@@ -14,6 +14,10 @@ export function testConfig(env: Record<string, string> = {}): Config {
     HOTLINE_HTTP_PORT: '1', // replaced below: 0 is not a valid operator setting
     HOTLINE_DATA_DIR: dir,
     HOTLINE_DEV_CORE_FILE: join(dir, 'dev-core', 'intakes.jsonl'),
+    // Every file a test's gateway writes stays in its own directory, never in the working tree.
+    HOTLINE_DEV_CORE_CALLS_FILE: join(dir, 'dev-core', 'calls.jsonl'),
+    HOTLINE_DEV_CORE_SURVEYS_FILE: join(dir, 'dev-core', 'surveys.jsonl'),
+    HOTLINE_RECORDINGS_DIR: join(dir, 'recordings'),
     HOTLINE_LOG_LEVEL: 'silent',
     HOTLINE_REDIS_PREFIX: `t${Math.random().toString(36).slice(2, 8)}:`,
     ...env,
@@ -78,10 +82,20 @@ export interface GatewayProcess {
 
 /** The gateway as its own process, run from source, configured by HOTLINE_* variables. */
 export function spawnGateway(env: Record<string, string>): GatewayProcess {
+  // The files a gateway writes go under its data directory unless the test names them: never into
+  // the working tree's var/.
+  const dir = env.HOTLINE_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'hg-gw-'));
+  const files = {
+    HOTLINE_DATA_DIR: dir,
+    HOTLINE_DEV_CORE_FILE: join(dir, 'dev-core', 'intakes.jsonl'),
+    HOTLINE_DEV_CORE_CALLS_FILE: join(dir, 'dev-core', 'calls.jsonl'),
+    HOTLINE_DEV_CORE_SURVEYS_FILE: join(dir, 'dev-core', 'surveys.jsonl'),
+    HOTLINE_RECORDINGS_DIR: join(dir, 'recordings'),
+  };
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     // A free control port (issue 6) unless the test names one: test gateways run side by side.
-    env: { ...process.env, HOTLINE_GRPC_PORT: '0', ...env },
+    env: { ...process.env, HOTLINE_GRPC_PORT: '0', ...files, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
