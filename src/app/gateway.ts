@@ -333,6 +333,8 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
       ivr,
       core: coreClient,
       smsProviders: channels.smsProviders,
+      callRecords,
+      onCallRecord: () => callRecordWorker.wake(),
       developmentCore: !!devCore,
       ...(parts.clock ? { clock: parts.clock } : {}),
       log,

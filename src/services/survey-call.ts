@@ -6,6 +6,9 @@ import { trunkEndpoint } from '../core/sip/numbers.js';
 import type { SurveyCallOutcome, SurveyCaller } from '../core/ports/surveys.js';
 import type { CallId, OriginateOutcome, Switch, SwitchEvent } from '../core/ports/switch.js';
 import type { AttemptOutcome, Rating, SurveyRequest } from '../core/surveys/survey.js';
+import type { CallRecordOutbox } from '../core/ports/call-records.js';
+import { surveyCallRecord } from '../core/surveys/call-record.js';
+import { queueCallRecord } from './call-record-queue.js';
 
 export interface SurveyCallOptions {
   switch: Switch;
@@ -23,6 +26,10 @@ export interface SurveyCallOptions {
   prompts: { question: string; invalid: string; reason: string; thanks: string };
   media: (promptId: string) => string;
   recordingsDir: string;
+  /** Every survey call gets its call-detail record (direction outbound, entry `survey`) here. */
+  callRecords: Pick<CallRecordOutbox, 'enqueue'>;
+  /** Told after a record was queued (wakes the call-records worker). */
+  onCallRecord?: () => void;
   log: Logger;
 }
 
@@ -38,7 +45,8 @@ const ATTEMPT_OF: Record<Exclude<OriginateOutcome, 'answered'>, AttemptOutcome> 
  * One survey call on a Switch (originated with caller id 12345 and entry kind 'survey'): the
  * question, the rating key (invalid or none → the question once more, then no answer for this
  * attempt), after a dissatisfied rating an optional short spoken reason (recorded, checksummed
- * like every call recording, art. 17), then thanks and hang-up.
+ * like every call recording, art. 17), then thanks and hang-up. Every call placed leaves one
+ * call-detail record (src/core/surveys/call-record.ts) before call() returns.
  */
 export class SwitchSurveyCaller implements SurveyCaller {
   private readonly perCall = new Map<CallId, (e: SwitchEvent) => void>();
@@ -61,6 +69,7 @@ export class SwitchSurveyCaller implements SurveyCaller {
     const log = o.log.child({ callId, workOrderId: request.workOrderId, attempt });
     // Events of this call (hang-up, keys) are watched from before it exists.
     let hungUp = false;
+    let hangup: { cause: string; at: string } | undefined;
     let hangupSeen!: () => void;
     const ended = new Promise<void>((r) => (hangupSeen = r));
     let onKey: ((digit: string) => void) | undefined;
@@ -68,56 +77,96 @@ export class SwitchSurveyCaller implements SurveyCaller {
     const handler = (e: SwitchEvent) => {
       if (e.type === 'call.hungup') {
         hungUp = true;
+        hangup = { cause: e.cause, at: e.at };
         hangupSeen();
       } else if (e.type === 'dtmf') onKey?.(e.digit);
       else if (e.type === 'recording.finished') recordingDone?.(e.path);
     };
     this.perCall.set(callId, handler);
+    const dialledAt = new Date().toISOString();
+    let answeredAt: string | undefined;
+    let unansweredCause: string | undefined;
+    let result: SurveyCallOutcome | undefined;
     try {
-      const placed = await sw.originate({
-        endpoint: trunkEndpoint(o.gateway, request.phone),
-        callerIdNumber: o.callerIdNumber,
-        timeoutSec: o.ringTimeoutSec,
-        variables: { origination_uuid: callId, hotline_entry: 'survey', hotline_work_order: request.workOrderId },
-      });
-      if (placed.outcome !== 'answered') {
-        log.info({ outcome: placed.outcome, cause: placed.cause }, 'survey call not answered');
-        return { outcome: ATTEMPT_OF[placed.outcome] };
-      }
-      // A switch may name the leg itself (FreeSWITCH's adapter sets its own origination_uuid).
-      const id = placed.callId ?? callId;
-      this.perCall.set(id, handler);
-      const pattern = `^[${Object.keys(o.keys).join('').replace(/[\]\\^-]/g, '\\$&')}]$`;
-      const collected = await sw
-        .collectDigits(id, {
-          media: o.media(o.prompts.question),
-          invalidMedia: o.media(o.prompts.invalid),
-          min: 1,
-          max: 1,
-          tries: 2,
-          timeoutMs: o.keyTimeoutMs,
-          pattern,
-        })
-        .catch(() => ({ digits: '', outcome: 'hangup' as const }));
-      const rating = collected.outcome === 'ok' ? o.keys[collected.digits] : undefined;
-      if (!rating) {
-        log.info({ outcome: collected.outcome }, 'survey call: no rating');
-        if (!hungUp) await sw.hangup(id, 'NORMAL_CLEARING').catch(() => undefined);
-        return { outcome: 'answered-no-key', callId: id };
-      }
-      await onRated(rating);
-      log.info({ rating }, 'survey rated');
-      let reasonRecording: SurveyCallOutcome['reasonRecording'];
-      if (rating === 'dissatisfied' && o.reason.record && !hungUp) {
-        reasonRecording = await this.recordReason(id, () => hungUp, ended, (f) => (onKey = f), (f) => (recordingDone = f), log);
-      }
-      if (!hungUp) {
-        await sw.play(id, o.media(o.prompts.thanks)).catch(() => undefined);
-        await sw.hangup(id, 'NORMAL_CLEARING').catch(() => undefined);
-      }
-      return { outcome: 'answered-rated', callId: id, rating, ...(reasonRecording ? { reasonRecording } : {}) };
+      result = await (async (): Promise<SurveyCallOutcome> => {
+        const placed = await sw.originate({
+          endpoint: trunkEndpoint(o.gateway, request.phone),
+          callerIdNumber: o.callerIdNumber,
+          timeoutSec: o.ringTimeoutSec,
+          variables: { origination_uuid: callId, hotline_entry: 'survey', hotline_work_order: request.workOrderId },
+        });
+        if (placed.outcome !== 'answered') {
+          log.info({ outcome: placed.outcome, cause: placed.cause }, 'survey call not answered');
+          unansweredCause = placed.cause;
+          return { outcome: ATTEMPT_OF[placed.outcome] };
+        }
+        answeredAt = new Date().toISOString();
+        // A switch may name the leg itself (FreeSWITCH's adapter sets its own origination_uuid).
+        const id = placed.callId ?? callId;
+        this.perCall.set(id, handler);
+        const pattern = `^[${Object.keys(o.keys).join('').replace(/[\]\\^-]/g, '\\$&')}]$`;
+        const collected = await sw
+          .collectDigits(id, {
+            media: o.media(o.prompts.question),
+            invalidMedia: o.media(o.prompts.invalid),
+            min: 1,
+            max: 1,
+            tries: 2,
+            timeoutMs: o.keyTimeoutMs,
+            pattern,
+          })
+          .catch(() => ({ digits: '', outcome: 'hangup' as const }));
+        const rating = collected.outcome === 'ok' ? o.keys[collected.digits] : undefined;
+        if (!rating) {
+          log.info({ outcome: collected.outcome }, 'survey call: no rating');
+          if (!hungUp) await sw.hangup(id, 'NORMAL_CLEARING').catch(() => undefined);
+          return { outcome: 'answered-no-key', callId: id };
+        }
+        await onRated(rating);
+        log.info({ rating }, 'survey rated');
+        let reasonRecording: SurveyCallOutcome['reasonRecording'];
+        if (rating === 'dissatisfied' && o.reason.record && !hungUp) {
+          reasonRecording = await this.recordReason(id, () => hungUp, ended, (f) => (onKey = f), (f) => (recordingDone = f), log);
+        }
+        if (!hungUp) {
+          await sw.play(id, o.media(o.prompts.thanks)).catch(() => undefined);
+          await sw.hangup(id, 'NORMAL_CLEARING').catch(() => undefined);
+        }
+        return { outcome: 'answered-rated', callId: id, rating, ...(reasonRecording ? { reasonRecording } : {}) };
+      })();
+      return result;
     } finally {
+      // The leg's end as the switch reports it (we usually hung up ourselves: its event follows).
+      if (answeredAt && !hungUp) await Promise.race([ended, new Promise((r) => setTimeout(r, 1000).unref())]);
+      await this.record(
+        {
+          callId: result?.callId ?? callId,
+          switchId: sw.id,
+          callerIdNumber: o.callerIdNumber,
+          number: request.phone,
+          workOrderId: request.workOrderId,
+          attempt,
+          dialledAt,
+          ...(answeredAt ? { answeredAt } : {}),
+          endedAt: hangup?.at ?? new Date().toISOString(),
+          hangupCause: hangup?.cause ?? unansweredCause ?? (answeredAt ? 'NORMAL_CLEARING' : (result?.outcome ?? 'failed')),
+          outcome: result?.outcome ?? 'failed',
+          ...(result?.rating ? { rating: result.rating } : {}),
+          ...(result?.reasonRecording ? { reasonRecording: result.reasonRecording } : {}),
+        },
+        log,
+      );
       for (const [k, h] of this.perCall) if (h === handler) this.perCall.delete(k);
+    }
+  }
+
+  /** The call's record, queued for the core (errors logged: the call is over). */
+  private async record(leg: Parameters<typeof surveyCallRecord>[0], log: Logger): Promise<void> {
+    try {
+      await queueCallRecord(this.o.callRecords, surveyCallRecord(leg), log);
+      this.o.onCallRecord?.();
+    } catch (err) {
+      log.error({ err }, 'survey call record not queued');
     }
   }
 

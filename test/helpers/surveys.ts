@@ -40,6 +40,15 @@ export async function resultOf(config: Config, workOrderId: string, timeoutMs = 
   return lines[0]!.result;
 }
 
+/** Waits for the dev core to hold the call-detail records of a work order's survey calls, in dial order. */
+export async function surveyCallRecords(config: Config, workOrderId: string, count = 1, timeoutMs = 10_000): Promise<Record<string, unknown>[]> {
+  const mine = () =>
+    readJsonLines<{ record: Record<string, unknown> & { entry: { kind: string; context?: Record<string, string> } } }>(config.devCore.callsFile)
+      .map((l) => l.record)
+      .filter((r) => r.entry.kind === 'survey' && r.entry.context?.workOrderId === workOrderId);
+  return eventually(mine, (rs) => rs.length >= count, timeoutMs);
+}
+
 /**
  * A composed gateway (in-process dev core, simulated switch, its own Redis prefix) with survey
  * timings compressed: short prompts and key timeouts, retries after 300 ms.

@@ -8,7 +8,7 @@ import type { SimulatedSwitch } from '../../../src/adapters/simulated/simulated-
 import { ControlClient } from '../../../src/dev-core/control-client.js';
 import { startRedis, type TestRedis } from '../../helpers/redis-server.js';
 import { startProviderStandIn } from '../../helpers/provider-standin.js';
-import { clockAt, resultOf, startSurveyGateway, surveyCallsTo, surveyLines } from '../../helpers/surveys.js';
+import { clockAt, resultOf, startSurveyGateway, surveyCallRecords, surveyCallsTo, surveyLines } from '../../helpers/surveys.js';
 import { RedisUserStore } from '../../../src/adapters/redis/redis-user-store.js';
 import { RedisKeys } from '../../../src/adapters/redis/keys.js';
 import { login, seedUser } from '../../helpers/people.js';
@@ -53,6 +53,20 @@ describe('follow-up survey end to end (dev core → gRPC control → simulated c
     expect(heard).toEqual(['surveyQuestion.wav', 'surveyThanks.wav']);
     expect(await ask('WO-RATED-1', '13812340001')).toBe('duplicate');
     expect(surveyLines(config).filter((l) => l.result.workOrderId === 'WO-RATED-1')).toHaveLength(1);
+    // The call has its call-detail record in the core: outbound from 12345, ended in the IVR (no
+    // agent on a survey call), the rating among its facts.
+    const [cdr] = await surveyCallRecords(config, 'WO-RATED-1');
+    expect(cdr).toMatchObject({
+      callId: calls[0]!.callId,
+      direction: 'outbound',
+      caller: '12345',
+      dialled: '+8613812340001',
+      entry: { kind: 'survey', context: { workOrderId: 'WO-RATED-1', attempt: '1' } },
+      disposition: 'DISPOSITION_ENDED_IN_IVR',
+      reason: 'answered-rated',
+      hangupCause: 'NORMAL_CLEARING',
+    });
+    expect(cdr!.facts).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'survey.rated', detail: { rating: 'satisfied' } })]));
   });
 
   it('after a dissatisfied rating records the spoken reason and reports its checksum', async () => {
@@ -66,6 +80,8 @@ describe('follow-up survey end to end (dev core → gRPC control → simulated c
     expect(Number(rec.bytes)).toBe(file.length);
     const heard = sim.caller(surveyCallsTo(sim, '13812340002')[0]!.callId).heard.map((m) => m.split('/').at(-1));
     expect(heard).toEqual(['surveyQuestion.wav', 'surveyReason.wav', 'surveyThanks.wav']);
+    const [cdr] = await surveyCallRecords(config, 'WO-DISSATISFIED');
+    expect(cdr!.facts).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'survey.reason-recorded', detail: expect.objectContaining({ sha256: rec.sha256 }) })]));
   });
 
   it('repeats the question once after an invalid key, then counts the attempt as unanswered; phone-only ends in no response', async () => {
@@ -136,6 +152,11 @@ describe('follow-up survey end to end (dev core → gRPC control → simulated c
     await ask('WO-REFUSED', '13912340007');
     const result = await resultOf(config, 'WO-REFUSED');
     expect(result).toMatchObject({ outcome: 'OUTCOME_REFUSED', attempts: 1 });
+    // Not answered is a call too: one record, not reached, with the switch's cause.
+    const records = await surveyCallRecords(config, 'WO-REFUSED');
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ direction: 'outbound', disposition: 'DISPOSITION_NOT_REACHED', reason: 'refused', hangupCause: 'CALL_REJECTED' });
+    expect(records[0]!.answeredTime).toBeUndefined();
   });
 });
 
