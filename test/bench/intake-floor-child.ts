@@ -1,11 +1,13 @@
 // The floor under the accept benchmark (intake.bench.ts): the same HTTP route on a bare fastify
-// with the web form's body schema, making the same two Redis round trips an accept makes — the
+// with the web form's own body schema (webIntakeBodySchema), making the same two Redis round trips an accept makes — the
 // citizen's recent intakes (ZREVRANGEBYSCORE), then one script that writes the body as a record
 // (HSET, ZADD) — and answering 202 with a JSON body. No rules, no limits, no record of ours, no
 // logger: what HTTP and two round trips cost on this machine, measured in the same run.
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import type { AddressInfo } from 'node:net';
+import { webIntakeBodySchema } from '../../src/adapters/http/routes/web-intake.js';
+import { loadConfig } from '../../src/config/load.js';
 
 const redis = new Redis(process.env.FLOOR_REDIS_URL!, { connectionName: 'bench-floor' });
 const STORE = `redis.call('HSET', KEYS[1], 'record', ARGV[1], 'status', 'queued')
@@ -20,17 +22,7 @@ app.post(
   '/v1/intake/web',
   {
     schema: {
-      body: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['content'],
-        properties: {
-          content: { type: 'string', minLength: 1, maxLength: 5000 },
-          phone: { type: 'string', minLength: 1, maxLength: 32 },
-          location: { type: 'string', minLength: 1, maxLength: 500 },
-          incidentTime: { type: 'string', minLength: 1, maxLength: 100 },
-        },
-      },
+      body: webIntakeBodySchema(loadConfig().config.web.maxContentChars),
       response: { 202: { type: 'object', properties: { intakeId: { type: 'string' }, status: { type: 'string' }, message: { type: 'string' } } } },
     },
   },

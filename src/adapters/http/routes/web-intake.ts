@@ -21,6 +21,27 @@ interface WebIntakeBody {
   clientRequestId?: string;
 }
 
+/** The web form's body: what the citizen may send, each field bounded; nothing else accepted. */
+export function webIntakeBodySchema(maxContentChars: number) {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['content'],
+    properties: {
+      content: { type: 'string', minLength: 1, maxLength: maxContentChars },
+      phone: phoneSchema,
+      name: { type: 'string', minLength: 1, maxLength: 64 },
+      location: {
+        anyOf: [{ type: 'string', minLength: 1, maxLength: 500 }, locationObjectSchema],
+      },
+      incidentTime: incidentTimeSchema,
+      confidential: { type: 'boolean' },
+      replyWanted: { type: 'boolean' },
+      clientRequestId: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$' },
+    },
+  } as const;
+}
+
 /** POST /v1/intake/web: the web form (网站) channel. Answers 202 only once the intake is durable. */
 export function webIntakeRoutes(options: WebIntakeRouteOptions): FastifyPluginAsync {
   return async (app) => {
@@ -28,23 +49,7 @@ export function webIntakeRoutes(options: WebIntakeRouteOptions): FastifyPluginAs
       '/v1/intake/web',
       {
         schema: {
-          body: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['content'],
-            properties: {
-              content: { type: 'string', minLength: 1, maxLength: options.maxContentChars },
-              phone: phoneSchema,
-              name: { type: 'string', minLength: 1, maxLength: 64 },
-              location: {
-                anyOf: [{ type: 'string', minLength: 1, maxLength: 500 }, locationObjectSchema],
-              },
-              incidentTime: incidentTimeSchema,
-              confidential: { type: 'boolean' },
-              replyWanted: { type: 'boolean' },
-              clientRequestId: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$' },
-            },
-          },
+          body: webIntakeBodySchema(options.maxContentChars),
           response: {
             202: {
               type: 'object',
