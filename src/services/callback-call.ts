@@ -156,6 +156,7 @@ export class SwitchCallbackCaller implements CallbackCaller {
       void sw.hangup(req.callId, 'ORIGINATOR_CANCEL').catch(() => undefined);
     };
     const dialledAt = new Date().toISOString();
+    let commandFailed = false;
     try {
       const placed = await sw
         .originate({
@@ -170,13 +171,16 @@ export class SwitchCallbackCaller implements CallbackCaller {
         })
         .catch(async (err: unknown) => {
           // The command failed (connection lost …): the leg may exist all the same.
+          commandFailed = true;
           await sw.hangup(req.callId, 'NORMAL_TEMPORARY_FAILURE').catch(() => undefined);
           return { outcome: 'failed' as const, cause: (err as Error).message, callId: undefined };
         });
       delete w.onAgentGone;
       const unanswered = (result: CallbackDialResult): CallbackDialResult => {
         const endedAt = new Date().toISOString();
-        this.track(this.record(req, result, { switchId: sw.id, callerIdNumber: this.o.callerIdNumber, dialledAt, endedAt, hangupCause: w.hangup?.cause ?? placed.cause ?? placed.outcome }, log));
+        // The switch's cause when it reported the leg's end; ours when we hung up a failed command.
+        const hangupCause = w.hangup?.cause ?? (commandFailed ? 'NORMAL_TEMPORARY_FAILURE' : (placed.cause ?? placed.outcome));
+        this.track(this.record(req, result, { switchId: sw.id, callerIdNumber: this.o.callerIdNumber, dialledAt, endedAt, hangupCause }, log));
         return result;
       };
       if (placed.outcome !== 'answered' && w.cancelled) {
@@ -193,7 +197,8 @@ export class SwitchCallbackCaller implements CallbackCaller {
         // The port promises the leg under the id chosen before dialling (a crash finds it by it).
         log.error({ legId: id }, 'callback: the switch named the leg itself; hung up');
         await sw.hangup(id, 'NORMAL_TEMPORARY_FAILURE').catch(() => undefined);
-        return { outcome: 'failed', callId: id, cause: 'switch ignored origination_uuid' };
+        commandFailed = true;
+        return unanswered({ outcome: 'failed', callId: id, cause: 'switch ignored origination_uuid' });
       }
       const recording = await this.startRecording(sw, req, log);
       keepWatching = true;
