@@ -7,7 +7,7 @@ import type { SurveyCallOutcome, SurveyCaller } from '../core/ports/surveys.js';
 import type { CallId, OriginateOutcome, Switch, SwitchEvent } from '../core/ports/switch.js';
 import type { AttemptOutcome, Rating, SurveyRequest } from '../core/surveys/survey.js';
 import type { CallRecordOutbox } from '../core/ports/call-records.js';
-import { surveyCallRecord } from '../core/surveys/call-record.js';
+import { surveyCallRecord, type SurveyCallLeg } from '../core/surveys/call-record.js';
 import { queueCallRecord } from './call-record-queue.js';
 
 export interface SurveyCallOptions {
@@ -161,7 +161,7 @@ export class SwitchSurveyCaller implements SurveyCaller {
   }
 
   /** The call's record, queued for the core (errors logged: the call is over). */
-  private async record(leg: Parameters<typeof surveyCallRecord>[0], log: Logger): Promise<void> {
+  private async record(leg: SurveyCallLeg, log: Logger): Promise<void> {
     try {
       await queueCallRecord(this.o.callRecords, surveyCallRecord(leg), log);
       this.o.onCallRecord?.();
