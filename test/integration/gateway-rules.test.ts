@@ -26,6 +26,9 @@ describe('gateway with intake rules and abuse limits', () => {
     HOTLINE_HTTP_PORT: String(await freePort()),
     HOTLINE_DATA_DIR: dir,
     HOTLINE_DEV_CORE_FILE: join(dir, 'intakes.jsonl'),
+    HOTLINE_DEV_CORE_CALLS_FILE: join(dir, 'calls.jsonl'),
+    HOTLINE_DEV_CORE_SURVEYS_FILE: join(dir, 'surveys.jsonl'),
+    HOTLINE_RECORDINGS_DIR: join(dir, 'recordings'),
     HOTLINE_GRPC_PORT: '0', // a free control port (issue 6): test gateways run side by side
     HOTLINE_REDIS_PREFIX: PREFIX,
     ...extra,

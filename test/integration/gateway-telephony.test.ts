@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { startGateway, type RunningGateway } from '../../src/app/gateway.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { eventually } from '../helpers/gateway.js';
+import { eventually, testConfig } from '../helpers/gateway.js';
 import { silentLogger } from '../helpers/logger.js';
 
 let redis: TestRedis;
@@ -22,6 +22,7 @@ beforeAll(async () => {
     HOTLINE_DATA_DIR: dir,
     HOTLINE_DEV_CORE_FILE: join(dir, 'intakes.jsonl'),
     HOTLINE_DEV_CORE_CALLS_FILE: join(dir, 'calls.jsonl'),
+    HOTLINE_DEV_CORE_SURVEYS_FILE: join(dir, 'surveys.jsonl'),
     HOTLINE_RECORDINGS_DIR: join(dir, 'recordings'),
     HOTLINE_LOG_LEVEL: 'silent',
   });
@@ -106,14 +107,14 @@ describe('IVR file validation at start-up', () => {
   it('stops start-up naming the key', async () => {
     const broken = join(dir, 'ivr-broken.yaml');
     writeFileSync(broken, readFileSync('config/ivr.yaml', 'utf8').replace('"9": emergency', '"9": fire-brigade').replace('  invalidKey:\n', '  notInvalidKey:\n'));
-    const { config } = loadConfig({ HOTLINE_GRPC_PORT: '0', HOTLINE_REDIS_URL: redis.url, HOTLINE_IVR_FILE: broken, HOTLINE_LOG_LEVEL: 'silent' });
+    const config = testConfig({ HOTLINE_GRPC_PORT: '0', HOTLINE_REDIS_URL: redis.url, HOTLINE_IVR_FILE: broken });
     await expect(startGateway(config, silentLogger())).rejects.toThrow(/keys\.9/);
   });
 
   it('stops start-up when an IVR queue is not a queue of the ACD, naming it', async () => {
     const other = join(dir, 'ivr-queue.yaml');
     writeFileSync(other, readFileSync('config/ivr.yaml', 'utf8').replace('  counselling: counselling', '  counselling: psychology'));
-    const { config } = loadConfig({ HOTLINE_REDIS_URL: redis.url, HOTLINE_IVR_FILE: other, HOTLINE_LOG_LEVEL: 'silent' });
+    const config = testConfig({ HOTLINE_GRPC_PORT: '0', HOTLINE_REDIS_URL: redis.url, HOTLINE_IVR_FILE: other });
     await expect(startGateway(config, silentLogger())).rejects.toThrow(/queues\.counselling: psychology is not a queue in acd\.queues/);
   });
 });

@@ -99,6 +99,7 @@ export async function startRealGateway(
     HOTLINE_HTTP_HOST: '127.0.0.1',
     HOTLINE_HTTP_PORT: String(await freePort()),
     HOTLINE_DATA_DIR: dir,
+    HOTLINE_DEV_CORE_SURVEYS_FILE: join(dir, 'surveys.jsonl'),
     HOTLINE_DEV_CORE_FILE: join(dir, 'intakes.jsonl'),
     HOTLINE_DEV_CORE_CALLS_FILE: callsFile,
     HOTLINE_RECORDINGS_DIR: join(dir, 'recordings'),

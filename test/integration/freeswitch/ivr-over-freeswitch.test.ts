@@ -35,6 +35,7 @@ describe('IVR over the FreeSWITCH adapter (ESL double)', () => {
       HOTLINE_REDIS_URL: redis.url,
       HOTLINE_HTTP_PORT: String(await freePort()),
       HOTLINE_DATA_DIR: dir,
+      HOTLINE_DEV_CORE_SURVEYS_FILE: join(dir, 'surveys.jsonl'),
       HOTLINE_DEV_CORE_FILE: join(dir, 'intakes.jsonl'),
       HOTLINE_DEV_CORE_CALLS_FILE: callsFile,
       HOTLINE_RECORDINGS_DIR: join(dir, 'recordings'),
