@@ -6,7 +6,8 @@ import type { Config } from '../config/schema.js';
 import { ConfigError } from '../config/load.js';
 import { promptFile, type IvrConfig } from '../config/ivr.js';
 import type { Logger } from '../log/logger.js';
-import type { CallRecordOutbox, CallStore } from '../core/ports/call-records.js';
+import type { CallStore } from '../core/ports/call-records.js';
+import type { CallRecorder } from '../services/call-recorder.js';
 import type { Switch } from '../core/ports/switch.js';
 import { trunkEndpoint } from '../core/sip/numbers.js';
 import { SwitchCallbackCaller } from '../services/callback-call.js';
@@ -16,9 +17,8 @@ export interface CallbackCallDeps {
   ivr: IvrConfig;
   switches: readonly Switch[];
   calls: Pick<CallStore, 'saveRecording'>;
-  /** Each attempt's call-detail record; `onCallRecord` wakes the worker that delivers them. */
-  callRecords: Pick<CallRecordOutbox, 'enqueue'>;
-  onCallRecord?: () => void;
+  /** Each attempt's call-detail record. */
+  callRecords: CallRecorder;
   log: Logger;
 }
 
@@ -39,7 +39,6 @@ export function composeCallbackCaller(d: CallbackCallDeps): SwitchCallbackCaller
     recordingsDir: resolve(config.telephony.recordingsDir),
     calls: d.calls,
     callRecords: d.callRecords,
-    ...(d.onCallRecord ? { onCallRecord: d.onCallRecord } : {}),
     log: d.log.child({ component: 'callbacks' }),
   });
 }

@@ -10,7 +10,8 @@ import { callbackPolicy } from '../core/callbacks/idle-dialling.js';
 import { callerCitizenKey } from '../core/intake/citizen-key.js';
 import type { Acd } from '../core/ports/acd.js';
 import type { CallCenterFigures } from '../core/ports/figures.js';
-import type { CallRecordOutbox, CallStore } from '../core/ports/call-records.js';
+import type { CallStore } from '../core/ports/call-records.js';
+import type { CallRecorder } from '../services/call-recorder.js';
 import type { Clock } from '../core/ports/schedule.js';
 import type { CallInfo, Switch } from '../core/ports/switch.js';
 import type { HealthCheck } from '../adapters/http/routes/operations.js';
@@ -32,9 +33,8 @@ export interface CallbacksDeps {
   queues: readonly string[];
   figures: CallCenterFigures;
   calls: CallStore;
-  /** Where each callback attempt's call-detail record goes; `onCallRecord` wakes its worker. */
-  callRecords: Pick<CallRecordOutbox, 'enqueue'>;
-  onCallRecord?: () => void;
+  /** Where each callback attempt's call-detail record goes. */
+  callRecords: CallRecorder;
   /** The desk of this instance (bound late: it is composed with this module's hooks). */
   placer: () => CallbackPlacer | undefined;
   instanceId: string;
@@ -89,7 +89,7 @@ export function composeCallbacks(d: CallbacksDeps): ComposedCallbacks {
     clock,
     log,
   }));
-  const caller = composeCallbackCaller({ config, ivr: d.ivr, switches: d.switches, calls: d.calls, callRecords: d.callRecords, ...(d.onCallRecord ? { onCallRecord: d.onCallRecord } : {}), log: d.log });
+  const caller = composeCallbackCaller({ config, ivr: d.ivr, switches: d.switches, calls: d.calls, callRecords: d.callRecords, log: d.log });
   let timer: NodeJS.Timeout | undefined;
   return {
     service,

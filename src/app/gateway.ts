@@ -38,6 +38,7 @@ import { GrpcCallRecordSink, GrpcWorkOrderQuery } from '../adapters/grpc/grpc-ca
 import { devSimRoutes } from '../adapters/http/routes/dev-sim.js';
 import { IvrRunner } from '../services/ivr-runner.js';
 import { CallRecordWorker } from '../services/call-record-worker.js';
+import { callRecorder } from '../services/call-recorder.js';
 import { composeSipFront, type ComposedSipFront } from './sip-front.js';
 import { composeAcd, localInstanceId, type ComposedAcd } from './acd.js';
 import { composeDesk } from './desk.js';
@@ -218,6 +219,8 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
       config.outbox,
       log.child({ component: 'call-records' }),
     );
+    // Every call that ends (IVR, callback attempts, survey calls) queues its CDR here.
+    const recorder = callRecorder(callRecords, () => callRecordWorker.wake());
     // One Event Socket per configured FreeSWITCH, each call owned by one instance (Redis); with
     // none configured, the simulated switch.
     const freeswitch = createFreeSwitchTelephony(config.freeswitch, redis, keys, log);
@@ -270,8 +273,7 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
       queues: [...acd.policy.queues.keys()],
       figures: figureStore,
       calls: callStore,
-      callRecords,
-      onCallRecord: () => callRecordWorker.wake(),
+      callRecords: recorder,
       placer: () => desk,
       instanceId,
       ...(parts.clock ? { clock: parts.clock } : {}),
@@ -297,8 +299,7 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
           callbacks: callbacks.service,
           query: workOrderQuery,
           calls: callStore,
-          callRecords,
-          onCallRecord: () => callRecordWorker.wake(),
+          callRecords: recorder,
           emergency: ivr.emergency,
           // Absolute: the switch writes the file and the runner hashes it (shared storage with FreeSWITCH).
           recordingsDir: resolve(config.telephony.recordingsDir),
@@ -333,8 +334,7 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
       ivr,
       core: coreClient,
       smsProviders: channels.smsProviders,
-      callRecords,
-      onCallRecord: () => callRecordWorker.wake(),
+      callRecords: recorder,
       developmentCore: !!devCore,
       ...(parts.clock ? { clock: parts.clock } : {}),
       log,

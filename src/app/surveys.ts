@@ -23,7 +23,7 @@ import type { GrpcCoreClientOptions } from '../adapters/grpc/client.js';
 import { ControlServer } from '../adapters/grpc/control-server.js';
 import { SwitchSurveyCaller } from '../services/survey-call.js';
 import { SurveyService } from '../services/survey-service.js';
-import type { CallRecordOutbox } from '../core/ports/call-records.js';
+import type { CallRecorder } from '../services/call-recorder.js';
 
 export interface SurveysDeps {
   config: Config;
@@ -36,9 +36,8 @@ export interface SurveysDeps {
   ivr: IvrConfig;
   core: GrpcCoreClientOptions;
   smsProviders: ReadonlyMap<SmsProvider['id'], SmsProvider>;
-  /** Where each survey call's call-detail record goes; `onCallRecord` wakes its worker. */
-  callRecords: Pick<CallRecordOutbox, 'enqueue'>;
-  onCallRecord?: () => void;
+  /** Where each survey call's call-detail record goes. */
+  callRecords: CallRecorder;
   /** The core is the in-process development core: a generated token may be handed to it. */
   developmentCore: boolean;
   clock?: Clock;
@@ -102,7 +101,6 @@ export async function composeSurveys(d: SurveysDeps): Promise<ComposedSurveys> {
       media: (id) => promptFile(d.ivr, config.telephony.promptsDir, id),
       recordingsDir: resolve(config.telephony.recordingsDir),
       callRecords: d.callRecords,
-      ...(d.onCallRecord ? { onCallRecord: d.onCallRecord } : {}),
       log: slog,
     });
     stops.push(async () => caller.close());

@@ -8,9 +8,9 @@ import type { Logger } from '../log/logger.js';
 import { recordingChecksum } from './file-checksum.js';
 import type { RecordingMetadata } from '../core/calls/call-record.js';
 import { callbackAttemptRecord, type CallbackAttemptLeg } from '../core/callbacks/attempt-record.js';
-import type { CallRecordOutbox, CallStore } from '../core/ports/call-records.js';
+import type { CallStore } from '../core/ports/call-records.js';
 import type { CallbackCaller, CallbackDialRequest, CallbackDialResult } from '../core/ports/callbacks.js';
-import { queueCallRecord } from './call-record-queue.js';
+import type { CallRecorder } from './call-recorder.js';
 import type { CallId, Endpoint, Switch, SwitchEvent } from '../core/ports/switch.js';
 
 export interface CallbackCallOptions {
@@ -31,9 +31,7 @@ export interface CallbackCallOptions {
   /** How long to wait after the hang-up for the switch to finish the recording file. */
   recordingWaitMs?: number;
   /** Every attempt that placed a call gets its call-detail record (direction outbound) here. */
-  callRecords: Pick<CallRecordOutbox, 'enqueue'>;
-  /** Told after a record was queued (wakes the call-records worker). */
-  onCallRecord?: () => void;
+  callRecords: CallRecorder;
   log: Logger;
 }
 
@@ -282,8 +280,7 @@ export class SwitchCallbackCaller implements CallbackCaller {
   /** The attempt's call-detail record, queued for the core (errors logged: the call is over). */
   private async record(req: CallbackDialRequest, result: CallbackDialResult, leg: CallbackAttemptLeg, log: Logger): Promise<void> {
     try {
-      await queueCallRecord(this.o.callRecords, callbackAttemptRecord(req, result, leg), log);
-      this.o.onCallRecord?.();
+      await this.o.callRecords.record(callbackAttemptRecord(req, result, leg), log);
     } catch (err) {
       log.error({ err }, 'callback: call record not queued');
     }

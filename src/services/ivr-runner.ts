@@ -10,8 +10,8 @@ import { FAULT_HANGUP_CAUSES } from '../core/callbacks/callback.js';
 import type { CallbackAskInput } from './callback-service.js';
 import type { AbuseLimits } from '../core/ports/abuse-limits.js';
 
-import type { CallRecordOutbox, CallStore } from '../core/ports/call-records.js';
-import { queueCallRecord } from './call-record-queue.js';
+import type { CallStore } from '../core/ports/call-records.js';
+import type { CallRecorder } from './call-recorder.js';
 import type { Acd } from '../core/ports/acd.js';
 import type { AcdPolicy } from '../core/acd/model.js';
 import { overflowTarget, subCentreQueue } from '../core/acd/routing.js';
@@ -37,9 +37,8 @@ export interface IvrRunnerOptions {
   callbacks: IvrCallbacks;
   query: WorkOrderQuery;
   calls: CallStore;
-  callRecords: CallRecordOutbox;
-  /** A record was queued: wake the delivery worker. */
-  onCallRecord?: () => void;
+  /** Each call's CDR when it ends. */
+  callRecords: CallRecorder;
   emergency: EmergencyRoutes;
   recordingsDir: string;
   /** Prompt id → what the switch plays (a file path, or the id itself on the simulated switch). */
@@ -543,8 +542,7 @@ export class IvrRunner {
         ...(rec ? { recording: rec } : {}),
         facts,
       };
-      await queueCallRecord(this.o.callRecords, record, s.log);
-      this.o.onCallRecord?.();
+      await this.o.callRecords.record(record, s.log);
       await this.afterHangup(s, record).catch((err: unknown) => s.log.warn({ err }, 'callback not asked after the hang-up'));
       s.log.info({ disposition: record.disposition, durationSec: record.durationSec }, 'call ended');
     } finally {

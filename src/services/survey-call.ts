@@ -6,9 +6,8 @@ import { trunkEndpoint } from '../core/sip/numbers.js';
 import type { SurveyCallOutcome, SurveyCaller } from '../core/ports/surveys.js';
 import type { CallId, OriginateOutcome, Switch, SwitchEvent } from '../core/ports/switch.js';
 import type { AttemptOutcome, Rating, SurveyRequest } from '../core/surveys/survey.js';
-import type { CallRecordOutbox } from '../core/ports/call-records.js';
 import { surveyCallRecord, type SurveyCallLeg } from '../core/surveys/call-record.js';
-import { queueCallRecord } from './call-record-queue.js';
+import type { CallRecorder } from './call-recorder.js';
 
 export interface SurveyCallOptions {
   switch: Switch;
@@ -27,9 +26,7 @@ export interface SurveyCallOptions {
   media: (promptId: string) => string;
   recordingsDir: string;
   /** Every survey call gets its call-detail record (direction outbound, entry `survey`) here. */
-  callRecords: Pick<CallRecordOutbox, 'enqueue'>;
-  /** Told after a record was queued (wakes the call-records worker). */
-  onCallRecord?: () => void;
+  callRecords: CallRecorder;
   log: Logger;
 }
 
@@ -163,8 +160,7 @@ export class SwitchSurveyCaller implements SurveyCaller {
   /** The call's record, queued for the core (errors logged: the call is over). */
   private async record(leg: SurveyCallLeg, log: Logger): Promise<void> {
     try {
-      await queueCallRecord(this.o.callRecords, surveyCallRecord(leg), log);
-      this.o.onCallRecord?.();
+      await this.o.callRecords.record(surveyCallRecord(leg), log);
     } catch (err) {
       log.error({ err }, 'survey call record not queued');
     }

@@ -20,6 +20,7 @@ import { RedisCallRecordOutbox } from '../../src/adapters/redis/redis-call-recor
 import { IvrRunner } from '../../src/services/ivr-runner.js';
 import { startRedis } from '../helpers/redis-server.js';
 import { silentLogger } from '../helpers/logger.js';
+import { callRecorder } from '../../src/services/call-recorder.js';
 
 const CALLS = 2000;
 const PROMPT_MS = 200;
@@ -51,7 +52,7 @@ export async function run(): Promise<void> {
       callbacks: callbacks.service,
       query: { progress: async () => ({ found: false }) },
       calls: new RedisCallStore(client, keys, { factRetentionSeconds: 600 }),
-      callRecords: new RedisCallRecordOutbox(client, keys, { leaseMs: 30000, idempotencyTtlSeconds: 600, statusRetentionSeconds: 600 }),
+      callRecords: callRecorder(new RedisCallRecordOutbox(client, keys, { leaseMs: 30000, idempotencyTtlSeconds: 600, statusRetentionSeconds: 600 })),
       emergency: ivr.emergency,
       recordingsDir: join(dir, 'rec'),
       media: (id) => id,

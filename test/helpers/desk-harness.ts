@@ -37,6 +37,7 @@ import { RedisAcd } from '../../src/adapters/redis/redis-acd.js';
 import { MemoryFigures } from '../doubles/memory-figures.js';
 import { silentLogger } from './logger.js';
 import { startRedis, type TestRedis } from './redis-server.js';
+import { callRecorder } from '../../src/services/call-recorder.js';
 
 const noMetrics: IntakeMetrics = { accepted: () => undefined, delivered: () => undefined, failed: () => undefined };
 
@@ -158,8 +159,7 @@ export async function startDesks(redis: TestRedis, options: DeskHarnessOptions =
       callbacks: callbacks.service,
       query,
       calls,
-      callRecords,
-      onCallRecord: () => cdrWorker.wake(),
+      callRecords: callRecorder(callRecords, () => cdrWorker.wake()),
       emergency: ivr.emergency,
       recordingsDir: join(dir, 'recordings'),
       media: (m) => m,

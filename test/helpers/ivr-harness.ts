@@ -25,6 +25,7 @@ import { IvrRunner } from '../../src/services/ivr-runner.js';
 import { CallRecordWorker } from '../../src/services/call-record-worker.js';
 import { silentLogger } from './logger.js';
 import type { TestRedis } from './redis-server.js';
+import { callRecorder } from '../../src/services/call-recorder.js';
 
 export interface IvrHarness {
   sim: SimulatedSwitch;
@@ -115,8 +116,7 @@ export async function startIvr(
     callbacks,
     query,
     calls,
-    callRecords,
-    onCallRecord: () => worker.wake(),
+    callRecords: callRecorder(callRecords, () => worker.wake()),
     emergency: ivr.emergency,
     recordingsDir,
     media: (id) => id,

@@ -103,7 +103,7 @@ describe.skipIf(!FS)(`a callback attempt on a real FreeSWITCH (${skipMessage.rep
       media: (id) => join(dir, `${id}.wav`),
       recordingsDir: join(dir, 'recordings'),
       calls: { saveRecording: async (m) => void saved.push(structuredClone(m)) },
-      callRecords: { enqueue: async (r) => (records.push(r), { duplicate: false }) },
+      callRecords: { record: async (r) => void records.push(r) },
       log: silentLogger(),
     });
     await new Promise((r) => setTimeout(r, 500));

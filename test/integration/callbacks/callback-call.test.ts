@@ -45,9 +45,8 @@ beforeAll(async () => {
   sim.on((e) => events.push(e));
   store = new RedisCallStore(redis.client(), new RedisKeys(config.redis.keyPrefix), { factRetentionSeconds: 600 });
   const callRecords = {
-    enqueue: async (r: CallDetailRecord) => {
+    record: async (r: CallDetailRecord) => {
       records.set(r.callId, [...recordsOf(r.callId), r]);
-      return { duplicate: false };
     },
   };
   caller = composeCallbackCaller({ config, ivr: loadIvrConfig(config.telephony.ivrFile), switches: [sim], calls: store, callRecords, log: silentLogger() });
@@ -242,7 +241,7 @@ describe('callback call: the citizen leg on the simulated switch', () => {
   it('start-up refuses a prompt id missing from the IVR file, naming the key', () => {
     const broken = structuredClone(config);
     broken.callbacks.call.prompts.agentGone = 'noSuchPrompt';
-    const deps = { config: broken, ivr: loadIvrConfig(config.telephony.ivrFile), switches: [sim], calls: store, callRecords: { enqueue: async () => ({ duplicate: false }) }, log: silentLogger() };
+    const deps = { config: broken, ivr: loadIvrConfig(config.telephony.ivrFile), switches: [sim], calls: store, callRecords: { record: async () => undefined }, log: silentLogger() };
     expect(() => composeCallbackCaller(deps)).toThrow(ConfigError);
     expect(() => composeCallbackCaller(deps)).toThrow(
       'callbacks.call.prompts.agentGone: no prompt noSuchPrompt',

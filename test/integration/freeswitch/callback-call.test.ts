@@ -68,7 +68,7 @@ describe('callback call through the FreeSWITCH adapter on the ESL double', () =>
       media: (id) => `/prompts/${id}.wav`,
       recordingsDir: mkdtempSync(join(tmpdir(), 'hg-cb-fs-')),
       calls: { saveRecording: async (m) => void saved.push(structuredClone(m)) },
-      callRecords: { enqueue: async (r) => (records.push(r), { duplicate: false }) },
+      callRecords: { record: async (r) => void records.push(r) },
       recordingWaitMs: 2000,
       log: silentLogger(),
     });
