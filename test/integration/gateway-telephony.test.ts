@@ -7,6 +7,7 @@ import { startGateway, type RunningGateway } from '../../src/app/gateway.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { eventually, testConfig } from '../helpers/gateway.js';
 import { silentLogger } from '../helpers/logger.js';
+import { allDayZone } from '../helpers/callbacks.js';
 
 let redis: TestRedis;
 let gw: RunningGateway;
@@ -26,7 +27,10 @@ beforeAll(async () => {
     HOTLINE_RECORDINGS_DIR: join(dir, 'recordings'),
     HOTLINE_LOG_LEVEL: 'silent',
   });
-  gw = await startGateway({ ...config, http: { ...config.http, host: '127.0.0.1', port: 0 }, telephony: { ...config.telephony, simulated: { devRoutes: true, defaultPromptMs: 100 } } }, silentLogger());
+  // A calling window open whenever the test runs: outside it a callback key press becomes a
+  // busy-time callback instead of keeping the caller's place, which the test checks.
+  const callbacks = { ...config.callbacks, window: { start: '00:00', end: '23:59', timeZone: allDayZone() } };
+  gw = await startGateway({ ...config, callbacks, http: { ...config.http, host: '127.0.0.1', port: 0 }, telephony: { ...config.telephony, simulated: { devRoutes: true, defaultPromptMs: 100 } } }, silentLogger());
 });
 afterAll(async () => {
   await gw?.stop();
