@@ -56,7 +56,7 @@ export function indexed(r: Omit<CompiledIntakeRules, 'index'>): { terms: Term[];
     ...r.type.order.flatMap((t) => [...t.strong, ...t.weak]),
     ...r.topics.flatMap((t) => t.terms),
   ];
-  return { terms, literals: r.scope.jurisdiction.foreign.map((f) => f.parts.join('')) };
+  return { terms, literals: r.scope.jurisdiction.foreignNames.map((f) => f.name) };
 }
 
 /** What the rules read of an intake: its text and the transcript of a call or voice message. */

@@ -22,7 +22,14 @@ interface CompiledReason {
 
 export interface CompiledScope {
   order: CompiledReason[];
-  jurisdiction: { own: Term[]; foreign: Term[]; originBefore: string[]; originAfter: string[] };
+  jurisdiction: {
+    own: Term[];
+    foreign: Term[];
+    /** Each foreign place with its parts joined: what is searched for in the text. */
+    foreignNames: { place: Term; name: string }[];
+    originBefore: string[];
+    originAfter: string[];
+  };
 }
 
 export function compileScope(cfg: IntakeRulesConfig['scope']): CompiledScope {
@@ -41,11 +48,13 @@ export function compileScope(cfg: IntakeRulesConfig['scope']): CompiledScope {
     };
   };
   const j = cfg.jurisdiction;
+  const foreign = compileTerms(j.foreign);
   return {
     order: (cfg.order as Reason[]).map(compile),
     jurisdiction: {
       own: compileTerms(j.own),
-      foreign: compileTerms(j.foreign),
+      foreign,
+      foreignNames: foreign.map((place) => ({ place, name: place.parts.join('') })),
       originBefore: j.originBefore.map(normalise),
       originAfter: j.originAfter.map(normalise),
     },
@@ -77,10 +86,10 @@ function isEmpty(normalised: string, r: CompiledReason): string | undefined {
 
 /** A foreign place named as where the matter is ("郑州金水区的房子"), not where the citizen comes from. */
 function foreignPlace(parts: Clauses, j: CompiledScope['jurisdiction']): string | undefined {
-  const named = j.foreign.map((place) => ({ place, p: place.parts.join('') })).filter(({ p }) => occurs(parts, p));
+  const named = j.foreignNames.filter(({ name }) => occurs(parts, name));
   if (named.length === 0) return undefined;
   for (const clause of parts) {
-    for (const { place, p } of named) {
+    for (const { place, name: p } of named) {
       let at = clause.indexOf(p);
       while (at >= 0) {
         const before = clause.slice(0, at);
