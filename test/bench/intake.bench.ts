@@ -9,7 +9,9 @@
 //     Beside them, the floor (intake-floor-child.ts): a bare fastify route with the same body schema
 //     making the same two Redis round trips (a read, a one-write script) — what HTTP and two round
 //     trips alone cost here. Each phase also prints Redis's CPU per request and whether an AOF
-//     rewrite (a fork, whose child competes for the same cores) ran during it.
+//     rewrite (a fork, whose child competes for the same cores) ran during it, and the machine's idle
+//     and steal shares (steal: CPU time the hypervisor gave other guests — a phase with much of it
+//     ran on a slower machine).
 //  2. Delivery rate from the Redis outbox to the dev core vs a bare gRPC unary loop (64 in flight)
 //     and a bare SubmitStream of the same batches, against the same dev core process.
 import { fork } from 'node:child_process';
@@ -30,7 +32,7 @@ import { DeliveryWorker } from '../../src/services/delivery-worker.js';
 import { createLogger } from '../../src/log/logger.js';
 import { startRedis } from '../helpers/redis-server.js';
 import { anIntake } from '../builders/intake.js';
-import { cpuMs, fmt, httpLoad, percentile, ratioLine, spawnTs, until } from './support.js';
+import { cpuMs, fmt, httpLoad, machineShare, machineTicks, percentile, ratioLine, spawnTs, until } from './support.js';
 
 const ACCEPT_SECONDS = 8;
 const WARM_UP_SECONDS = 2;
@@ -57,12 +59,16 @@ async function forks(redis: { client(): Redis }): Promise<number> {
   }
 }
 
-async function bareBullmqAdd(redisUrl: string): Promise<{ rate: number; p99: number }> {
+async function bareBullmqAdd(redisUrl: string): Promise<{ rate: number; p99: number; machine: string }> {
   const queue = new Queue(`bench-${randomUUID()}`, { connection: { url: redisUrl } });
   await queue.waitUntilReady();
   let latencies: number[] = [];
+  let machine = machineTicks();
   // Warm-up (JIT), as ours gets below.
-  setTimeout(() => (latencies = []), WARM_UP_SECONDS * 1000).unref();
+  setTimeout(() => {
+    latencies = [];
+    machine = machineTicks();
+  }, WARM_UP_SECONDS * 1000).unref();
   const end = Date.now() + (WARM_UP_SECONDS + ACCEPT_SECONDS) * 1000;
   const payload = JSON.parse(body) as object;
   const loop = async () => {
@@ -76,13 +82,14 @@ async function bareBullmqAdd(redisUrl: string): Promise<{ rate: number; p99: num
   await queue.obliterate({ force: true });
   await queue.close();
   latencies.sort((a, b) => a - b);
-  return { rate: latencies.length / ACCEPT_SECONDS, p99: percentile(latencies, 99) };
+  return { rate: latencies.length / ACCEPT_SECONDS, p99: percentile(latencies, 99), machine: machineShare(machine, machineTicks()) };
 }
 
 /** Ours: POST /v1/intake/web from 50 connections; CPU per accepted intake of each process. */
 async function webAccept(port: number, prefix: string, pids: Record<string, number>) {
   const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMs(pid)]));
   const self = process.cpuUsage();
+  const machine = machineTicks();
   const result = await httpLoad({
     port,
     path: '/v1/intake/web',
@@ -95,7 +102,7 @@ async function webAccept(port: number, prefix: string, pids: Record<string, numb
   const perIntake = Object.entries(pids).map(([k, pid]) => `${k} ${fmt((cpuMs(pid) - before[k]!) / n, 3)}`);
   perIntake.push(`load generator ${fmt((used.user + used.system) / 1000 / n, 3)}`);
   const refused = Object.entries(result.statuses).filter(([s]) => s !== '202').map(([s, c]) => `${c}×${s}`);
-  return { ...result, cpu: `CPU ms per intake: ${perIntake.join(', ')}`, notAccepted: [...refused, ...(result.errors ? [`${result.errors} errors`] : [])].join(', ') || 'none' };
+  return { ...result, cpu: `CPU ms per intake: ${perIntake.join(', ')}; ${machineShare(machine, machineTicks())}`, notAccepted: [...refused, ...(result.errors ? [`${result.errors} errors`] : [])].join(', ') || 'none' };
 }
 
 /** The floor: bare fastify + the same two Redis round trips, in its own process (intake-floor-child.ts). */
@@ -109,10 +116,10 @@ async function floorAccept(redisUrl: string, redisPid: number) {
     const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));
     const bodies = Array.from({ length: 10_000 }, (_, i) => bodyFor(i, '136'));
     await httpLoad({ port, path: '/v1/intake/web', connections: 50, seconds: 30, maxRequests: 4000, bodies });
-    const before = { floor: cpuMs(child.pid!), redis: cpuMs(redisPid) };
+    const before = { floor: cpuMs(child.pid!), redis: cpuMs(redisPid), machine: machineTicks() };
     const r = await httpLoad({ port, path: '/v1/intake/web', connections: 50, seconds: ACCEPT_SECONDS, bodies });
     const n = r.statuses[202] ?? 0;
-    return { ...r, cpu: `CPU ms per request: floor ${fmt((cpuMs(child.pid!) - before.floor) / n, 3)}, redis ${fmt((cpuMs(redisPid) - before.redis) / n, 3)}` };
+    return { ...r, cpu: `CPU ms per request: floor ${fmt((cpuMs(child.pid!) - before.floor) / n, 3)}, redis ${fmt((cpuMs(redisPid) - before.redis) / n, 3)}; ${machineShare(before.machine, machineTicks())}` };
   } finally {
     child.kill();
   }
@@ -180,7 +187,7 @@ export async function run(): Promise<void> {
     const redisBefore = cpuMs(redis.pid);
     const baseline = await bareBullmqAdd(redis.url);
     const f1 = await forks(redis);
-    console.log(`  bare BullMQ add: Redis CPU ms per add ${fmt((cpuMs(redis.pid) - redisBefore) / (baseline.rate * (ACCEPT_SECONDS + WARM_UP_SECONDS)), 3)} (warm-up included); AOF rewrites during it: ${f1 - f0}`);
+    console.log(`  bare BullMQ add: Redis CPU ms per add ${fmt((cpuMs(redis.pid) - redisBefore) / (baseline.rate * (ACCEPT_SECONDS + WARM_UP_SECONDS)), 3)} (warm-up included); AOF rewrites during it: ${f1 - f0}; ${baseline.machine}`);
     const pids = { gateway: gateway.pid!, redis: redis.pid };
     // Warm-up (JIT): a few thousand requests of a third range of citizens.
     await httpLoad({ port: httpPort, path: '/v1/intake/web', connections: 50, seconds: 30, maxRequests: 4000, bodies: Array.from({ length: 10_000 }, (_, i) => bodyFor(i, '137')) });

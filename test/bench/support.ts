@@ -157,3 +157,24 @@ export function cpuMs(pid: number): number {
     return NaN;
   }
 }
+
+/**
+ * The machine's CPU time so far by kind (/proc/stat, Linux; empty elsewhere). On a virtual
+ * machine, `steal` is time the hypervisor gave to other guests while ours wanted to run: a phase
+ * with much of it ran on a slower machine than one without, whatever the code did.
+ */
+export function machineTicks(): number[] {
+  try {
+    return readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Idle and steal shares of the machine's CPU time between two machineTicks() readings. */
+export function machineShare(before: number[], after: number[]): string {
+  const d = after.map((x, i) => x - (before[i] ?? 0));
+  const total = d.reduce((a, x) => a + x, 0);
+  if (!total || d.length < 8) return 'machine: unknown';
+  return `machine: idle ${fmt((100 * d[3]!) / total)} %, steal ${fmt((100 * d[7]!) / total)} %`;
+}
