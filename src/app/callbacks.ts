@@ -86,6 +86,7 @@ export function composeCallbacks(d: CallbacksDeps): ComposedCallbacks {
     readyPerQueue: c.placing.readyPerQueue,
     watchMs: c.placing.watchMs,
     instanceId: d.instanceId,
+    attemptRecords: { recorder: d.callRecords, callerIdNumber: c.call.callerId },
     clock,
     log,
   }));

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
 import type { Logger } from '../log/logger.js';
+import type { CallRecorder } from './call-recorder.js';
 import type { CallPriority } from '../core/acd/model.js';
 import {
   admitCallback,
@@ -18,6 +19,7 @@ import {
   type CallbackOutcome,
   type CallbackStatus,
 } from '../core/callbacks/callback.js';
+import { interruptedAttemptRecord } from '../core/callbacks/attempt-record.js';
 import { decideIdleDialling, keepPlaceTurn } from '../core/callbacks/idle-dialling.js';
 import type { callbackPolicy } from '../core/callbacks/idle-dialling.js';
 import { insideWindow } from '../core/schedule/calling-window.js';
@@ -39,8 +41,11 @@ export interface CallbackPlacement {
   /** Keep-my-place: the caller's own priority and first arrival (their place); busy-time: `callback`, now. */
   priority: CallPriority;
   enqueuedAtMs: number;
-  /** The agent answered and their phone is up: claims the attempt before the citizen is dialled; false → do not dial. */
-  dialling(): Promise<boolean>;
+  /**
+   * The agent answered and their phone is up: claims the attempt before the citizen is dialled
+   * (with the agent and the switch, kept for the record should this gateway stop); false → do not dial.
+   */
+  dialling(leg: { agentId: string; switchId: string }): Promise<boolean>;
   /** Aborted when the callback is cancelled, overdue, or a keep-my-place callback's window closes while it waits. */
   signal: AbortSignal;
 }
@@ -72,6 +77,8 @@ export interface CallbackServiceOptions {
   /** How often a placement in progress looks for a cancel, the deadline or the window's end. */
   watchMs: number;
   instanceId: string;
+  /** Where the record of an attempt cut off by a stopped gateway goes, and the number it showed. */
+  attemptRecords: { recorder: CallRecorder; callerIdNumber: string };
   clock: Clock;
   log: Logger;
 }
@@ -163,6 +170,14 @@ export class CallbackService implements CallbackAdmin {
       // being dialled, that was an attempt (interrupted) — never redialled at once.
       const active = cb.active;
       await acd.remove(active.callId).catch(() => undefined);
+      if (active.dialledAtMs) {
+        // Queued before the attempt is saved, under the leg's id: a second gateway sweeping the same
+        // attempt, or a retry after a crash here, is the same record (the outbox keeps the first).
+        const { recorder, callerIdNumber } = this.o.attemptRecords;
+        const { attempt, callId, dialledAtMs, agentId, switchId } = active;
+        const cutOff = { callbackId: id, number: cb.number, attempt, callId, dialledAtMs, ...(agentId ? { agentId } : {}), ...(switchId ? { switchId } : {}) };
+        await recorder.record(interruptedAttemptRecord(cutOff, now, callerIdNumber), this.o.log);
+      }
       const saved = await this.update(id, (c) => {
         if (c.active?.callId !== active.callId) return undefined;
         const { active: _a, ...rest } = c;
@@ -223,10 +238,10 @@ export class CallbackService implements CallbackAdmin {
         priority,
         enqueuedAtMs,
         signal: ac.signal,
-        dialling: async () =>
+        dialling: async (leg) =>
           !ac.signal.aborted &&
           !!(await this.update(cb.id, (c) =>
-            c.status === 'pending' && c.active?.callId === callId ? { ...c, active: { ...c.active, dialledAtMs: clock.now() } } : undefined,
+            c.status === 'pending' && c.active?.callId === callId ? { ...c, active: { ...c.active, dialledAtMs: clock.now(), ...leg } } : undefined,
           )),
       });
     } catch (err) {

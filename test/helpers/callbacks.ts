@@ -62,6 +62,8 @@ export function callbackServiceFor(redisUrl: string, client: Redis, keys: RedisK
     acd,
     figures: new RedisCallCenterFigures(client, keys, { shortAbandonMs: 5000, serviceLevelMs: 15_000, dayRetentionDays: 1 }),
     placer: () => undefined,
+    // No attempt is placed here (the jobs do not run), so none is ever cut off.
+    attemptRecords: { recorder: { record: () => Promise.reject(new Error('no attempt is placed by this harness')) }, callerIdNumber: '12345' },
     policy: callbackPolicy(config.callbacks),
     queues: config.acd.queues.map((q) => q.id),
     readyPerQueue: 4,

@@ -29,3 +29,44 @@ export function callbackAttemptRecord(req: CallbackDialRequest, result: Callback
     facts,
   });
 }
+
+/** What the store kept of an attempt another gateway was placing when it stopped. */
+export interface CutOffAttempt {
+  callbackId: string;
+  /** The citizen's number, E.164. */
+  number: string;
+  attempt: number;
+  /** The citizen's leg (the record's call id: the same one the dead gateway would have used). */
+  callId: string;
+  dialledAtMs: number;
+  agentId?: string;
+  switchId?: string;
+}
+
+/**
+ * The record of an attempt whose gateway stopped after the citizen was dialled (art. 17: every
+ * call archived): `interrupted`, since whether the citizen answered is not known here; it ended
+ * at the latest when `foundAtMs`, when another gateway took the callback over.
+ */
+export function interruptedAttemptRecord(a: CutOffAttempt, foundAtMs: number, callerIdNumber: string): CallDetailRecord {
+  const context = { callbackId: a.callbackId, attempt: String(a.attempt) };
+  const dialledAt = new Date(a.dialledAtMs).toISOString();
+  const endedAt = new Date(Math.max(foundAtMs, a.dialledAtMs)).toISOString();
+  return outboundCallRecord({
+    callId: a.callId,
+    switchId: a.switchId ?? '',
+    callerIdNumber,
+    number: a.number,
+    entry: { kind: 'callback', context },
+    disposition: 'interrupted',
+    reason: 'the gateway placing the call stopped; the end time is when another gateway took the callback over',
+    ...(a.agentId ? { agentId: a.agentId } : {}),
+    dialledAt,
+    endedAt,
+    hangupCause: '',
+    facts: [
+      { at: dialledAt, type: 'callback.dialled', detail: { ...context } },
+      { at: endedAt, type: 'callback.outcome', detail: { outcome: 'interrupted' } },
+    ],
+  });
+}

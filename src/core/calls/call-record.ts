@@ -9,9 +9,11 @@ import type { CallEntry } from '../ports/switch.js';
  * emergency-transferred: handed to 110/119/120/122; ended-in-ivr: ended before any queue (a
  * restricted caller released after the notice, or a hang-up before the welcome started);
  * not-reached: an outbound call (a callback attempt) that did not connect the citizen with the
- * agent — not answered, busy, refused during the notice, or failed (the record's reason says which).
+ * agent — not answered, busy, refused during the notice, or failed (the record's reason says which);
+ * interrupted: the gateway handling the call stopped before the call ended, so how it ended is not
+ * known (a callback attempt whose gateway died while the citizen was being dialled or talking).
  */
-export const CALL_DISPOSITIONS = ['answered', 'abandoned', 'emergency-transferred', 'ended-in-ivr', 'not-reached'] as const;
+export const CALL_DISPOSITIONS = ['answered', 'abandoned', 'emergency-transferred', 'ended-in-ivr', 'not-reached', 'interrupted'] as const;
 export type CallDisposition = (typeof CALL_DISPOSITIONS)[number];
 
 export interface RecordingMetadata {

@@ -44,6 +44,9 @@ export interface StoredCallback extends PendingCallback {
     startedAtMs: number;
     /** Set when the agent is on the phone and the citizen is being dialled: only from then is an interrupted placement an attempt. */
     dialledAtMs?: number;
+    /** Set with dialledAtMs: who was on the phone and on which switch, for the record of an attempt cut off. */
+    agentId?: string;
+    switchId?: string;
   };
   /** Supervisor actions (cancel, reschedule): who, when, what — also in the audit log. */
   history?: { atMs: number; actor: string; action: string; detail?: string }[];

@@ -585,7 +585,7 @@ export class OwnedCalls {
       cb.settle(result);
       return { ok: false, code: 'CALLBACK_NOT_REACHED', message };
     };
-    if (!(await cb.placement.dialling())) return notReached({ placed: false, why: 'cancelled' }, '该回拨已取消');
+    if (!(await cb.placement.dialling({ agentId, switchId: sw.id }))) return notReached({ placed: false, why: 'cancelled' }, '该回拨已取消');
     await this.notify(agentId, { type: 'call.state', callId, state: 'connected', detail: { callback: 'dialling', text: '正在回拨市民，请稍候' } });
     const r = await this.o
       .callbackCaller!.dial({ callbackId: cb.placement.callback.id, attempt: cb.placement.attempt, number: call.info.caller, callId, agentLegId: leg, agentId, switchId: sw.id })

@@ -3,7 +3,7 @@
 // empty): no callback is lost, and none is dialled twice — the attempt the kill cut off counts as
 // an attempt ("interrupted") and the callback is reached once, by the next gateway.
 import type { ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
@@ -116,6 +116,17 @@ describe('a gateway killed while callbacks are placed', () => {
     expect(done.find((c) => c.id === cutOff.id)!.attempts.map((a) => a.outcome)).toEqual(['interrupted', 'reached']);
     // Every other callback took one attempt.
     expect(done.filter((c) => c.id !== cutOff.id).every((c) => c.attempts.length === 1)).toBe(true);
+    // Every attempt's call is archived in the core once (art. 17) — the cut-off one as interrupted,
+    // queued by the gateway that took it over; the others answered.
+    const attempts = done.flatMap((c) => c.attempts);
+    const callsFile = join(base.dataDir, 'dev-core', 'calls.jsonl');
+    const read = async () => (existsSync(callsFile) ? readFileSync(callsFile, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { record: { callId: string; disposition: string } }).record) : []);
+    const records = await eventually(read, (rs) => attempts.every((a) => rs.some((r) => r.callId === a.callId)), 30_000);
+    const cutOffCallId = done.find((c) => c.id === cutOff.id)!.attempts[0]!.callId;
+    for (const a of attempts) {
+      const mine = records.filter((r) => r.callId === a.callId);
+      expect(mine.map((r) => r.disposition), a.callId).toEqual([a.callId === cutOffCallId ? 'DISPOSITION_INTERRUPTED' : 'DISPOSITION_ANSWERED']);
+    }
     second.child.kill('SIGTERM');
     await second.exited;
   }, 300_000);

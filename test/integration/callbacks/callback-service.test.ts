@@ -16,6 +16,8 @@ import { acdPolicy } from '../../../src/config/acd.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { callbackPolicy } from '../../../src/core/callbacks/idle-dialling.js';
 import type { CallbackDialResult } from '../../../src/core/ports/callbacks.js';
+import type { CallDetailRecord } from '../../../src/core/calls/call-record.js';
+import type { CallRecorder } from '../../../src/services/call-recorder.js';
 import { CallbackService, type CallbackAskInput, type CallbackPlacement, type PlacementResult } from '../../../src/services/callback-service.js';
 import { eventually } from '../../helpers/gateway.js';
 import { silentLogger } from '../../helpers/logger.js';
@@ -36,7 +38,7 @@ class ScriptedDesk {
   constructor(private readonly outcomes: CallbackDialResult['outcome'][] = []) {}
   async place(p: CallbackPlacement): Promise<PlacementResult> {
     this.placed.push(p);
-    if (!(await p.dialling())) return { placed: false, why: 'cancelled' };
+    if (!(await p.dialling({ agentId: 'robot', switchId: 'sim' }))) return { placed: false, why: 'cancelled' };
     const outcome = this.outcomes.shift() ?? 'reached';
     return { placed: true, agentId: 'robot', result: { outcome, callId: p.callId, ...(outcome === 'reached' ? { recordingId: p.callId } : {}) } };
   }
@@ -63,15 +65,17 @@ function setUp(options: { desk?: ScriptedDesk; window?: { start: string; end: st
   const store = new RedisCallbackStore(client, keys, { retentionMs: 3600_000 });
   const figures = new RedisCallCenterFigures(client, keys, { shortAbandonMs: 5000, serviceLevelMs: 15_000, dayRetentionDays: 1 });
   const desk = options.desk ?? new ScriptedDesk();
+  const records: CallDetailRecord[] = [];
+  const recorder: CallRecorder = { record: async (r) => void records.push(r) };
   const bound: { service?: CallbackService } = {};
   const schedule = new BullmqKeyedSchedule({ redisUrl: redis.url, prefix: keys.bullPrefix, queueName: 'callbacks', jobPrefix: 'callback', what: 'callback', clock, process: (id) => bound.service!.process(id), concurrency: 10, lockDurationMs: 2000, stalledIntervalMs: 2000, log });
-  const service = (bound.service = new CallbackService({ store, schedule, acd, figures, placer: () => desk, policy, queues: ['general', 'enterprise'], readyPerQueue: 4, watchMs: 50, instanceId: 'gw-test', clock, log }));
+  const service = (bound.service = new CallbackService({ store, schedule, acd, figures, placer: () => desk, policy, queues: ['general', 'enterprise'], readyPerQueue: 4, watchMs: 50, instanceId: 'gw-test', attemptRecords: { recorder, callerIdNumber: '12345' }, clock, log }));
   schedule.start();
   cleanups.push(async () => {
     await service.stop();
     await schedule.close(true);
   });
-  return { service, store, acd, figures, desk, schedule };
+  return { service, store, acd, figures, desk, schedule, records };
 }
 
 let seq = 0;
@@ -174,21 +178,51 @@ describe('CallbackService', () => {
     expect(done!.attempts[1]!.at - done!.attempts[0]!.at).toBeGreaterThanOrEqual(300);
   });
 
-  it('records an attempt a dead gateway cut off as interrupted and dials again only after the backoff', async () => {
-    const { service, store, schedule } = setUp({ retryMs: 60_000 });
+  it('records an attempt a dead gateway cut off as interrupted, with its call record, and dials again only after the backoff', async () => {
+    const { service, store, schedule, records } = setUp({ retryMs: 60_000 });
     const a = ask();
     await service.ask(a);
     const cb = (await store.pendingFor(a.citizenKey))!;
     // Another gateway had the agent on the phone and the citizen ringing when it died.
-    const saved = await store.save({ ...cb, granted: { queue: 'general', atMs: Date.now() }, active: { attempt: 1, callId: 'leg-1', owner: 'gw-dead', startedAtMs: Date.now(), dialledAtMs: Date.now() } });
+    const dialledAtMs = Date.now() - 20_000;
+    const saved = await store.save({ ...cb, granted: { queue: 'general', atMs: Date.now() }, active: { attempt: 1, callId: 'leg-1', owner: 'gw-dead', startedAtMs: dialledAtMs - 5000, dialledAtMs, agentId: 'a2001', switchId: 'fs1' } });
     expect(saved).toBeDefined();
     await schedule.wake(cb.id);
     const after = await eventually(() => store.get(cb.id), (c) => (c?.attempts.length ?? 0) > 0, 10_000);
     expect(after).toMatchObject({ status: 'pending', attempts: [{ number: 1, outcome: 'interrupted', callId: 'leg-1' }] });
     expect(after!.active).toBeUndefined();
     expect(after!.granted).toBeUndefined();
+    // Its call is archived (art. 17): how it ended is not known, only that it had been dialled.
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({
+      callId: 'leg-1',
+      switchId: 'fs1',
+      direction: 'outbound',
+      caller: '12345',
+      dialled: a.number,
+      disposition: 'interrupted',
+      agentId: 'a2001',
+      arrivedTime: new Date(dialledAtMs).toISOString(),
+      entry: { kind: 'callback', context: { callbackId: cb.id, attempt: '1' } },
+    });
+    expect(records[0]!.durationSec).toBeGreaterThanOrEqual(20);
+    expect(records[0]!.answeredTime).toBeUndefined();
     // Not ready again before the backoff.
     expect((await store.ready(['general'], Date.now(), 4)).map((c) => c.id)).not.toContain(cb.id);
+  });
+
+  it('a placement a dead gateway cut off before dialling is no attempt and no call: no record, placed again', async () => {
+    const { service, store, schedule, records, desk } = setUp();
+    const a = ask();
+    await service.ask(a);
+    const cb = (await store.pendingFor(a.citizenKey))!;
+    // The dead gateway had the callback's virtual call waiting for an agent; nobody was dialled.
+    await store.save({ ...cb, granted: { queue: 'general', atMs: Date.now() }, active: { attempt: 1, callId: 'leg-0', owner: 'gw-dead', startedAtMs: Date.now() } });
+    await schedule.wake(cb.id);
+    const done = await eventually(() => store.get(cb.id), (c) => c?.status === 'reached', 15_000);
+    expect(done!.attempts.map((x) => x.outcome)).toEqual(['reached']);
+    expect(desk.placed).toHaveLength(1);
+    expect(records).toEqual([]);
   });
 
   it('lets supervisors cancel and reschedule, refusing what cannot be done with the field named', async () => {
