@@ -335,6 +335,7 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
       core: coreClient,
       smsProviders: channels.smsProviders,
       callRecords: recorder,
+      calls: callStore,
       developmentCore: !!devCore,
       ...(parts.clock ? { clock: parts.clock } : {}),
       log,

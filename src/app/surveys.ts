@@ -24,6 +24,7 @@ import { ControlServer } from '../adapters/grpc/control-server.js';
 import { SwitchSurveyCaller } from '../services/survey-call.js';
 import { SurveyService } from '../services/survey-service.js';
 import type { CallRecorder } from '../services/call-recorder.js';
+import type { CallStore } from '../core/ports/call-records.js';
 
 export interface SurveysDeps {
   config: Config;
@@ -38,6 +39,8 @@ export interface SurveysDeps {
   smsProviders: ReadonlyMap<SmsProvider['id'], SmsProvider>;
   /** Where each survey call's call-detail record goes. */
   callRecords: CallRecorder;
+  /** Where each survey call's recording metadata is saved. */
+  calls: Pick<CallStore, 'saveRecording'>;
   /** The core is the in-process development core: a generated token may be handed to it. */
   developmentCore: boolean;
   clock?: Clock;
@@ -100,6 +103,7 @@ export async function composeSurveys(d: SurveysDeps): Promise<ComposedSurveys> {
       prompts: s.call.prompts,
       media: (id) => promptFile(d.ivr, config.telephony.promptsDir, id),
       recordingsDir: resolve(config.telephony.recordingsDir),
+      calls: d.calls,
       callRecords: d.callRecords,
       log: slog,
     });

@@ -8,6 +8,8 @@ import type { CallId, OriginateOutcome, Switch, SwitchEvent } from '../core/port
 import type { AttemptOutcome, Rating, SurveyRequest } from '../core/surveys/survey.js';
 import { surveyCallRecord, type SurveyCallLeg } from '../core/surveys/call-record.js';
 import type { CallRecorder } from './call-recorder.js';
+import type { RecordingMetadata } from '../core/calls/call-record.js';
+import type { CallStore } from '../core/ports/call-records.js';
 
 export interface SurveyCallOptions {
   switch: Switch;
@@ -25,6 +27,10 @@ export interface SurveyCallOptions {
   prompts: { question: string; invalid: string; reason: string; thanks: string };
   media: (promptId: string) => string;
   recordingsDir: string;
+  /** Where the whole call's recording metadata is saved (the recordings API reads it there). */
+  calls: Pick<CallStore, 'saveRecording'>;
+  /** How long the end of a recording is waited for after the call (default 10 s). */
+  recordingWaitMs?: number;
   /** Every survey call gets its call-detail record (direction outbound, entry `survey`) here. */
   callRecords: CallRecorder;
   log: Logger;
@@ -70,19 +76,22 @@ export class SwitchSurveyCaller implements SurveyCaller {
     let hangupSeen!: () => void;
     const ended = new Promise<void>((r) => (hangupSeen = r));
     let onKey: ((digit: string) => void) | undefined;
-    let recordingDone: ((path: string) => void) | undefined;
+    // Two recordings may run on the call (the whole call, the reason): each finishes by its path.
+    const recordingsDone = new Map<string, (path: string) => void>();
+    const whenFinished = (path: string) => new Promise<string>((r) => recordingsDone.set(path, r));
     const handler = (e: SwitchEvent) => {
       if (e.type === 'call.hungup') {
         hungUp = true;
         hangup = { cause: e.cause, at: e.at };
         hangupSeen();
       } else if (e.type === 'dtmf') onKey?.(e.digit);
-      else if (e.type === 'recording.finished') recordingDone?.(e.path);
+      else if (e.type === 'recording.finished') recordingsDone.get(e.path)?.(e.path);
     };
     this.perCall.set(callId, handler);
     const dialledAt = new Date().toISOString();
     let answeredAt: string | undefined;
     let unansweredCause: string | undefined;
+    let whole: { rec: RecordingMetadata; finished: Promise<string> } | undefined;
     let result: SurveyCallOutcome | undefined;
     try {
       result = await (async (): Promise<SurveyCallOutcome> => {
@@ -101,6 +110,7 @@ export class SwitchSurveyCaller implements SurveyCaller {
         // A switch may name the leg itself (FreeSWITCH's adapter sets its own origination_uuid).
         const id = placed.callId ?? callId;
         this.perCall.set(id, handler);
+        whole = await this.startRecording(id, request, attempt, whenFinished, log);
         const pattern = `^[${Object.keys(o.keys).join('').replace(/[\]\\^-]/g, '\\$&')}]$`;
         const collected = await sw
           .collectDigits(id, {
@@ -123,7 +133,7 @@ export class SwitchSurveyCaller implements SurveyCaller {
         log.info({ rating }, 'survey rated');
         let reasonRecording: SurveyCallOutcome['reasonRecording'];
         if (rating === 'dissatisfied' && o.reason.record && !hungUp) {
-          reasonRecording = await this.recordReason(id, () => hungUp, ended, (f) => (onKey = f), (f) => (recordingDone = f), log);
+          reasonRecording = await this.recordReason(id, () => hungUp, ended, (f) => (onKey = f), whenFinished, log);
         }
         if (!hungUp) {
           await sw.play(id, o.media(o.prompts.thanks)).catch(() => undefined);
@@ -135,6 +145,8 @@ export class SwitchSurveyCaller implements SurveyCaller {
     } finally {
       // The leg's end as the switch reports it (we usually hung up ourselves: its event follows).
       if (answeredAt && !hungUp) await Promise.race([ended, new Promise((r) => setTimeout(r, 1000).unref())]);
+      const endedAt = hangup?.at ?? new Date().toISOString();
+      if (whole) await this.finishRecording(whole.rec, whole.finished, endedAt, log);
       await this.record(
         {
           callId: result?.callId ?? callId,
@@ -145,15 +157,69 @@ export class SwitchSurveyCaller implements SurveyCaller {
           attempt,
           dialledAt,
           ...(answeredAt ? { answeredAt } : {}),
-          endedAt: hangup?.at ?? new Date().toISOString(),
+          endedAt,
           hangupCause: hangup?.cause ?? unansweredCause ?? (answeredAt ? 'NORMAL_CLEARING' : (result?.outcome ?? 'failed')),
           outcome: result?.outcome ?? 'failed',
           ...(result?.rating ? { rating: result.rating } : {}),
           ...(result?.reasonRecording ? { reasonRecording: result.reasonRecording } : {}),
+          ...(whole ? { recording: whole.rec } : {}),
         },
         log,
       );
       for (const [k, h] of this.perCall) if (h === handler) this.perCall.delete(k);
+    }
+  }
+
+  /**
+   * Recording from the answer (art. 17: every call), into <recordingsDir>/<day>/<callId>.wav, its
+   * metadata saved at once — as every other call's. A recorder fault never stops the survey: the
+   * gap is kept in the metadata.
+   */
+  private async startRecording(
+    id: CallId,
+    request: SurveyRequest,
+    attempt: number,
+    whenFinished: (path: string) => Promise<string>,
+    log: Logger,
+  ): Promise<{ rec: RecordingMetadata; finished: Promise<string> }> {
+    const startTime = new Date().toISOString();
+    const rec: RecordingMetadata = {
+      recordingId: id,
+      callId: id,
+      caller: request.phone,
+      entry: { kind: 'survey', context: { workOrderId: request.workOrderId, attempt: String(attempt) } },
+      path: join(this.o.recordingsDir, startTime.slice(0, 10), `${id}.wav`),
+      startTime,
+    };
+    const finished = whenFinished(rec.path);
+    try {
+      await this.o.switch.startRecording(id, rec.path);
+    } catch (err) {
+      rec.error = `recording did not start: ${(err as Error).message}`;
+      log.error({ err }, 'survey call recording did not start');
+    }
+    await this.o.calls.saveRecording(rec).catch((err: unknown) => log.warn({ err }, 'survey call recording metadata not saved'));
+    return { rec, finished };
+  }
+
+  /** After the call: the file's size and sha256, the end time, saved (errors logged: the call is over). */
+  private async finishRecording(rec: RecordingMetadata, finished: Promise<string>, endTime: string, log: Logger): Promise<void> {
+    try {
+      if (!rec.error) {
+        const file = await recordingChecksum(rec.path, finished, this.o.recordingWaitMs ?? 10_000);
+        if ('error' in file) {
+          rec.error = file.error;
+          log.error({ err: file.error }, 'survey call recording missing');
+        } else {
+          rec.bytes = file.bytes;
+          rec.sha256 = file.sha256;
+        }
+      }
+      rec.endTime = endTime;
+      rec.durationSec = Math.round((Date.parse(endTime) - Date.parse(rec.startTime)) / 10) / 100;
+      await this.o.calls.saveRecording(rec);
+    } catch (err) {
+      log.error({ err }, 'survey call recording metadata not saved');
     }
   }
 
@@ -172,7 +238,7 @@ export class SwitchSurveyCaller implements SurveyCaller {
     hungUp: () => boolean,
     ended: Promise<void>,
     setOnKey: (f: (d: string) => void) => void,
-    setRecordingDone: (f: (path: string) => void) => void,
+    whenFinished: (path: string) => Promise<string>,
     log: Logger,
   ): Promise<SurveyCallOutcome['reasonRecording']> {
     const o = this.o;
@@ -181,7 +247,7 @@ export class SwitchSurveyCaller implements SurveyCaller {
     if (hungUp()) return undefined;
     const startedAt = Date.now();
     const path = join(o.recordingsDir, new Date(startedAt).toISOString().slice(0, 10), `survey-reason-${id}.wav`);
-    const finished = new Promise<string>((r) => setRecordingDone(r));
+    const finished = whenFinished(path);
     try {
       await sw.startRecording(id, path);
     } catch (err) {

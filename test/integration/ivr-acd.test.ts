@@ -25,7 +25,8 @@ beforeAll(async () => {
   h = await startIvr(redis, {
     promptMs: 100,
     queues: {
-      general: { announceEverySec: 1, callbackOfferAfterSec: 2 },
+      // The offer well after the first announcement (~1 s): a loaded machine may delay that by seconds.
+      general: { announceEverySec: 1, callbackOfferAfterSec: 4 },
       enterprise: { announceEverySec: 60, overflow: { afterSec: 1, to: 'general' } },
       'sub-12348': { kind: 'sub-centre', line: '12348', announceEverySec: 60 },
       'sub-12366': { kind: 'sub-centre', line: '12366', externalNumber: '12366', announceEverySec: 60 },
@@ -52,8 +53,8 @@ describe('the IVR on the ACD', () => {
     await c.waitForMedia('queueWait6');
     await c.waitForMedia('holdMusic', { nth: 2 });
     expect(c.heard.slice(0, 5)).toEqual(['welcome', 'holdMusic', 'queueAhead1', 'queueWait6', 'holdMusic']);
-    // Past 2 s of waiting, the announcement ends with the callback offer.
-    await c.waitForMedia('queueCallbackOffer', { timeoutMs: 5000 });
+    // Past 4 s of waiting, the announcement ends with the callback offer.
+    await c.waitForMedia('queueCallbackOffer', { timeoutMs: 10_000 });
     await c.press('4');
     await c.waitForMedia('callbackRegistered');
     expect(await h.callbackStore.pendingFor(`tel:+86${caller}`)).toMatchObject({ callIds: [c.callId], queues: ['general'], kind: 'keep-place' });

@@ -67,6 +67,27 @@ describe('simulated switch', () => {
     rmSync(path);
   });
 
+  it('records one call to several files at once, as FreeSWITCH does: stopping one leaves the others running to the hang-up', async () => {
+    const { sw, c, events } = setup();
+    await sw.answer(c.callId);
+    const whole = `/tmp/hg-sim-${c.callId}-whole.wav`;
+    const clip = `/tmp/hg-sim-${c.callId}-clip.wav`;
+    await sw.startRecording(c.callId, whole);
+    await sw.startRecording(c.callId, clip);
+    await sw.stopRecording(c.callId, clip);
+    await sw.flush();
+    const finished = () => events.filter((e) => e.type === 'recording.finished').map((e) => (e as { path: string }).path);
+    expect(finished()).toEqual([clip]);
+    await c.hangup();
+    await sw.flush();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(finished()).toEqual([clip, whole]);
+    for (const p of [whole, clip]) {
+      expect(existsSync(p)).toBe(true);
+      rmSync(p);
+    }
+  });
+
   it('attended transfer as on FreeSWITCH: hold leaves the bridge, a bridge with a third takes the leg out of its old one, the agent hangs up alone', async () => {
     const { sw, c, events } = setup();
     await sw.answer(c.callId);

@@ -62,7 +62,8 @@ interface SimCall {
   media?: Media;
   /** Prompts and music in the order the caller heard them (heard = started). */
   heard: string[];
-  recording?: { path: string; startedAt: number; tones: { atMs: number; digit: string }[] };
+  /** Recordings running on the call by path (FreeSWITCH records one channel to several files at once). */
+  recordings: Map<string, { path: string; startedAt: number; tones: { atMs: number; digit: string }[] }>;
   bridgedWith?: CallId;
   transferredTo?: Endpoint;
   conferences: Set<string>;
@@ -201,7 +202,7 @@ export class SimulatedSwitch implements Switch {
   dtmf(callId: CallId, digit: string): void {
     const call = this.calls.get(callId);
     if (!call || call.state !== 'answered') return;
-    if (call.recording) call.recording.tones.push({ atMs: Date.now() - call.recording.startedAt, digit });
+    for (const rec of call.recordings.values()) rec.tones.push({ atMs: Date.now() - rec.startedAt, digit });
     this.emit({ type: 'dtmf', callId, digit });
     if (call.media?.kind === 'collect') call.media.onDigit(digit);
   }
@@ -373,12 +374,12 @@ export class SimulatedSwitch implements Switch {
 
   async startRecording(callId: CallId, path: string): Promise<void> {
     const call = this.answered(callId);
-    call.recording = { path, startedAt: Date.now(), tones: [] };
+    call.recordings.set(path, { path, startedAt: Date.now(), tones: [] });
   }
 
   async stopRecording(callId: CallId, path: string): Promise<void> {
     const call = this.live(callId);
-    if (call.recording?.path === path) this.finishRecording(call);
+    if (call.recordings.has(path)) this.finishRecording(call, path);
   }
 
   async conferenceJoin(callId: CallId, conference: string): Promise<void> {
@@ -457,7 +458,7 @@ export class SimulatedSwitch implements Switch {
     for (const t of call.timers) clearTimeout(t);
     const other = call.bridgedWith;
     this.emit({ type: 'call.hungup', callId, cause, at: new Date().toISOString() });
-    if (call.recording) this.finishRecording(call);
+    for (const path of [...call.recordings.keys()]) this.finishRecording(call, path);
     this.leaveConferences(call);
     call.resolveEnded(cause);
     this.changed(call);
@@ -485,7 +486,7 @@ export class SimulatedSwitch implements Switch {
   private newCall(info: CallInfo): SimCall {
     let resolveEnded!: (cause: HangupCause) => void;
     const ended = new Promise<HangupCause>((r) => (resolveEnded = r));
-    const call: SimCall = { info, state: 'ringing', heard: [], conferences: new Set(), timers: [], waiters: [], ended, resolveEnded };
+    const call: SimCall = { info, state: 'ringing', heard: [], conferences: new Set(), recordings: new Map(), timers: [], waiters: [], ended, resolveEnded };
     this.calls.set(info.callId, call);
     return call;
   }
@@ -538,9 +539,9 @@ export class SimulatedSwitch implements Switch {
     }
   }
 
-  private finishRecording(call: SimCall): void {
-    const rec = call.recording!;
-    delete call.recording;
+  private finishRecording(call: SimCall, path: string): void {
+    const rec = call.recordings.get(path)!;
+    call.recordings.delete(path);
     const durationMs = Date.now() - rec.startedAt;
     const write = (async () => {
       await mkdir(dirname(rec.path), { recursive: true });

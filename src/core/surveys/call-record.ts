@@ -1,7 +1,7 @@
 // The call-detail record of one satisfaction survey call (回访, art. 16 of seeds/002): a call the
 // centre places (src/core/calls/outbound-record.ts), entry kind `survey` with the work order and
 // attempt. Nobody at the centre talks on it: an answered survey call ended in the IVR.
-import type { CallDetailRecord, CallFact } from '../calls/call-record.js';
+import type { CallDetailRecord, CallFact, RecordingMetadata } from '../calls/call-record.js';
 import { outboundCallRecord } from '../calls/outbound-record.js';
 import type { AttemptOutcome, Rating, ReasonRecording } from './survey.js';
 
@@ -21,6 +21,8 @@ export interface SurveyCallLeg {
   rating?: Rating;
   /** The dissatisfied citizen's spoken reason, when recorded. */
   reasonRecording?: ReasonRecording;
+  /** The whole call from the answer (art. 17: every call recorded), when answered. */
+  recording?: RecordingMetadata;
 }
 
 /**

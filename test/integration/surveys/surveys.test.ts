@@ -67,6 +67,19 @@ describe('follow-up survey end to end (dev core → gRPC control → simulated c
       hangupCause: 'NORMAL_CLEARING',
     });
     expect(cdr!.facts).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'survey.rated', detail: { rating: 'satisfied' } })]));
+    // The whole call is recorded from the answer (art. 17), like every call: a supervisor reviews it
+    // through the recordings API, and its checksum is the one in the call's record.
+    const token = await login(gw.url, 'duty.supervisor');
+    const meta = await fetch(`${gw.url}/v1/recordings/${calls[0]!.callId}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(meta.status).toBe(200);
+    const shown = (await meta.json()) as { sha256: string; bytes: number; entry: unknown; durationSec: number; audio: string };
+    expect(shown).toMatchObject({ callId: calls[0]!.callId, caller: '+8613812340001', entry: { kind: 'survey', context: { workOrderId: 'WO-RATED-1', attempt: '1' } } });
+    expect(shown.durationSec).toBeGreaterThan(0);
+    const audio = Buffer.from(await (await fetch(`${gw.url}${shown.audio}`, { headers: { authorization: `Bearer ${token}` } })).arrayBuffer());
+    expect(audio.subarray(0, 4).toString()).toBe('RIFF');
+    expect(shown.sha256).toBe(createHash('sha256').update(audio).digest('hex'));
+    expect(Number(shown.bytes)).toBe(audio.length);
+    expect((cdr!.recording as { sha256: string }).sha256).toBe(shown.sha256);
   });
 
   it('after a dissatisfied rating records the spoken reason and reports its checksum', async () => {
@@ -82,6 +95,9 @@ describe('follow-up survey end to end (dev core → gRPC control → simulated c
     expect(heard).toEqual(['surveyQuestion.wav', 'surveyReason.wav', 'surveyThanks.wav']);
     const [cdr] = await surveyCallRecords(config, 'WO-DISSATISFIED');
     expect(cdr!.facts).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'survey.reason-recorded', detail: expect.objectContaining({ sha256: rec.sha256 }) })]));
+    // The reason is its own clip; the whole call is recorded beside it.
+    expect((cdr!.recording as { sha256: string; recordingId: string }).recordingId).toBe(cdr!.callId);
+    expect((cdr!.recording as { sha256: string }).sha256).not.toBe(rec.sha256);
   });
 
   it('repeats the question once after an invalid key, then counts the attempt as unanswered; phone-only ends in no response', async () => {
