@@ -5,7 +5,7 @@
 // recording), told who is calling, then bridged with the agent.
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
-import { recordingChecksum } from './file-checksum.js';
+import { completeRecording } from './file-checksum.js';
 import type { RecordingMetadata } from '../core/calls/call-record.js';
 import { callbackAttemptRecord, type CallbackAttemptLeg } from '../core/callbacks/attempt-record.js';
 import type { CallStore } from '../core/ports/call-records.js';
@@ -302,18 +302,8 @@ export class SwitchCallbackCaller implements CallbackCaller {
       await w.citizenEnded;
       const endTime = w.hangup?.at ?? new Date().toISOString();
       try {
-        if (!rec.error) {
-          const file = await recordingChecksum(rec.path, w.recordingFinished, this.o.recordingWaitMs ?? 10_000);
-          if ('error' in file) {
-            rec.error = file.error;
-            log.error({ err: file.error }, 'callback: recording file missing');
-          } else {
-            rec.bytes = file.bytes;
-            rec.sha256 = file.sha256;
-          }
-        }
-        rec.endTime = endTime;
-        rec.durationSec = Math.round((Date.parse(endTime) - Date.parse(rec.startTime)) / 10) / 100;
+        const missing = await completeRecording(rec, w.recordingFinished, endTime, this.o.recordingWaitMs ?? 10_000);
+        if (missing) log.error({ err: missing }, 'callback: recording file missing');
         await this.o.calls.saveRecording(rec);
       } catch (err) {
         log.error({ err }, 'callback: recording metadata not saved');

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import type { RecordingMetadata } from '../core/calls/call-record.js';
 
 /** The sha256 of a file, streamed (recordings are checksummed for the archives, art. 17). */
 export function sha256Of(file: string): Promise<string> {
@@ -33,4 +34,30 @@ export async function recordingChecksum(
   } catch (err) {
     return { error: `recording file missing: ${(err as Error).message}` };
   }
+}
+
+/**
+ * Completes a call recording's metadata once the call is over (every kind of call: the IVR's,
+ * callback attempts, survey calls): the size and sha256 of the file the switch wrote, the end
+ * time and the duration. Answers the gap when the file is missing (also kept as `error`); a
+ * recording that never started keeps its own error and is not looked for.
+ */
+export async function completeRecording(
+  rec: RecordingMetadata,
+  finished: Promise<string | undefined>,
+  endTime: string,
+  waitMs: number,
+): Promise<string | undefined> {
+  let missing: string | undefined;
+  if (!rec.error) {
+    const file = await recordingChecksum(rec.path, finished, waitMs);
+    if ('error' in file) missing = rec.error = file.error;
+    else {
+      rec.bytes = file.bytes;
+      rec.sha256 = file.sha256;
+    }
+  }
+  rec.endTime = endTime;
+  rec.durationSec = Math.round(Date.parse(endTime) - Date.parse(rec.startTime)) / 1000;
+  return missing;
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
-import { recordingChecksum } from './file-checksum.js';
+import { completeRecording } from './file-checksum.js';
 import type { CallDetailRecord, CallDisposition, CallFact, RecordingMetadata } from '../core/calls/call-record.js';
 import type { EmergencyRoutes } from '../core/ivr/flow.js';
 import type { IvrMachine} from '../core/ivr/machine.js';
@@ -498,23 +498,15 @@ export class IvrRunner {
     this.clearQueueCheck(s);
     try {
       const rec = s.recording;
-      if (rec && !rec.error) {
-        const file = await recordingChecksum(rec.path, s.recordingFinished, this.o.recordingWaitMs ?? 10_000);
-        if ('error' in file) {
-          rec.error = file.error;
-          s.log.error({ err: file.error }, 'recording file missing');
-        } else {
-          rec.bytes = file.bytes;
-          rec.sha256 = file.sha256;
-        }
+      const endTime = s.hangup?.at ?? new Date().toISOString();
+      if (rec) {
+        const missing = await completeRecording(rec, s.recordingFinished, endTime, this.o.recordingWaitMs ?? 10_000);
+        if (missing) s.log.error({ err: missing }, 'recording file missing');
       }
       const facts = await factsOf(this.o.calls, s);
       // An agent's emergency handoff (call control) marks the record for its line too.
       const emergencyLine = s.emergencyLine ?? facts.find((f) => f.type === 'emergency.handoff.answered')?.detail?.line;
-      const endTime = s.hangup?.at ?? new Date().toISOString();
       if (rec) {
-        rec.endTime = endTime;
-        rec.durationSec = round((Date.parse(endTime) - Date.parse(rec.startTime)) / 1000);
         if (s.agentId) rec.agentId = s.agentId;
         await this.o.calls.saveRecording(rec);
       }

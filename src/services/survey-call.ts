@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
-import { recordingChecksum } from './file-checksum.js';
+import { completeRecording, recordingChecksum } from './file-checksum.js';
 import { trunkEndpoint } from '../core/sip/numbers.js';
 import type { SurveyCallOutcome, SurveyCaller } from '../core/ports/surveys.js';
 import type { CallId, OriginateOutcome, Switch, SwitchEvent } from '../core/ports/switch.js';
@@ -205,18 +205,8 @@ export class SwitchSurveyCaller implements SurveyCaller {
   /** After the call: the file's size and sha256, the end time, saved (errors logged: the call is over). */
   private async finishRecording(rec: RecordingMetadata, finished: Promise<string>, endTime: string, log: Logger): Promise<void> {
     try {
-      if (!rec.error) {
-        const file = await recordingChecksum(rec.path, finished, this.o.recordingWaitMs ?? 10_000);
-        if ('error' in file) {
-          rec.error = file.error;
-          log.error({ err: file.error }, 'survey call recording missing');
-        } else {
-          rec.bytes = file.bytes;
-          rec.sha256 = file.sha256;
-        }
-      }
-      rec.endTime = endTime;
-      rec.durationSec = Math.round((Date.parse(endTime) - Date.parse(rec.startTime)) / 10) / 100;
+      const missing = await completeRecording(rec, finished, endTime, this.o.recordingWaitMs ?? 10_000);
+      if (missing) log.error({ err: missing }, 'survey call recording missing');
       await this.o.calls.saveRecording(rec);
     } catch (err) {
       log.error({ err }, 'survey call recording metadata not saved');
