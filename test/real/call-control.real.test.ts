@@ -13,6 +13,7 @@ import { freePort } from '../../src/adapters/redis/embedded-redis.js';
 import type { CallId, SwitchEvent } from '../../src/core/ports/switch.js';
 import { eventually } from '../helpers/gateway.js';
 import { silentLogger } from '../helpers/logger.js';
+import { SIPP_SDP } from './sipp.js';
 
 const FS = process.env.HOTLINE_FS_ESL;
 const PASSWORD = process.env.HOTLINE_FS_PASSWORD ?? 'ClueCon';
@@ -100,16 +101,7 @@ describe.skipIf(!FS)(`call control on a real FreeSWITCH (${skipMessage.replace('
   <send retrans="500"><![CDATA[${headers('INVITE', '1 INVITE')}
       Content-Type: application/sdp
       Content-Length: [len]
-
-      v=0
-      o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-      s=-
-      c=IN IP[media_ip_type] [media_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 0 101
-      a=rtpmap:0 PCMU/8000
-      a=rtpmap:101 telephone-event/8000
-      a=fmtp:101 0-15
+${SIPP_SDP}
   ]]></send>
   <recv response="100" optional="true"/>
   <recv response="180" optional="true"/>

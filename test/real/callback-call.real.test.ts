@@ -20,6 +20,7 @@ import { trunkEndpoint } from '../../src/core/sip/numbers.js';
 import { SwitchCallbackCaller } from '../../src/services/callback-call.js';
 import { eventually } from '../helpers/gateway.js';
 import { silentLogger } from '../helpers/logger.js';
+import { installTrunk, removeTrunk } from './sipp.js';
 
 const FS = process.env.HOTLINE_FS_ESL;
 const PASSWORD = process.env.HOTLINE_FS_PASSWORD ?? 'ClueCon';
@@ -37,7 +38,6 @@ describe.skipIf(!FS)(`a callback attempt on a real FreeSWITCH (${skipMessage.rep
   const dir = mkdtempSync(join(tmpdir(), 'hg-cb-real-'));
   const ports = { agent: 0, citizen: 0 };
   let citizenEndpoint: (e164: string) => Endpoint;
-  const gatewayFile = CONF ? join(CONF, 'sip_profiles', 'external', `${GATEWAY}.xml`) : undefined;
 
   /** Apps that ran on a channel and completed (CHANNEL_EXECUTE_COMPLETE), in order. */
   const completed = new Map<CallId, string[]>();
@@ -74,19 +74,9 @@ describe.skipIf(!FS)(`a callback attempt on a real FreeSWITCH (${skipMessage.rep
       ports[who] = await freePort();
       sipps.push(spawn('sipp', ['-i', '127.0.0.1', '-nostdin', '-sn', 'uas', '-p', String(ports[who])], { stdio: 'ignore' }));
     }
-    if (gatewayFile) {
+    if (CONF) {
       // A trunk as production has one (no registration), whose proxy is the citizen's SIPp.
-      writeFileSync(
-        gatewayFile,
-        `<include>\n  <gateway name="${GATEWAY}">\n    <param name="username" value="hotline"/>\n    <param name="password" value="unused"/>\n    <param name="proxy" value="127.0.0.1:${ports.citizen}"/>\n    <param name="register" value="false"/>\n  </gateway>\n</include>\n`,
-      );
-      await api('reloadxml');
-      await api('sofia profile external rescan');
-      await eventually(
-        () => api(`sofia status gateway ${GATEWAY}`),
-        (s) => !s.includes('Invalid Gateway'),
-        10_000,
-      );
+      await installTrunk(api, CONF, GATEWAY, ports.citizen);
       citizenEndpoint = (n) => trunkEndpoint(GATEWAY, n);
     } else {
       citizenEndpoint = (n) => ({ kind: 'uri', uri: `${n.replace('+86', '')}@127.0.0.1:${ports.citizen}` });
@@ -112,11 +102,7 @@ describe.skipIf(!FS)(`a callback attempt on a real FreeSWITCH (${skipMessage.rep
   afterAll(async () => {
     caller?.close();
     for (const c of sw?.knownCalls() ?? []) await sw.hangup(c.callId).catch(() => undefined);
-    if (gatewayFile && existsSync(gatewayFile)) {
-      rmSync(gatewayFile);
-      await api(`sofia profile external killgw ${GATEWAY}`).catch(() => undefined);
-      await api('reloadxml').catch(() => undefined);
-    }
+    if (CONF) await removeTrunk(api, CONF, GATEWAY).catch(() => undefined);
     await sw?.stop();
     for (const p of sipps) p.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
@@ -132,7 +118,7 @@ describe.skipIf(!FS)(`a callback attempt on a real FreeSWITCH (${skipMessage.rep
     expect(completed.get(callId)).toEqual([`playback ${join(dir, 'callbackNotice.wav')}`, 'park ']);
     expect((await api(`uuid_getvar ${callId} hotline_entry`)).trim()).toBe('callback');
     expect((await api(`uuid_getvar ${callId} origination_caller_id_number`)).trim()).toBe('12345');
-    if (gatewayFile) expect((await api(`uuid_getvar ${callId} sip_gateway_name`)).trim()).toBe(GATEWAY);
+    if (CONF) expect((await api(`uuid_getvar ${callId} sip_gateway_name`)).trim()).toBe(GATEWAY);
 
     await new Promise((r) => setTimeout(r, 1500)); // a moment of conversation on the recording
     await sw.hangup(agent); // the agent ends the call; the bridged citizen's leg ends with it

@@ -8,7 +8,7 @@
 // trunk). Everything on 127.0.0.1. CI: skipped.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,7 @@ import type { Rating, SurveyRequest } from '../../src/core/surveys/survey.js';
 import { SwitchSurveyCaller } from '../../src/services/survey-call.js';
 import { eventually } from '../helpers/gateway.js';
 import { silentLogger } from '../helpers/logger.js';
+import { installTrunk, removeTrunk, SIPP_SDP } from './sipp.js';
 
 const FS = process.env.HOTLINE_FS_ESL;
 const PASSWORD = process.env.HOTLINE_FS_PASSWORD ?? 'ClueCon';
@@ -48,6 +49,21 @@ const info = (cseq: number, key: string) => `  <send>
   <recv response="200"/>
 `;
 
+/** A response to the INVITE, in its dialog (our tag on To). */
+const answer = (status: string, body?: string) => `  <send${body ? ' retrans="500"' : ''}>
+    <![CDATA[
+      SIP/2.0 ${status}
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:citizen@[local_ip]:[local_port];transport=[transport]>
+${body ? `      Content-Type: application/sdp\n      Content-Length: [len]\n${body}` : '      Content-Length: 0'}
+    ]]>
+  </send>
+`;
+
 /** The citizen's phone: answers, waits, presses `keys` (each after its pause), then waits for FreeSWITCH's BYE. */
 function citizenScenario(presses: { afterMs: number; key: string }[]): string {
   return `<?xml version="1.0" encoding="ISO-8859-1" ?>
@@ -55,41 +71,7 @@ function citizenScenario(presses: { afterMs: number; key: string }[]): string {
   <recv request="INVITE" rrs="true">
     <action><ereg regexp=".*" search_in="hdr" header="From:" assign_to="remote_from"/></action>
   </recv>
-  <send>
-    <![CDATA[
-      SIP/2.0 180 Ringing
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:citizen@[local_ip]:[local_port];transport=[transport]>
-      Content-Length: 0
-    ]]>
-  </send>
-  <send retrans="500">
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:citizen@[local_ip]:[local_port];transport=[transport]>
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      v=0
-      o=citizen 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-      s=-
-      c=IN IP[media_ip_type] [media_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 0 101
-      a=rtpmap:0 PCMU/8000
-      a=rtpmap:101 telephone-event/8000
-    ]]>
-  </send>
-  <recv request="ACK"/>
+${answer('180 Ringing')}${answer('200 OK', SIPP_SDP)}  <recv request="ACK"/>
 ${presses.map((p, i) => `  <pause milliseconds="${p.afterMs}"/>\n${info(i + 1, p.key)}`).join('')}  <recv request="BYE"/>
   <send>
     <![CDATA[
@@ -113,7 +95,6 @@ describe.skipIf(!FS || !CONF)(`survey calls on a real FreeSWITCH (${skipMessage.
   const saved: RecordingMetadata[] = [];
   const records: CallDetailRecord[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'hg-survey-real-'));
-  const gatewayFile = join(CONF ?? '', 'sip_profiles', 'external', `${GATEWAY}.xml`);
   const api = (command: string): Promise<string> => sw.connection.bgapi(command, 10_000);
 
   /** Installs the trunk to a fresh SIPp citizen running `presses`. */
@@ -123,18 +104,7 @@ describe.skipIf(!FS || !CONF)(`survey calls on a real FreeSWITCH (${skipMessage.
     const scenario = join(dir, `citizen-${port}.xml`);
     writeFileSync(scenario, citizenScenario(presses));
     sipps.push(spawn('sipp', ['-i', '127.0.0.1', '-nostdin', '-sf', scenario, '-p', String(port), '-m', '1'], { stdio: 'ignore' }));
-    writeFileSync(
-      gatewayFile,
-      `<include>\n  <gateway name="${GATEWAY}">\n    <param name="username" value="hotline"/>\n    <param name="password" value="unused"/>\n    <param name="proxy" value="127.0.0.1:${port}"/>\n    <param name="register" value="false"/>\n  </gateway>\n</include>\n`,
-    );
-    await api(`sofia profile external killgw ${GATEWAY}`).catch(() => undefined);
-    await api('reloadxml');
-    await api('sofia profile external rescan');
-    await eventually(
-      () => api(`sofia status gateway ${GATEWAY}`),
-      (s) => s.includes(`127.0.0.1:${port}`),
-      10_000,
-    );
+    await installTrunk(api, CONF!, GATEWAY, port);
     await new Promise((r) => setTimeout(r, 300));
   }
 
@@ -177,11 +147,7 @@ describe.skipIf(!FS || !CONF)(`survey calls on a real FreeSWITCH (${skipMessage.
   afterAll(async () => {
     caller?.close();
     for (const c of sw?.knownCalls() ?? []) await sw.hangup(c.callId).catch(() => undefined);
-    if (existsSync(gatewayFile)) {
-      rmSync(gatewayFile);
-      await api(`sofia profile external killgw ${GATEWAY}`).catch(() => undefined);
-      await api('reloadxml').catch(() => undefined);
-    }
+    if (sw) await removeTrunk(api, CONF!, GATEWAY).catch(() => undefined);
     await sw?.stop();
     for (const p of sipps) p.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
