@@ -39,6 +39,7 @@ import { devSimRoutes } from '../adapters/http/routes/dev-sim.js';
 import { IvrRunner } from '../services/ivr-runner.js';
 import { CallRecordWorker } from '../services/call-record-worker.js';
 import { callRecorder } from '../services/call-recorder.js';
+import { recordLapsedCall } from '../services/lapsed-call.js';
 import { composeSipFront, type ComposedSipFront } from './sip-front.js';
 import { composeAcd, localInstanceId, type ComposedAcd } from './acd.js';
 import { composeDesk } from './desk.js';
@@ -221,9 +222,16 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
     );
     // Every call that ends (IVR, callback attempts, survey calls) queues its CDR here.
     const recorder = callRecorder(callRecords, () => callRecordWorker.wake());
+    const callStore = new RedisCallStore(redis, keys, {
+      factRetentionSeconds: config.telephony.factRetentionHours * 3600,
+    });
     // One Event Socket per configured FreeSWITCH, each call owned by one instance (Redis); with
-    // none configured, the simulated switch.
-    const freeswitch = createFreeSwitchTelephony(config.freeswitch, redis, keys, log);
+    // none configured, the simulated switch. A call whose owner died and that ended unowned gets
+    // its record from the instance that finds it (idempotent by call id: the owner's, if it had
+    // queued one, is kept).
+    const freeswitch = createFreeSwitchTelephony(config.freeswitch, redis, keys, log, (call) =>
+      recordLapsedCall(call, { calls: callStore, recorder, log: log.child({ component: 'calls' }) }),
+    );
     let simulated: SimulatedSwitch | undefined;
     if (!freeswitch) {
       const promptMs = new Map<string, number>();
@@ -239,9 +247,6 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
     }
     const switches: Switch[] = freeswitch ? freeswitch.switches : [simulated!];
     const machine = new IvrMachine(ivr.flow);
-    const callStore = new RedisCallStore(redis, keys, {
-      factRetentionSeconds: config.telephony.factRetentionHours * 3600,
-    });
     const acd = composeAcd(config, ivr, redis, keys);
     const instanceId = freeswitch?.instanceId ?? localInstanceId();
     // --- Live figures (issue 5): counters shared in Redis, read every few seconds for supervisors

@@ -16,6 +16,12 @@ import { SwitchListeners } from '../core/ports/switch.js';
 export interface OwnedSwitchOptions {
   /** How often leases are renewed and lapsed calls looked for (a third of the lease). */
   renewEveryMs: number;
+  /**
+   * A call whose owner stopped and that ended before this instance could take it over: its owner
+   * will never write its record, so this instance does (art. 17: every call archived). Called once,
+   * by the instance that claimed the lapsed lease.
+   */
+  onLapsed?: (call: CallInfo) => Promise<void>;
   log: Logger;
 }
 
@@ -43,6 +49,11 @@ export class OwnedSwitch implements Switch {
   private readonly listeners: SwitchListeners;
   private readonly owned = new Set<CallId>();
   private readonly watched = new Map<CallId, CallInfo>();
+  /**
+   * Watched calls that ended, kept for a few leases: if the owner's lease lapses without a release
+   * (it died before the hang-up), the call is claimed here and recorded through onLapsed.
+   */
+  private readonly endedWatched = new Map<CallId, { call: CallInfo; untilMs: number }>();
   /** Events of a call that came while its claim was still in flight, replayed once it is ours. */
   private readonly claiming = new Map<CallId, SwitchEvent[]>();
   private timer: NodeJS.Timeout | undefined;
@@ -117,6 +128,9 @@ export class OwnedSwitch implements Switch {
       return;
     }
     if (event.type === 'call.hungup') {
+      const watched = this.watched.get(callId);
+      // Two leases (a release marks the call ended for four: RedisCallOwnership).
+      if (watched && this.opts.onLapsed) this.endedWatched.set(callId, { call: watched, untilMs: Date.now() + 6 * this.opts.renewEveryMs });
       this.watched.delete(callId);
       if (this.owned.delete(callId)) {
         this.emit(event);
@@ -137,6 +151,7 @@ export class OwnedSwitch implements Switch {
         this.owned.delete(callId);
         this.opts.log.warn({ callId }, 'lost the lease of a call; another instance drives it now');
       }
+      await this.sweepEnded();
       const candidates: CallInfo[] = [];
       for (const [callId, info] of this.watched) {
         if (await this.ownership.claim(callId)) candidates.push(info);
@@ -148,7 +163,7 @@ export class OwnedSwitch implements Switch {
         this.watched.delete(info.callId);
         const now = live.get(info.callId);
         if (!now) {
-          await this.ownership.release(info.callId);
+          await this.lapsed(info);
           continue;
         }
         this.owned.add(info.callId);
@@ -163,6 +178,23 @@ export class OwnedSwitch implements Switch {
     } finally {
       this.ticking = false;
     }
+  }
+
+  /** Ended watched calls: claimable means the owner's lease lapsed unreleased — it died mid-call. */
+  private async sweepEnded(): Promise<void> {
+    const now = Date.now();
+    for (const [callId, { call, untilMs }] of this.endedWatched) {
+      if (await this.ownership.claim(callId)) {
+        this.endedWatched.delete(callId);
+        await this.lapsed(call);
+      } else if (now > untilMs) this.endedWatched.delete(callId); // its owner released it: recorded there
+    }
+  }
+
+  /** A call that ended with nobody owning it: recorded here (onLapsed), then given up. */
+  private async lapsed(call: CallInfo): Promise<void> {
+    await this.opts.onLapsed?.(call).catch((err: unknown) => this.opts.log.error({ err, callId: call.callId }, 'record of a lapsed call not queued'));
+    await this.ownership.release(call.callId);
   }
 
   answer(callId: CallId): Promise<void> {

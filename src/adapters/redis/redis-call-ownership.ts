@@ -33,10 +33,12 @@ export class RedisCallOwnership implements CallOwnership {
   }
 
   async release(callId: CallId): Promise<void> {
-    await this.scripts['call-release-1'](this.keys.callOwner(callId), this.instanceId);
+    // Ended for four leases: longer than any instance keeps watching an ended call (OwnedSwitch: two).
+    await this.scripts['call-release-1'](this.keys.callOwner(callId), this.instanceId, 4 * this.leaseMs);
   }
 
   async owner(callId: CallId): Promise<string | undefined> {
-    return (await this.redis.get(this.keys.callOwner(callId))) ?? undefined;
+    const held = await this.redis.get(this.keys.callOwner(callId));
+    return held && !held.startsWith('ended:') ? held : undefined;
   }
 }

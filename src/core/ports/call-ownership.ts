@@ -12,7 +12,11 @@ export interface CallOwnership {
   claim(callId: CallId): Promise<boolean>;
   /** Extends the leases of calls this instance owns; returns those it no longer owns. */
   renew(callIds: readonly CallId[]): Promise<CallId[]>;
-  /** Gives a call up (it ended); only the owner's release counts. */
+  /**
+   * Gives a call up (it ended); only the owner's release counts. For a lease more the call stays
+   * claimed as ended, so an instance that saw the call end cannot mistake it for one whose owner
+   * died (a lease that lapsed without a release).
+   */
   release(callId: CallId): Promise<void>;
   /** The owning instance, if any lease is live. */
   owner(callId: CallId): Promise<string | undefined>;

@@ -8,6 +8,15 @@ import type { SwitchEvent } from '../../../src/core/ports/switch.js';
 import { startRedis, type TestRedis } from '../../helpers/redis-server.js';
 import { silentLogger } from '../../helpers/logger.js';
 import { EslDouble } from '../../doubles/esl-double.js';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RedisCallStore } from '../../../src/adapters/redis/redis-call-store.js';
+import { renderCallWav } from '../../../src/adapters/simulated/wav.js';
+import type { CallDetailRecord } from '../../../src/core/calls/call-record.js';
+import type { CallRecorder } from '../../../src/services/call-recorder.js';
+import { recordLapsedCall } from '../../../src/services/lapsed-call.js';
 
 let redis: TestRedis;
 beforeAll(async () => {
@@ -67,18 +76,22 @@ describe('call ownership in Redis', () => {
 });
 
 describe('two gateway instances on one FreeSWITCH (ESL double)', () => {
-  it('drive every call exactly once, and the survivor takes over the calls of an instance that died', async () => {
+  it('drive every call exactly once, the survivor takes over the calls of an instance that died, and records the one that ended meanwhile', async () => {
     const fs = new EslDouble({ mediaMs: 5 });
     const port = await fs.listen();
     const keys = new RedisKeys('race3:');
     const leaseMs = 600;
+    const calls$ = new RedisCallStore(redis.client(), keys, { factRetentionSeconds: 3600 });
+    const records: { by: string; record: CallDetailRecord }[] = [];
     const make = (name: string): { sw: FreeSwitchSwitch; owned: OwnedSwitch; events: SwitchEvent[] } => {
       const sw = new FreeSwitchSwitch({
         server: { host: '127.0.0.1', port, password: 'ClueCon' },
         log: silentLogger(),
       });
+      const recorder: CallRecorder = { record: async (record) => void records.push({ by: name, record }) };
       const owned = new OwnedSwitch(sw, new RedisCallOwnership(redis.client(), keys, name, leaseMs), {
         renewEveryMs: leaseMs / 3,
+        onLapsed: (call) => recordLapsedCall(call, { calls: calls$, recorder, log: silentLogger() }),
         log: silentLogger(),
       });
       const events: SwitchEvent[] = [];
@@ -109,20 +122,45 @@ describe('two gateway instances on one FreeSWITCH (ESL double)', () => {
     await until(() => ownerOfOne.events.some((e) => e.type === 'dtmf' && e.callId === one));
     expect(otherOfOne.events.some((e) => e.type === 'dtmf' && e.callId === one)).toBe(false);
 
+    // A call its live owner sees end is the owner's to record: the watcher records nothing.
+    const endedNormally = calls[1]!;
+    fs.hangup(endedNormally);
+    await until(() => [a, b].every((s) => s.events.some((e) => e.type === 'call.hungup' && e.callId === endedNormally) || !arrivals(s).includes(endedNormally)));
+
     // One instance dies (the one holding more calls): no more renewals, no more socket.
     // One of its calls ends meanwhile.
     const [dead, survivor] = arrivals(a).length >= arrivals(b).length ? [a, b] : [b, a];
-    const deadCalls = arrivals(dead);
+    const deadCalls = arrivals(dead).filter((c) => c !== endedNormally);
+    // What the dead owner had stored of the call that will end meanwhile: a fact, and a recording
+    // the switch had been writing (here a file of ours).
+    const dir = mkdtempSync(join(tmpdir(), 'hg-lapsed-'));
+    const wav = join(dir, `${deadCalls[0]}.wav`);
+    writeFileSync(wav, renderCallWav(800, []));
+    const arrivedAt = dead.events.find((e) => e.type === 'call.arrived' && e.call.callId === deadCalls[0])!;
+    await calls$.appendFact(deadCalls[0]!, { at: new Date().toISOString(), type: 'queue.entered', detail: { queue: 'general' } });
+    await calls$.saveRecording({ recordingId: deadCalls[0]!, callId: deadCalls[0]!, caller: '+8613800000000', entry: { kind: 'citizen' }, path: wav, startTime: new Date().toISOString() });
     dead.owned.stop();
     await dead.sw.stop();
     const endedMeanwhile = deadCalls[0]!;
     fs.hangup(endedMeanwhile);
     const before = arrivals(survivor).length;
     await until(() => arrivals(survivor).length === before + deadCalls.length - 1, 3000);
+    // The normally ended call's mark outlives the survivor's watch of it (two leases): past them,
+    // still no record of it from anyone but its owner's IVR (not running here).
+    await sleep(2.5 * leaseMs);
     expect(arrivals(survivor).slice(before).sort()).toEqual(
       deadCalls.filter((c) => c !== endedMeanwhile).sort(),
     );
-    expect(survivor.owned.ownedCalls().sort()).toEqual(calls.filter((c) => c !== endedMeanwhile).sort());
+    expect(survivor.owned.ownedCalls().sort()).toEqual(calls.filter((c) => c !== endedMeanwhile && c !== endedNormally).sort());
+    // The call that ended while nobody owned it has its record, once, from the survivor: interrupted,
+    // with the dead owner's fact and the recording's checksum (art. 17: every call archived).
+    await until(() => records.length > 0);
+    expect(records.map((r) => [r.by, r.record.callId, r.record.disposition])).toEqual([[survivor === a ? 'gw-a' : 'gw-b', endedMeanwhile, 'interrupted']]);
+    const lapsed = records[0]!.record;
+    expect(lapsed).toMatchObject({ direction: 'inbound', arrivedTime: (arrivedAt as { call: { createdAt: string } }).call.createdAt, hangupCause: '', callbackRequested: false });
+    expect(lapsed.facts.map((f) => f.type)).toEqual(['queue.entered']);
+    expect(lapsed.recording).toMatchObject({ sha256: createHash('sha256').update(readFileSync(wav)).digest('hex'), bytes: readFileSync(wav).length });
+    expect((await calls$.recording(endedMeanwhile))!.sha256).toBe(lapsed.recording!.sha256);
 
     // The survivor now drives a taken-over call.
     const taken = deadCalls.find((c) => c !== endedMeanwhile)!;

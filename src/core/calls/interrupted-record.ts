@@ -1,0 +1,36 @@
+// The call-detail record of a call whose gateway stopped while driving it, and that ended before
+// another gateway could take it over (art. 17 of seeds/002: every call archived). The instance
+// that finds it knows what the switch told every instance when the call arrived, the facts the
+// dead owner had stored, and the recording's metadata — not how or when the call ended.
+import { callerCitizenKey } from '../intake/citizen-key.js';
+import type { CallInfo } from '../ports/switch.js';
+import type { CallDetailRecord, CallFact, RecordingMetadata } from './call-record.js';
+
+/**
+ * `interrupted`, with the facts and the recording as stored; no answer time, queue, agent or
+ * hang-up cause is claimed. It ended at the latest when `foundAtMs` (the lease lapsed and the
+ * switch no longer had it).
+ */
+export function lapsedCallRecord(call: CallInfo, facts: readonly CallFact[], recording: RecordingMetadata | undefined, foundAtMs: number): CallDetailRecord {
+  const endTime = new Date(Math.max(foundAtMs, Date.parse(call.createdAt))).toISOString();
+  return {
+    callId: call.callId,
+    switchId: call.switchId,
+    direction: call.direction,
+    caller: call.caller,
+    citizenKey: callerCitizenKey(call.caller, call.callId),
+    dialled: call.dialled,
+    entry: call.entry,
+    disposition: 'interrupted',
+    reason: 'the gateway driving the call stopped, and the call ended before another gateway took it over; the end time is when that was found',
+    priority: call.entry.kind === 'emergency-transfer' ? 'emergency-transfer' : 'normal',
+    arrivedTime: call.createdAt,
+    endTime,
+    durationSec: Math.round(Date.parse(endTime) - Date.parse(call.createdAt)) / 1000,
+    hangupCause: '',
+    // As the IVR counts it: the caller asked (whatever the store answered), or a capture was not refused.
+    callbackRequested: facts.some((f) => f.type === 'callback.requested' || (f.type === 'callback.captured' && f.detail?.outcome !== 'refused')),
+    ...(recording ? { recording } : {}),
+    facts: [...facts].sort((a, b) => a.at.localeCompare(b.at)),
+  };
+}

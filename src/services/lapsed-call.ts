@@ -1,0 +1,27 @@
+import { lapsedCallRecord } from '../core/calls/interrupted-record.js';
+import type { CallStore } from '../core/ports/call-records.js';
+import type { CallInfo } from '../core/ports/switch.js';
+import type { Logger } from '../log/logger.js';
+import type { CallRecorder } from './call-recorder.js';
+import { completeRecording } from './file-checksum.js';
+
+/**
+ * The record of a call whose gateway stopped while driving it and that ended before another
+ * took it over (OwnedSwitch's onLapsed): the facts the owner stored, the recording as the switch
+ * left it on disk (checksummed now, or the gap noted), disposition `interrupted`. Queued under
+ * the call's id, so a record the owner had already queued is the one kept.
+ */
+export async function recordLapsedCall(call: CallInfo, o: { calls: CallStore; recorder: CallRecorder; log: Logger; now?: () => number }): Promise<void> {
+  const log = o.log.child({ callId: call.callId });
+  const foundAt = o.now?.() ?? Date.now();
+  const [facts, recording] = await Promise.all([o.calls.facts(call.callId), o.calls.recording(call.callId)]);
+  const record = lapsedCallRecord(call, facts, recording, foundAt);
+  if (recording && !recording.endTime) {
+    // The switch wrote the file up to the hang-up; nobody waits for its event any more.
+    const missing = await completeRecording(recording, Promise.resolve(recording.path), record.endTime, 0);
+    if (missing) log.error({ err: missing }, 'recording of a lapsed call missing');
+    await o.calls.saveRecording(recording).catch((err: unknown) => log.warn({ err }, 'recording metadata not saved'));
+  }
+  await o.recorder.record(record, log);
+  log.warn('call ended while its gateway was stopped: recorded as interrupted');
+}
