@@ -1,4 +1,4 @@
-import { lapsedCallRecord } from '../core/calls/interrupted-record.js';
+import { lapsedCallRecord } from '../core/calls/lapsed-record.js';
 import type { CallStore } from '../core/ports/call-records.js';
 import type { CallInfo } from '../core/ports/switch.js';
 import type { Logger } from '../log/logger.js';
@@ -16,11 +16,12 @@ export async function recordLapsedCall(call: CallInfo, o: { calls: CallStore; re
   const foundAt = o.now?.() ?? Date.now();
   const [facts, recording] = await Promise.all([o.calls.facts(call.callId), o.calls.recording(call.callId)]);
   const record = lapsedCallRecord(call, facts, recording, foundAt);
-  if (recording && !recording.endTime) {
-    // The switch wrote the file up to the hang-up; nobody waits for its event any more.
-    const missing = await completeRecording(recording, Promise.resolve(recording.path), record.endTime, 0);
+  if (record.recording && !record.recording.endTime) {
+    // The switch wrote the file up to the hang-up; nobody waits for its event any more. The
+    // record carries the metadata completed here.
+    const missing = await completeRecording(record.recording, Promise.resolve(record.recording.path), record.endTime, 0);
     if (missing) log.error({ err: missing }, 'recording of a lapsed call missing');
-    await o.calls.saveRecording(recording).catch((err: unknown) => log.warn({ err }, 'recording metadata not saved'));
+    await o.calls.saveRecording(record.recording).catch((err: unknown) => log.warn({ err }, 'recording metadata not saved'));
   }
   await o.recorder.record(record, log);
   log.warn('call ended while its gateway was stopped: recorded as interrupted');

@@ -1,8 +1,8 @@
 // The record of a call whose gateway stopped and that ended before another took it over
-// (src/core/calls/interrupted-record.ts): what is known is kept, nothing unknown is claimed.
+// (src/core/calls/lapsed-record.ts): what is known is kept, nothing unknown is claimed.
 import { describe, expect, it } from 'vitest';
 import { callRecordToWire } from '../../../src/adapters/grpc/grpc-call-records.js';
-import { lapsedCallRecord } from '../../../src/core/calls/interrupted-record.js';
+import { lapsedCallRecord } from '../../../src/core/calls/lapsed-record.js';
 import type { CallInfo } from '../../../src/core/ports/switch.js';
 
 const call: CallInfo = {
