@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { eventually, testConfig } from '../helpers/gateway.js';
 import { silentLogger } from '../helpers/logger.js';
 import { allDayZone } from '../helpers/callbacks.js';
+import type { StoredCallback } from '../../src/core/ports/callbacks.js';
 
 let redis: TestRedis;
 let gw: RunningGateway;
@@ -73,6 +75,8 @@ describe('gateway with simulated telephony', () => {
         const cb = await eventually(() => gw.callbacks.service.list({ number: '+8613800138000', status: ['pending'] }), (p) => !!p.items[0]?.active, 10_000);
         const place = cb.items[0]!;
         expect(place).toMatchObject({ kind: 'keep-place', place: { queue: 'general' } });
+        // The callback is marked active before its virtual call has entered the queue.
+        await eventually(() => gw.acd.acd.waiting('general'), (w) => w.length > 0, 5000);
         expect((await gw.acd.acd.waiting('general')).map((w) => w.callId)).toEqual([place.active!.callId]);
         await gw.callbacks.service.cancel(place.id, 'test', '测试结束');
         await eventually(() => gw.acd.acd.waiting('general'), (w) => w.length === 0, 5000);
@@ -96,6 +100,15 @@ describe('gateway with simulated telephony', () => {
     expect(await gw.acd.acd.position(c.callId)).toBeUndefined();
     off();
     expect(events).toEqual(['entered:general', 'left:general']);
+  });
+
+  it('a callback cancelled while its virtual call is still entering the queue does not stay behind in it', async () => {
+    const ac = new AbortController();
+    const callback = { id: 'cb-entering', number: '+8613800138002', kind: 'keep-place', status: 'pending', attempts: [] } as unknown as StoredCallback;
+    const placed = gw.desk.place({ callback, attempt: 1, callId: randomUUID(), queue: 'general', priority: 'normal', enqueuedAtMs: Date.now(), signal: ac.signal, dialling: async () => false });
+    ac.abort(); // the supervisor's cancel lands before the enqueue's round trip
+    expect(await placed).toEqual({ placed: false, why: 'aborted' });
+    expect(await gw.acd.acd.waiting('general')).toEqual([]);
   });
 
   it('refuses a bad virtual call naming the field, and an unknown call with 404', async () => {

@@ -250,11 +250,20 @@ export class OwnedCalls {
     };
     if (p.signal.aborted) return { placed: false, why: 'aborted' };
     this.calls.set(p.callId, call);
-    const onAbort = () => void this.withdrawCallback(call).catch((err: unknown) => call.log.error({ err }, 'callback not withdrawn'));
-    p.signal.addEventListener('abort', onAbort, { once: true });
-    try {
+    const entered = (async () => {
       await this.o.store.saveCall(p.callId, { owner: this.o.instanceId, state: 'waiting', queue: p.queue, enqueuedAtMs: p.enqueuedAtMs, caller: info.caller, entry: info.entry });
       await this.o.acd.enqueue({ callId: p.callId, queue: p.queue, priority: p.priority, enqueuedAtMs: p.enqueuedAtMs, owner: this.o.instanceId });
+    })();
+    // A cancel while the virtual call is still entering the queue withdraws it once it is in:
+    // removed before its enqueue landed, it would wait in the queue for nobody.
+    const onAbort = () =>
+      void entered.then(
+        () => this.withdrawCallback(call).catch((err: unknown) => call.log.error({ err }, 'callback not withdrawn')),
+        () => undefined, // not entered: the catch below withdraws it
+      );
+    p.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await entered;
       call.log.info({ queue: p.queue, priority: p.priority }, 'callback waits for an agent');
       this.o.wake([p.queue]);
       return await done;
