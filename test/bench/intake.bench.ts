@@ -12,6 +12,8 @@
 //     rewrite (a fork, whose child competes for the same cores) ran during it, and the machine's idle
 //     and steal shares (steal: CPU time the hypervisor gave other guests — a phase with much of it
 //     ran on a slower machine).
+//     HOTLINE_BENCH_GATEWAYS=N runs N gateway instances on the same Redis (as a centre scales
+//     out behind a load balancer), the 50 connections spread across them; default 1.
 //  2. Delivery rate from the Redis outbox to the dev core vs a bare gRPC unary loop (64 in flight)
 //     and a bare SubmitStream of the same batches, against the same dev core process.
 import { fork } from 'node:child_process';
@@ -37,6 +39,7 @@ import { cpuMs, fmt, httpLoad, machineShare, machineTicks, percentile, ratioLine
 const ACCEPT_SECONDS = 8;
 const WARM_UP_SECONDS = 2;
 const DELIVERY_N = 20_000;
+const GATEWAYS = Math.max(1, Number(process.env.HOTLINE_BENCH_GATEWAYS ?? 1) || 1);
 
 // 10,000 citizens, as at a busy centre: each request a different caller in turn (a run's own
 // range of numbers, so the two runs of ours do not count against each other's limits).
@@ -86,7 +89,7 @@ async function bareBullmqAdd(redisUrl: string): Promise<{ rate: number; p99: num
 }
 
 /** Ours: POST /v1/intake/web from 50 connections; CPU per accepted intake of each process. */
-async function webAccept(port: number, prefix: string, pids: Record<string, number>) {
+async function webAccept(port: number | readonly number[], prefix: string, pids: Record<string, number>) {
   const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMs(pid)]));
   const self = process.cpuUsage();
   const machine = machineTicks();
@@ -99,7 +102,10 @@ async function webAccept(port: number, prefix: string, pids: Record<string, numb
   });
   const used = process.cpuUsage(self);
   const n = result.statuses[202] ?? 0;
-  const perIntake = Object.entries(pids).map(([k, pid]) => `${k} ${fmt((cpuMs(pid) - before[k]!) / n, 3)}`);
+  const spent = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, (cpuMs(pid) - before[k]!) / n]));
+  const perIntake = Object.entries(spent).map(([k, ms]) => `${k} ${fmt(ms, 3)}`);
+  const instances = Object.keys(spent).filter((k) => k.startsWith('gateway '));
+  if (instances.length > 1) perIntake.push(`gateways together ${fmt(instances.reduce((a, k) => a + spent[k]!, 0), 3)}`);
   perIntake.push(`load generator ${fmt((used.user + used.system) / 1000 / n, 3)}`);
   const refused = Object.entries(result.statuses).filter(([s]) => s !== '202').map(([s, c]) => `${c}×${s}`);
   return { ...result, cpu: `CPU ms per intake: ${perIntake.join(', ')}; ${machineShare(machine, machineTicks())}`, notAccepted: [...refused, ...(result.errors ? [`${result.errors} errors`] : [])].join(', ') || 'none' };
@@ -168,31 +174,36 @@ export async function run(): Promise<void> {
       HOTLINE_DEV_CORE_FILE: join(dir, 'core.jsonl'),
     });
   let core: ReturnType<typeof spawnTs> | undefined;
-  const httpPort = await freePort();
-  const gwUrl = `http://127.0.0.1:${httpPort}`;
+  const httpPorts: number[] = [];
+  for (let i = 0; i < GATEWAYS; i++) httpPorts.push(await freePort());
+  const gwUrl = `http://127.0.0.1:${httpPorts[0]}`;
   // The core's address is named but nothing listens there yet: the first run accepts with no delivery.
-  const gateway = spawnTs('src/main.ts', {
-    HOTLINE_REDIS_URL: redis.url,
-    HOTLINE_CORE_ADDRESS: `127.0.0.1:${corePort}`,
-    HOTLINE_HTTP_HOST: '127.0.0.1',
-    HOTLINE_HTTP_PORT: String(httpPort),
-    HOTLINE_DATA_DIR: dir,
-  });
+  const gateways = httpPorts.map((port, i) =>
+    spawnTs('src/main.ts', {
+      HOTLINE_REDIS_URL: redis.url,
+      HOTLINE_CORE_ADDRESS: `127.0.0.1:${corePort}`,
+      HOTLINE_HTTP_HOST: '127.0.0.1',
+      HOTLINE_HTTP_PORT: String(port),
+      HOTLINE_GRPC_PORT: '0',
+      HOTLINE_DATA_DIR: join(dir, `gw${i}`),
+    }),
+  );
   const outboxDepth = async () => ((await (await fetch(`${gwUrl}/healthz`)).json()) as { checks: { outbox: { depth: number } } }).checks.outbox.depth;
   try {
-    await until(async () => (await fetch(`${gwUrl}/readyz`)).status === 200);
+    for (const port of httpPorts) await until(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200);
 
-    console.log(`accept: ${ACCEPT_SECONDS} s each, 50 in flight, same redis-server (appendonly, fsync always); gateway in its own process, load generator in this one`);
+    console.log(`accept: ${ACCEPT_SECONDS} s each, 50 in flight, same redis-server (appendonly, fsync always); ${GATEWAYS === 1 ? 'gateway in its own process' : `${GATEWAYS} gateway instances, each its own process`}, load generator in this one`);
     const f0 = await forks(redis);
     const redisBefore = cpuMs(redis.pid);
     const baseline = await bareBullmqAdd(redis.url);
     const f1 = await forks(redis);
     console.log(`  bare BullMQ add: Redis CPU ms per add ${fmt((cpuMs(redis.pid) - redisBefore) / (baseline.rate * (ACCEPT_SECONDS + WARM_UP_SECONDS)), 3)} (warm-up included); AOF rewrites during it: ${f1 - f0}; ${baseline.machine}`);
-    const pids = { gateway: gateway.pid!, redis: redis.pid };
+    const pids: Record<string, number> = { redis: redis.pid };
+    gateways.forEach((g, i) => (pids[GATEWAYS === 1 ? 'gateway' : `gateway ${i + 1}`] = g.pid!));
     // Warm-up (JIT): a few thousand requests of a third range of citizens.
-    await httpLoad({ port: httpPort, path: '/v1/intake/web', connections: 50, seconds: 30, maxRequests: 4000, bodies: Array.from({ length: 10_000 }, (_, i) => bodyFor(i, '137')) });
+    await httpLoad({ port: httpPorts, path: '/v1/intake/web', connections: 50, seconds: 30, maxRequests: 4000, bodies: Array.from({ length: 10_000 }, (_, i) => bodyFor(i, '137')) });
     const f2 = await forks(redis);
-    const alone = await webAccept(httpPort, '138', pids);
+    const alone = await webAccept(httpPorts, '138', pids);
     const f3 = await forks(redis);
     console.log(ratioLine('web channel accept rate, no core to deliver to (HTTP → validated → rules → limits → durable in Redis)', alone.rate, baseline.rate, 'req/s', '≥ 40 %'));
     console.log(`  p99 accept latency: ${fmt(alone.p99, 1)} ms (goal < 25 ms), p50 ${fmt(alone.p50, 1)} ms; bare BullMQ add p99 ${fmt(baseline.p99, 1)} ms; not 202: ${alone.notAccepted}`);
@@ -203,12 +214,12 @@ export async function run(): Promise<void> {
     console.log(`  p99 ${fmt(floor.p99, 1)} ms, p50 ${fmt(floor.p50, 1)} ms; ${floor.cpu}; AOF rewrites during it: ${f4 - f3}; ours = ${fmt((100 * alone.rate) / floor.rate, 1)} % of the floor`);
     core = startCore();
     await until(async () => (await outboxDepth()) === 0, 180_000, 200);
-    const delivering = await webAccept(httpPort, '139', { ...pids, core: core.pid! });
+    const delivering = await webAccept(httpPorts, '139', { ...pids, core: core.pid! });
     console.log(ratioLine('web channel accept rate while delivering to the dev core on the same cores', delivering.rate, baseline.rate, 'req/s', '≥ 40 %'));
     console.log(`  p99 accept latency: ${fmt(delivering.p99, 1)} ms (goal < 25 ms), p50 ${fmt(delivering.p50, 1)} ms; not 202: ${delivering.notAccepted}`);
     console.log(`  ${delivering.cpu}`);
     await until(async () => (await outboxDepth()) === 0, 180_000, 200);
-    gateway.kill('SIGTERM');
+    for (const g of gateways) g.kill('SIGTERM');
 
     // Delivery, measured in this process for ours and for the baselines alike.
     const log = createLogger({ level: 'silent' });
@@ -235,7 +246,7 @@ export async function run(): Promise<void> {
     console.log(ratioLine('outbox delivery rate vs bare gRPC unary loop (64 in flight)', deliveryRate, unary, 'intakes/s', '≥ 50 %'));
     console.log(ratioLine('outbox delivery rate vs bare SubmitStream of the same batches (no Redis)', deliveryRate, stream, 'intakes/s'));
   } finally {
-    gateway.kill('SIGKILL');
+    for (const g of gateways) g.kill('SIGKILL');
     core?.kill('SIGKILL');
     await redis.stop();
   }

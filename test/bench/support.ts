@@ -80,7 +80,8 @@ export interface HttpLoadResult {
  * before the run. Every answer's status line is read and its body consumed by Content-Length.
  */
 export async function httpLoad(options: {
-  port: number;
+  /** One port, or several (connection i goes to ports[i % n]: gateway instances side by side). */
+  port: number | readonly number[];
   path: string;
   connections: number;
   seconds: number;
@@ -89,9 +90,10 @@ export async function httpLoad(options: {
   /** Stop sending once this many requests were sent, if that comes before `seconds`. */
   maxRequests?: number;
 }): Promise<HttpLoadResult> {
+  const ports = typeof options.port === 'number' ? [options.port] : options.port;
   const requests = options.bodies.map((body) =>
     Buffer.from(
-      `POST ${options.path} HTTP/1.1\r\nHost: 127.0.0.1:${options.port}\r\nContent-Type: application/json\r\n` +
+      `POST ${options.path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     ),
   );
@@ -101,9 +103,9 @@ export async function httpLoad(options: {
   let next = 0;
   const t0 = performance.now();
   const end = t0 + options.seconds * 1000;
-  const connection = () =>
+  const connection = (_: unknown, i: number) =>
     new Promise<void>((resolve) => {
-      const socket = net.connect(options.port, '127.0.0.1');
+      const socket = net.connect(ports[i % ports.length]!, '127.0.0.1');
       socket.setNoDelay(true);
       let buffered = Buffer.alloc(0);
       let sentAt = 0;
