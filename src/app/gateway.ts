@@ -229,9 +229,12 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
     // none configured, the simulated switch. A call whose owner died and that ended unowned gets
     // its record from the instance that finds it (idempotent by call id: the owner's, if it had
     // queued one, is kept).
-    const freeswitch = createFreeSwitchTelephony(config.freeswitch, redis, keys, log, (call) =>
-      recordLapsedCall(call, { calls: callStore, recorder, log: log.child({ component: 'calls' }) }),
-    );
+    // A call of ours keeps its lease until its IVR runner has queued the record (the runners are
+    // made below, before any call can arrive).
+    const freeswitch = createFreeSwitchTelephony(config.freeswitch, redis, keys, log, {
+      onLapsed: (call) => recordLapsedCall(call, { calls: callStore, recorder, log: log.child({ component: 'calls' }) }),
+      recordQueued: (callId) => runners.map((r) => r.finished(callId)).find((p) => p !== undefined),
+    });
     let simulated: SimulatedSwitch | undefined;
     if (!freeswitch) {
       const promptMs = new Map<string, number>();

@@ -22,6 +22,13 @@ export interface OwnedSwitchOptions {
    * by the instance that claimed the lapsed lease.
    */
   onLapsed?: (call: CallInfo) => Promise<void>;
+  /**
+   * After a call this instance owns hung up: resolves once whoever drove it has queued its record
+   * (the IVR runner's `finished`), undefined when nothing is pending. The lease is kept — renewed —
+   * until then, so an instance dying between the hang-up and its record leaves a lease that lapses
+   * unreleased, and a watcher records the call (onLapsed) instead of nobody.
+   */
+  recordQueued?: (callId: CallId) => Promise<void> | undefined;
   log: Logger;
 }
 
@@ -54,6 +61,8 @@ export class OwnedSwitch implements Switch {
    * (it died before the hang-up), the call is claimed here and recorded through onLapsed.
    */
   private readonly endedWatched = new Map<CallId, { call: CallInfo; untilMs: number }>();
+  /** Our calls that hung up and whose record is not queued yet: their leases are still renewed. */
+  private readonly closing = new Set<CallId>();
   /** Events of a call that came while its claim was still in flight, replayed once it is ours. */
   private readonly claiming = new Map<CallId, SwitchEvent[]>();
   private timer: NodeJS.Timeout | undefined;
@@ -134,11 +143,25 @@ export class OwnedSwitch implements Switch {
       this.watched.delete(callId);
       if (this.owned.delete(callId)) {
         this.emit(event);
-        this.ownership.release(callId).catch(() => undefined); // the lease lapses anyway
+        this.releaseOnceRecorded(callId);
       }
       return;
     }
     if (this.owned.has(callId)) this.emit(event);
+  }
+
+  /** Releases an ended call of ours once its record is queued (RedisCallOwnership marks it ended). */
+  private releaseOnceRecorded(callId: CallId): void {
+    const release = () => void this.ownership.release(callId).catch(() => undefined); // the lease lapses anyway
+    const pending = this.opts.recordQueued?.(callId);
+    if (!pending) return release();
+    this.closing.add(callId);
+    void pending
+      .catch(() => undefined)
+      .then(() => {
+        // Lost meanwhile (Redis was away past the lease): the taker-over records it, not us.
+        if (this.closing.delete(callId)) release();
+      });
   }
 
   /** Renews our leases, then claims watched calls whose owner's lease lapsed. */
@@ -146,9 +169,10 @@ export class OwnedSwitch implements Switch {
     if (this.ticking) return;
     this.ticking = true;
     try {
-      const lost = await this.ownership.renew([...this.owned]);
+      const lost = await this.ownership.renew([...this.owned, ...this.closing]);
       for (const callId of lost) {
-        this.owned.delete(callId);
+        this.closing.delete(callId);
+        if (!this.owned.delete(callId)) continue;
         this.opts.log.warn({ callId }, 'lost the lease of a call; another instance drives it now');
       }
       await this.sweepEnded();
@@ -180,14 +204,20 @@ export class OwnedSwitch implements Switch {
     }
   }
 
-  /** Ended watched calls: claimable means the owner's lease lapsed unreleased — it died mid-call. */
+  /**
+   * Ended watched calls: claimable means the owner's lease lapsed unreleased — it died before the
+   * call's record was queued. Still owned means its owner is still writing the record: watched on.
+   */
   private async sweepEnded(): Promise<void> {
     const now = Date.now();
-    for (const [callId, { call, untilMs }] of this.endedWatched) {
+    for (const [callId, entry] of this.endedWatched) {
       if (await this.ownership.claim(callId)) {
         this.endedWatched.delete(callId);
-        await this.lapsed(call);
-      } else if (now > untilMs) this.endedWatched.delete(callId); // its owner released it: recorded there
+        await this.lapsed(entry.call);
+      } else if (now > entry.untilMs) {
+        if (await this.ownership.owner(callId)) entry.untilMs = now + 3 * this.opts.renewEveryMs;
+        else this.endedWatched.delete(callId); // its owner released it: recorded there
+      }
     }
   }
 

@@ -3,10 +3,10 @@ import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../config/schema.js';
 import type { Logger } from '../../log/logger.js';
-import type { CallInfo, Switch } from '../../core/ports/switch.js';
+import type { Switch } from '../../core/ports/switch.js';
 import type { RedisKeys } from '../redis/keys.js';
 import { RedisCallOwnership } from '../redis/redis-call-ownership.js';
-import { OwnedSwitch } from '../../services/owned-switch.js';
+import { OwnedSwitch, type OwnedSwitchOptions } from '../../services/owned-switch.js';
 import { FreeSwitchSwitch } from './freeswitch-switch.js';
 import { eslServersFromConfig } from './servers.js';
 
@@ -26,8 +26,8 @@ export function createFreeSwitchTelephony(
   redis: Redis,
   keys: RedisKeys,
   log: Logger,
-  /** For a call whose owner stopped and that ended before anyone took it over (OwnedSwitch). */
-  onLapsed?: (call: CallInfo) => Promise<void>,
+  /** Call records across instances (OwnedSwitch): who records a lapsed call, when ours is queued. */
+  records: Pick<OwnedSwitchOptions, 'onLapsed' | 'recordQueued'> = {},
 ): FreeSwitchTelephony | undefined {
   const servers = eslServersFromConfig(config);
   if (servers.length === 0) return undefined;
@@ -47,7 +47,7 @@ export function createFreeSwitchTelephony(
     (a) =>
       new OwnedSwitch(a, ownership, {
         renewEveryMs: Math.max(100, Math.floor(config.callLeaseMs / 3)),
-        ...(onLapsed ? { onLapsed } : {}),
+        ...records,
         log: tlog,
       }),
   );

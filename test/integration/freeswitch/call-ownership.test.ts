@@ -171,4 +171,73 @@ describe('two gateway instances on one FreeSWITCH (ESL double)', () => {
     await survivor.sw.stop();
     await fs.close();
   });
+
+  it("keep a call's lease until its record is queued: an owner dying in between leaves it to the survivor, a slow live one is waited for", async () => {
+    const fs = new EslDouble({ mediaMs: 5 });
+    const port = await fs.listen();
+    const keys = new RedisKeys('race4:');
+    const leaseMs = 600;
+    const calls$ = new RedisCallStore(redis.client(), keys, { factRetentionSeconds: 3600 });
+    const records: { by: string; callId: string; disposition: string }[] = [];
+    /** Per call, when its owner's IVR has queued the record (resolved by the test). */
+    const queued = new Map<string, () => void>();
+    const make = (name: string) => {
+      const sw = new FreeSwitchSwitch({ server: { host: '127.0.0.1', port, password: 'ClueCon' }, log: silentLogger() });
+      const recorder: CallRecorder = { record: async (r) => void records.push({ by: name, callId: r.callId, disposition: r.disposition }) };
+      const owned = new OwnedSwitch(sw, new RedisCallOwnership(redis.client(), keys, name, leaseMs), {
+        renewEveryMs: leaseMs / 3,
+        onLapsed: (call) => recordLapsedCall(call, { calls: calls$, recorder, log: silentLogger() }),
+        // The IVR still completing the recording and writing the record after the hang-up.
+        recordQueued: (callId) => new Promise<void>((resolve) => queued.set(callId, resolve)),
+        log: silentLogger(),
+      });
+      const arrived: string[] = [];
+      owned.on((e) => void (e.type === 'call.arrived' && arrived.push(e.call.callId)));
+      sw.start();
+      owned.start();
+      return { name, sw, owned, arrived };
+    };
+    const a = make('gw-a');
+    const b = make('gw-b');
+    await until(() => fs.connectedClients === 2);
+    await sleep(50);
+    const calls = [fs.placeCall({ caller: '13800000001' }), fs.placeCall({ caller: '13800000002' }), fs.placeCall({ caller: '13800000003' })];
+    await until(() => a.arrived.length + b.arrived.length === 3);
+    const ownerOf = (c: string) => (a.arrived.includes(c) ? a : b);
+
+    // A live owner slow to queue its record (three leases): the watcher waits, and records nothing.
+    const slow = calls[0]!;
+    fs.hangup(slow);
+    await until(() => queued.has(slow));
+    await sleep(3 * leaseMs);
+    expect(records).toEqual([]);
+    queued.get(slow)!();
+
+    // An owner that dies after the hang-up, still writing the record two and a half leases on:
+    // the survivor, still watching, records it.
+    const dying = ownerOf(calls[1]!);
+    const survivor = dying === a ? b : a;
+    const cut = calls[1]!;
+    fs.hangup(cut);
+    await until(() => queued.has(cut));
+    await sleep(2.5 * leaseMs);
+    dying.owned.stop();
+    await dying.sw.stop();
+    await until(() => records.length > 0, 5 * leaseMs);
+    await sleep(leaseMs);
+    expect(records).toEqual([{ by: survivor.name, callId: cut, disposition: 'interrupted' }]);
+
+    // The survivor's own call, recorded by its IVR: released after it, no second record.
+    const own = calls[2]!; // the survivor's from the start, or taken over from the dead one
+    await until(() => survivor.owned.ownedCalls().includes(own), 5 * leaseMs);
+    fs.hangup(own);
+    await until(() => queued.has(own));
+    queued.get(own)!();
+    await sleep(3 * leaseMs);
+    expect(records).toHaveLength(1);
+
+    survivor.owned.stop();
+    await survivor.sw.stop();
+    await fs.close();
+  });
 });

@@ -67,6 +67,19 @@ describe('gateway with HOTLINE_FS_ESL set', () => {
       checks: Record<string, { ok: boolean; servers: { connected: boolean; calls: number }[] }>;
     };
     expect(body.checks.freeswitch).toMatchObject({ ok: true, servers: [{ connected: true, calls: 1 }] });
+
+    // The call is given up (marked ended) only once its call-detail record is queued: an instance
+    // dying in between leaves a lapsed lease, which a watcher records (call-ownership test).
     await sw.hangup(uuid);
+    const r = redis.client();
+    for (let i = 0; ; i++) {
+      const [[, owner], [, queued]] = (await r.multi().get(`hg:call:owner:${uuid}`).exists(`hg:cdr-idem:${uuid}`).exec()) as [[null, string | null], [null, number]];
+      if (owner?.startsWith('ended:')) {
+        expect(queued).toBe(1);
+        break;
+      }
+      expect(i, 'the call is never given up').toBeLessThan(5000);
+      await new Promise((res) => setTimeout(res, 1));
+    }
   });
 });
