@@ -67,6 +67,7 @@ export class OwnedSwitch implements Switch {
   private readonly claiming = new Map<CallId, SwitchEvent[]>();
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
+  private ticks = 0;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -110,7 +111,7 @@ export class OwnedSwitch implements Switch {
     }
     if (event.type === 'call.arrived') {
       this.claiming.set(callId, []);
-      this.ownership.claim(callId).then(
+      this.ownership.claim(callId, event.call).then(
         (mine) => {
           const held = this.claiming.get(callId) ?? [];
           this.claiming.delete(callId);
@@ -178,8 +179,9 @@ export class OwnedSwitch implements Switch {
       await this.sweepEnded();
       const candidates: CallInfo[] = [];
       for (const [callId, info] of this.watched) {
-        if (await this.ownership.claim(callId)) candidates.push(info);
+        if (await this.ownership.claim(callId, info)) candidates.push(info);
       }
+      if (this.ticks++ % 3 === 0) await this.sweepUnseen();
       if (candidates.length === 0) return;
       // Reconcile with the switch before driving: the call may have ended unseen.
       const live = new Map((await this.inner.liveCalls()).map((c) => [c.callId, c]));
@@ -201,6 +203,28 @@ export class OwnedSwitch implements Switch {
       this.opts.log.warn({ err: (err as Error).message }, 'call lease sweep failed');
     } finally {
       this.ticking = false;
+    }
+  }
+
+  /**
+   * Once a lease, the live-call registry: a call this instance never saw end (it was not running —
+   * a restart —, or started after the call did) whose owner stopped before its record was queued,
+   * and that the switch no longer has, is recorded here. One still up is left to the takeover of
+   * parked calls (the switch's reconciliation announces those) or, bridged, to go on: it is
+   * recorded by the sweep after it ends.
+   */
+  private async sweepUnseen(): Promise<void> {
+    const known = (id: CallId) => this.owned.has(id) || this.watched.has(id) || this.closing.has(id) || this.claiming.has(id) || this.endedWatched.has(id);
+    const unseen = (await this.ownership.unreleased()).filter((id) => !known(id));
+    if (unseen.length === 0) return;
+    // Asked before claiming: a claimable call (its lease lapsed a lease ago or more) missing from
+    // the switch's list has ended.
+    const live = new Set((await this.inner.liveCalls()).map((c) => c.callId));
+    for (const callId of unseen) {
+      if (live.has(callId) || known(callId) || !(await this.ownership.claim(callId))) continue;
+      const info = await this.ownership.registered(callId);
+      if (info) await this.lapsed(info);
+      else await this.ownership.release(callId);
     }
   }
 

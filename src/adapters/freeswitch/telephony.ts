@@ -33,7 +33,6 @@ export function createFreeSwitchTelephony(
   if (servers.length === 0) return undefined;
   const instanceId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const tlog = log.child({ component: 'freeswitch', instance: instanceId });
-  const ownership = new RedisCallOwnership(redis, keys, instanceId, config.callLeaseMs);
   const adapters = servers.map(
     (server) =>
       new FreeSwitchSwitch({
@@ -45,7 +44,7 @@ export function createFreeSwitchTelephony(
   );
   const owned = adapters.map(
     (a) =>
-      new OwnedSwitch(a, ownership, {
+      new OwnedSwitch(a, new RedisCallOwnership(redis, keys, instanceId, config.callLeaseMs, a.id), {
         renewEveryMs: Math.max(100, Math.floor(config.callLeaseMs / 3)),
         ...records,
         log: tlog,

@@ -124,6 +124,10 @@ export class RedisKeys {
   callOwner(callId: string): string {
     return `${this.prefix}call:owner:${callId}`;
   }
+  /** Hash call id → the call's facts (JSON): a switch's calls claimed and not yet released. */
+  liveCalls(switchId: string): string {
+    return `${this.prefix}calls:live:${switchId}`;
+  }
 
   // --- agent desk (issue 5): desk records of calls and agents, and the pub/sub between instances ---
   /** HASH: the desk's record of a call (owner instance, caller, queue, agent, times) and its once-only marks. */

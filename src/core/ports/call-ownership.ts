@@ -3,13 +3,17 @@
 // atomically when it parks, holds a lease it renews, and another instance takes the call over
 // when that lease lapses (its owner died or lost Redis) — DESIGN.md, "Call ownership".
 
-import type { CallId } from './switch.js';
+import type { CallId, CallInfo } from './switch.js';
 
+/** One switch's calls, as one instance sees them. */
 export interface CallOwnership {
   /** This instance's id, as stored against the calls it owns. */
   readonly instanceId: string;
-  /** Claims a call nobody owns (or whose lease lapsed); true when this instance owns it now. */
-  claim(callId: CallId): Promise<boolean>;
+  /**
+   * Claims a call nobody owns (or whose lease lapsed); true when this instance owns it now. With
+   * the call's facts, the call is also registered as live until it is released (`unreleased`).
+   */
+  claim(callId: CallId, register?: CallInfo): Promise<boolean>;
   /** Extends the leases of calls this instance owns; returns those it no longer owns. */
   renew(callIds: readonly CallId[]): Promise<CallId[]>;
   /**
@@ -18,6 +22,13 @@ export interface CallOwnership {
    * died (a lease that lapsed without a release).
    */
   release(callId: CallId): Promise<void>;
+  /**
+   * Registered calls not released yet: live calls of live instances, and the calls of an instance
+   * that stopped — those a restart finds, whether they are still up or ended meanwhile.
+   */
+  unreleased(): Promise<CallId[]>;
+  /** A registered call's facts, as registered. */
+  registered(callId: CallId): Promise<CallInfo | undefined>;
   /** The owning instance, if any lease is live. */
   owner(callId: CallId): Promise<string | undefined>;
 }

@@ -37,8 +37,8 @@ async function until(check: () => boolean, timeoutMs = 3000): Promise<void> {
 describe('call ownership in Redis', () => {
   it('gives each call to exactly one of two instances claiming it at the same moment', async () => {
     const keys = new RedisKeys('race1:');
-    const a = new RedisCallOwnership(redis.client(), keys, 'gw-a', 10_000);
-    const b = new RedisCallOwnership(redis.client(), keys, 'gw-b', 10_000);
+    const a = new RedisCallOwnership(redis.client(), keys, 'gw-a', 10_000, 'fs1');
+    const b = new RedisCallOwnership(redis.client(), keys, 'gw-b', 10_000, 'fs1');
     const ids = Array.from({ length: 200 }, (_, i) => `call-${i}`);
     const [wonA, wonB] = await Promise.all([
       Promise.all(ids.map((id) => a.claim(id))),
@@ -57,8 +57,8 @@ describe('call ownership in Redis', () => {
 
   it('renews only for the owner, and lets another instance take a call once the lease lapses', async () => {
     const keys = new RedisKeys('race2:');
-    const a = new RedisCallOwnership(redis.client(), keys, 'gw-a', 500);
-    const b = new RedisCallOwnership(redis.client(), keys, 'gw-b', 500);
+    const a = new RedisCallOwnership(redis.client(), keys, 'gw-a', 500, 'fs1');
+    const b = new RedisCallOwnership(redis.client(), keys, 'gw-b', 500, 'fs1');
     expect(await a.claim('c1')).toBe(true);
     expect(await b.renew(['c1'])).toEqual(['c1']);
     await sleep(300);
@@ -75,6 +75,25 @@ describe('call ownership in Redis', () => {
   });
 });
 
+/** A gateway instance's call side on the ESL double: its own socket and lease, records taken at the port. */
+function instance(o: { port: number; keys: RedisKeys; leaseMs: number; name: string; records: { by: string; callId: string; disposition: string }[]; recordQueued?: (callId: string) => Promise<void> }) {
+  const sw = new FreeSwitchSwitch({ server: { host: '127.0.0.1', port: o.port, password: 'ClueCon' }, log: silentLogger() });
+  const calls = new RedisCallStore(redis.client(), o.keys, { factRetentionSeconds: 3600 });
+  const recorder: CallRecorder = { record: async (r) => void o.records.push({ by: o.name, callId: r.callId, disposition: r.disposition }) };
+  const ownership = new RedisCallOwnership(redis.client(), o.keys, o.name, o.leaseMs, sw.id);
+  const owned = new OwnedSwitch(sw, ownership, {
+    renewEveryMs: o.leaseMs / 3,
+    onLapsed: (call) => recordLapsedCall(call, { calls, recorder, log: silentLogger() }),
+    ...(o.recordQueued ? { recordQueued: o.recordQueued } : {}),
+    log: silentLogger(),
+  });
+  const arrived: string[] = [];
+  owned.on((e) => void (e.type === 'call.arrived' && arrived.push(e.call.callId)));
+  sw.start();
+  owned.start();
+  return { name: o.name, sw, owned, arrived, ownership };
+}
+
 describe('two gateway instances on one FreeSWITCH (ESL double)', () => {
   it('drive every call exactly once, the survivor takes over the calls of an instance that died, and records the one that ended meanwhile', async () => {
     const fs = new EslDouble({ mediaMs: 5 });
@@ -89,7 +108,7 @@ describe('two gateway instances on one FreeSWITCH (ESL double)', () => {
         log: silentLogger(),
       });
       const recorder: CallRecorder = { record: async (record) => void records.push({ by: name, record }) };
-      const owned = new OwnedSwitch(sw, new RedisCallOwnership(redis.client(), keys, name, leaseMs), {
+      const owned = new OwnedSwitch(sw, new RedisCallOwnership(redis.client(), keys, name, leaseMs, sw.id), {
         renewEveryMs: leaseMs / 3,
         onLapsed: (call) => recordLapsedCall(call, { calls: calls$, recorder, log: silentLogger() }),
         log: silentLogger(),
@@ -177,26 +196,12 @@ describe('two gateway instances on one FreeSWITCH (ESL double)', () => {
     const port = await fs.listen();
     const keys = new RedisKeys('race4:');
     const leaseMs = 600;
-    const calls$ = new RedisCallStore(redis.client(), keys, { factRetentionSeconds: 3600 });
     const records: { by: string; callId: string; disposition: string }[] = [];
     /** Per call, when its owner's IVR has queued the record (resolved by the test). */
     const queued = new Map<string, () => void>();
-    const make = (name: string) => {
-      const sw = new FreeSwitchSwitch({ server: { host: '127.0.0.1', port, password: 'ClueCon' }, log: silentLogger() });
-      const recorder: CallRecorder = { record: async (r) => void records.push({ by: name, callId: r.callId, disposition: r.disposition }) };
-      const owned = new OwnedSwitch(sw, new RedisCallOwnership(redis.client(), keys, name, leaseMs), {
-        renewEveryMs: leaseMs / 3,
-        onLapsed: (call) => recordLapsedCall(call, { calls: calls$, recorder, log: silentLogger() }),
-        // The IVR still completing the recording and writing the record after the hang-up.
-        recordQueued: (callId) => new Promise<void>((resolve) => queued.set(callId, resolve)),
-        log: silentLogger(),
-      });
-      const arrived: string[] = [];
-      owned.on((e) => void (e.type === 'call.arrived' && arrived.push(e.call.callId)));
-      sw.start();
-      owned.start();
-      return { name, sw, owned, arrived };
-    };
+    // The IVR still completing the recording and writing the record after the hang-up.
+    const recordQueued = (callId: string) => new Promise<void>((resolve) => queued.set(callId, resolve));
+    const make = (name: string) => instance({ port, keys, leaseMs, name, records, recordQueued });
     const a = make('gw-a');
     const b = make('gw-b');
     await until(() => fs.connectedClients === 2);
@@ -238,6 +243,39 @@ describe('two gateway instances on one FreeSWITCH (ESL double)', () => {
 
     survivor.owned.stop();
     await survivor.sw.stop();
+    await fs.close();
+  });
+
+  it('a single gateway restarted: the call that ended while it was down is recorded once, from the registry; the one still waiting is taken over', async () => {
+    const fs = new EslDouble({ mediaMs: 5 });
+    const port = await fs.listen();
+    const keys = new RedisKeys('race5:');
+    const leaseMs = 600;
+    const records: { by: string; callId: string; disposition: string }[] = [];
+    const make = (name: string) => instance({ port, keys, leaseMs, name, records });
+    const first = make('gw-run-1');
+    await until(() => fs.connectedClients === 1);
+    await sleep(50);
+    const ending = fs.placeCall({ caller: '13800000011' });
+    const waiting = fs.placeCall({ caller: '13800000012' });
+    await until(() => first.arrived.length === 2);
+    expect((await first.ownership.unreleased()).sort()).toEqual([ending, waiting].sort());
+
+    // The gateway stops (no release), one call ends while it is down, and it starts again as a new instance.
+    first.owned.stop();
+    await first.sw.stop();
+    await until(() => fs.connectedClients === 0);
+    fs.hangup(ending);
+    const second = make('gw-run-2');
+    await until(() => second.arrived.includes(waiting), 6 * leaseMs);
+    await until(() => records.length > 0, 6 * leaseMs);
+    await sleep(2 * leaseMs); // more sweeps: still one record
+    expect(records).toEqual([{ by: 'gw-run-2', callId: ending, disposition: 'interrupted' }]);
+    expect(second.owned.ownedCalls()).toEqual([waiting]);
+    expect(await second.ownership.unreleased()).toEqual([waiting]);
+
+    second.owned.stop();
+    await second.sw.stop();
     await fs.close();
   });
 });

@@ -61,6 +61,8 @@ describe('gateway with HOTLINE_FS_ESL set', () => {
       call: { callId: uuid, entry: { kind: 'emergency-transfer', fromLine: '119' } },
     });
     expect(await redis.client().get(`hg:call:owner:${uuid}`)).toBe(gw.freeswitch!.instanceId);
+    // In the switch's live-call registry until released: a restart finds it there.
+    expect(JSON.parse((await redis.client().hget(`hg:calls:live:${sw.id}`, uuid))!)).toMatchObject({ callId: uuid, caller: '13800138000' });
 
     const res = await gw.http.inject({ method: 'GET', url: '/healthz' });
     const body = res.json() as {
@@ -76,6 +78,7 @@ describe('gateway with HOTLINE_FS_ESL set', () => {
       const [[, owner], [, queued]] = (await r.multi().get(`hg:call:owner:${uuid}`).exists(`hg:cdr-idem:${uuid}`).exec()) as [[null, string | null], [null, number]];
       if (owner?.startsWith('ended:')) {
         expect(queued).toBe(1);
+        expect(await r.hexists(`hg:calls:live:${sw.id}`, uuid)).toBe(0);
         break;
       }
       expect(i, 'the call is never given up').toBeLessThan(5000);
