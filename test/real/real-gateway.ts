@@ -51,7 +51,7 @@ export function sipp(args: string[]): Promise<{ code: number | null; out: string
 }
 
 /** With HOTLINE_FS_CONF_DIR set: our dialplan installed into FreeSWITCH and reloadxml. */
-async function installDialplan(): Promise<void> {
+export async function installDialplan(): Promise<void> {
   if (!process.env.HOTLINE_FS_CONF_DIR) return;
   const [host, port] = FS!.split(':');
   const target = join(process.env.HOTLINE_FS_CONF_DIR, 'dialplan', 'public', '00_hotline_12345.xml');
@@ -69,6 +69,17 @@ async function installDialplan(): Promise<void> {
   );
   await esl.bgapi('reloadxml');
   await esl.stop();
+}
+
+/** The IVR's prompts as short WAV files FreeSWITCH can play (no espeak-ng needed here). */
+export function writePrompts(dir: string, ivrFile: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (const id of loadIvrConfig(ivrFile).prompts.keys()) writeFileSync(join(dir, `${id}.wav`), renderCallWav(800, []));
+}
+
+/** SIPp's built-in UAC calling 12345 at `target` from `fromPort`: INVITE, ACK the 200, hold `holdMs`, BYE. */
+export function sippCall(target: string, fromPort: number, holdMs = 6000): ReturnType<typeof sipp> {
+  return sipp(['-sn', 'uac', '-s', '12345', '-m', '1', '-d', String(holdMs), '-i', '127.0.0.1', '-p', String(fromPort), '-timeout', '40s', '-timeout_error', target]);
 }
 
 export interface RealGateway {
@@ -108,11 +119,8 @@ export async function startRealGateway(
     HOTLINE_FS_PASSWORD: PASSWORD,
     ...env,
   });
-  // Prompts as short WAV files FreeSWITCH can play (no espeak-ng needed here).
   config.telephony.promptsDir = prompts;
-  for (const id of loadIvrConfig(config.telephony.ivrFile).prompts.keys()) {
-    writeFileSync(join(prompts, `${id}.wav`), renderCallWav(800, []));
-  }
+  writePrompts(prompts, config.telephony.ivrFile);
   configure?.(config);
   const gw = await startGateway(config, silentLogger());
   await eventually(
@@ -137,24 +145,7 @@ export async function startRealGateway(
     callLines,
     callAndRecord: async (target, fromPort) => {
       const before = callLines().length;
-      const run = await sipp([
-        '-sn',
-        'uac',
-        '-s',
-        '12345',
-        '-m',
-        '1',
-        '-d',
-        '6000',
-        '-i',
-        '127.0.0.1',
-        '-p',
-        String(fromPort),
-        '-timeout',
-        '40s',
-        '-timeout_error',
-        target,
-      ]);
+      const run = await sippCall(target, fromPort);
       if (run.code !== 0) throw new Error(`sipp exited ${run.code}: ${run.out.slice(-2000)}`);
       const lines = await eventually(callLines, (ls) => ls.length > before, 30_000);
       return lines[lines.length - 1]!.record;
