@@ -339,8 +339,8 @@ export class CallbackService implements CallbackAdmin {
     const decision = decideIdleDialling({ now, queues: load, live, inFlight, pending: unique }, policy);
     const granted: string[] = [];
     for (const d of decision.dial) {
-      const g = await store.grant((d.callback as StoredCallback).id, d.queue, now);
-      if (!g) continue; // another gateway granted it first
+      const g = await store.grant((d.callback as StoredCallback).id, d.queue, now, decision.ceiling);
+      if (!g) continue; // another gateway granted it first, or filled the ceiling meanwhile
       granted.push(g.id);
       this.granted.set(g.id, now);
       await this.o.schedule.wake(g.id);

@@ -103,11 +103,12 @@ export class RedisCallbackStore implements CallbackStore {
     return out.sort((a, b) => byArrival(a, b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
-  async grant(id: string, queue: string, nowMs: number): Promise<StoredCallback | undefined> {
+  async grant(id: string, queue: string, nowMs: number, maxInFlight?: number): Promise<StoredCallback | undefined> {
     checkId(id, 'id');
     if (!QUEUE.test(queue)) throw invalidField('queue', '队列标识格式不正确');
     checkTime(nowMs, 'nowMs');
-    const r = (await this.scripts['callback-grant-1'](this.keys.callbackRecord(id), this.p, id, queue, Math.floor(nowMs))) as [string, number, string] | number | null;
+    if (maxInFlight !== undefined && !(Number.isInteger(maxInFlight) && maxInFlight >= 0)) throw invalidField('maxInFlight', '在途上限须为非负整数');
+    const r = (await this.scripts['callback-grant-1'](this.keys.callbackRecord(id), this.p, id, queue, Math.floor(nowMs), maxInFlight ?? '')) as [string, number, string] | number | null;
     if (r === -1) throw invalidField('queue', `回拨 ${id} 不属于队列 ${queue}`);
     if (!Array.isArray(r)) return undefined;
     return toRecord(r[0], String(r[1]), r[2]);

@@ -49,6 +49,11 @@ export interface IdleDecision {
   dial: { callback: PendingCallback; queue: string }[];
   /** Why nothing (more) was dialled: outside-window, answer-rate, in-flight-cap, not-idle, none-due. */
   held?: string;
+  /**
+   * The most callbacks in flight this decision allows once its dials are granted (inFlight + dials):
+   * each grant is refused past it, so decisions made at once elsewhere do not add to it.
+   */
+  ceiling?: number;
 }
 
 /**
@@ -93,7 +98,7 @@ export function decideIdleDialling(input: IdleDecisionInput, policy: CallbackPol
   const dial: IdleDecision['dial'] = [];
   const passed = new Set<string>(); // queues where an earlier callback had to wait
   for (const cb of due) {
-    if (dial.length >= budget) return { dial, held: 'in-flight-cap' };
+    if (dial.length >= budget) return { dial, held: 'in-flight-cap', ceiling: input.inFlight + dial.length };
     const queue = cb.queues.find((name) => {
       const q = byQueue.get(name);
       return !passed.has(name) && !!q && q.waiting <= policy.idle.maxWaiting && q.freeAgents >= policy.idle.minFreeAgents;
@@ -105,7 +110,7 @@ export function decideIdleDialling(input: IdleDecisionInput, policy: CallbackPol
     byQueue.get(queue)!.freeAgents -= 1;
     dial.push({ callback: cb, queue });
   }
-  return dial.length ? { dial } : { dial, held: 'not-idle' };
+  return dial.length ? { dial, ceiling: input.inFlight + dial.length } : { dial, held: 'not-idle' };
 }
 
 /**

@@ -93,9 +93,11 @@ export interface CallbackStore {
   ready(queues: string[], nowMs: number, perQueue: number): Promise<StoredCallback[]>;
   /**
    * Atomically grants a dial in `queue`: only if the callback is still pending, not granted, not
-   * active (two instances never dial the same callback). Returns the saved record or undefined.
+   * active (two instances never dial the same callback) — and, for a busy-time callback, only
+   * while fewer than `maxInFlight` are in flight (the decision's ceiling, so two instances deciding
+   * at once on the same figures do not both fill it). Returns the saved record or undefined.
    */
-  grant(id: string, queue: string, nowMs: number): Promise<StoredCallback | undefined>;
+  grant(id: string, queue: string, nowMs: number, maxInFlight?: number): Promise<StoredCallback | undefined>;
   /** Busy-time callbacks granted or active now (each holds or is about to hold an agent). */
   inFlight(): Promise<number>;
   /**

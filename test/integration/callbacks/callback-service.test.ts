@@ -15,6 +15,7 @@ import { BullmqKeyedSchedule } from '../../../src/adapters/queue/bullmq-keyed-sc
 import { acdPolicy } from '../../../src/config/acd.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { callbackPolicy } from '../../../src/core/callbacks/idle-dialling.js';
+import { byArrival } from '../../../src/core/callbacks/callback.js';
 import type { CallbackDialResult } from '../../../src/core/ports/callbacks.js';
 import type { CallDetailRecord } from '../../../src/core/calls/call-record.js';
 import type { CallRecorder } from '../../../src/services/call-recorder.js';
@@ -49,11 +50,26 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-function setUp(options: { desk?: ScriptedDesk; window?: { start: string; end: string; timeZone: string }; retryMs?: number } = {}) {
+/** A desk whose placements wait (their agents stay taken) until released. */
+class HeldDesk {
+  readonly placed: CallbackPlacement[] = [];
+  private release!: () => void;
+  private readonly released = new Promise<void>((r) => (this.release = r));
+  async place(p: CallbackPlacement): Promise<PlacementResult> {
+    this.placed.push(p);
+    await Promise.race([this.released, new Promise((r) => p.signal.addEventListener('abort', r, { once: true }))]);
+    return { placed: false, why: 'released' };
+  }
+  done(): void {
+    this.release();
+  }
+}
+
+function setUp(options: { desk?: ScriptedDesk | HeldDesk; window?: { start: string; end: string; timeZone: string }; retryMs?: number; keys?: RedisKeys; clockAheadMs?: number } = {}) {
   const config = loadConfig({}).config;
-  const keys = new RedisKeys(`cs-${randomUUID().slice(0, 8)}:`);
+  const keys = options.keys ?? new RedisKeys(`cs-${randomUUID().slice(0, 8)}:`);
   const client = redis.client();
-  const clock = { now: () => Date.now() };
+  const clock = { now: () => Date.now() + (options.clockAheadMs ?? 0) };
   const log = silentLogger();
   const policy = callbackPolicy({
     ...config.callbacks,
@@ -75,7 +91,7 @@ function setUp(options: { desk?: ScriptedDesk; window?: { start: string; end: st
     await service.stop();
     await schedule.close(true);
   });
-  return { service, store, acd, figures, desk, schedule, records };
+  return { service, store, acd, figures, desk, schedule, records, keys };
 }
 
 let seq = 0;
@@ -136,6 +152,24 @@ describe('CallbackService', () => {
     const ids = await Promise.all(asks.map(async (a) => (await store.list({ number: a.number! })).items[0]!.id));
     expect(granted).toEqual(ids);
     expect(await store.inFlight()).toBe(0);
+  });
+
+  it('two gateways deciding at the same moment on different views grant no more than the in-flight cap between them', async () => {
+    const desk = new HeldDesk();
+    cleanups.push(async () => desk.done());
+    const a = setUp({ desk });
+    // The second gateway's clock runs 10 s ahead: the first callback, rescheduled 5 s on, is due for it only.
+    const b = setUp({ desk, keys: a.keys, clockAheadMs: 10_000 });
+    for (let i = 0; i < 6; i++) await a.service.ask(ask());
+    const first = (await a.store.list({})).items.sort(byArrival)[0]!;
+    await a.service.reschedule(first.id, Date.now() + 5000, 'ban.zhang');
+    const t = Date.now();
+    for (const agent of ['a1', 'a2', 'a3', 'a4']) await a.acd.login(agent, { general: 1 }, t);
+    // Four free, two must stay free: ⌊0.5 × 4⌋ = 2 in flight at most — for the centre, not per
+    // gateway. One decides on the 2nd and 3rd callback, the other on the 1st and 2nd.
+    const [ga, gb] = await Promise.all([a.service.idleRound(), b.service.idleRound()]);
+    expect(ga.length + gb.length).toBe(2);
+    expect(await a.store.inFlight()).toBe(2);
   });
 
   it('holds the dials outside the calling window and while the live answer rate needs every agent (art. 13)', async () => {

@@ -141,6 +141,21 @@ describe('RedisCallbackStore', () => {
     expect(await other.grant(cbs[0]!.id, 'general', T0 + 20_000)).toBeUndefined();
   });
 
+  it("grant keeps to the decision's in-flight ceiling across clients granting at once; keep-my-place callbacks are not counted", async () => {
+    const { keys, store } = fresh();
+    const other = new RedisCallbackStore(redis.client(), keys, { retentionMs: 86_400_000 });
+    const cbs: StoredCallback[] = [];
+    for (let i = 0; i < 6; i++) cbs.push(await created(store, { requestedAt: T0 + i, queues: ['general'] }));
+    // Each client decided on the same figures (nothing in flight): three dials, ceiling 3.
+    const results = await Promise.all(cbs.map((cb, i) => (i % 2 ? other : store).grant(cb.id, 'general', T0 + 10_000, 3)));
+    expect(results.filter(Boolean)).toHaveLength(3);
+    expect(await store.inFlight()).toBe(3);
+    await expect(store.grant(cbs[0]!.id, 'general', T0, -1)).rejects.toMatchObject({ code: 'INVALID_FIELD', field: 'maxInFlight' });
+    // Without a ceiling (a caller that judged the cap itself) the grant goes through.
+    const left = cbs.find((_, i) => !results[i])!;
+    expect(await store.grant(left.id, 'general', T0 + 10_000)).toBeDefined();
+  });
+
   it('granted and active callbacks are out of ready and counted in flight until the attempt is recorded', async () => {
     const { store } = fresh();
     const a = await created(store, { requestedAt: T0 + 1 });

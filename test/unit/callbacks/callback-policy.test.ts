@@ -118,6 +118,9 @@ describe('idle-time dialling and pacing', () => {
     // cap: ⌊0.5 × 10 free⌋ = 5
     expect(d.dial.map((x) => x.callback.callIds[0])).toEqual(['c0', 'c1', 'c2', 'c3', 'c4']);
     expect(d.held).toBe('in-flight-cap');
+    // Granted one by one, each grant is refused once this many are in flight (two instances deciding at once).
+    expect(d.ceiling).toBe(5);
+    expect(decideIdleDialling(input({ inFlight: 3 }), policy)).toMatchObject({ ceiling: 5 });
     const few = decideIdleDialling(input({ queues: [{ queue: 'general', waiting: 0, freeAgents: 3 }], live: { offered: 0, answered: 0 } }), { ...policy, pacing: { ...policy.pacing, maxInFlightPerFreeAgent: 1 } });
     // 3 free, ≥ 2 free needed before each dial: two dials, one agent stays free for live calls.
     expect(few.dial).toHaveLength(2);
