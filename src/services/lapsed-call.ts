@@ -1,4 +1,6 @@
 import { lapsedCallRecord } from '../core/calls/lapsed-record.js';
+import type { Acd } from '../core/ports/acd.js';
+import type { QueueEvent } from './ivr-runner.js';
 import type { CallStore } from '../core/ports/call-records.js';
 import type { CallInfo } from '../core/ports/switch.js';
 import type { Logger } from '../log/logger.js';
@@ -11,7 +13,20 @@ import { completeRecording } from './file-checksum.js';
  * left it on disk (checksummed now, or the gap noted), disposition `interrupted`. Queued under
  * the call's id, so a record the owner had already queued is the one kept.
  */
-export async function recordLapsedCall(call: CallInfo, o: { calls: CallStore; recorder: CallRecorder; log: Logger; now?: () => number }): Promise<void> {
+export async function recordLapsedCall(
+  call: CallInfo,
+  o: {
+    calls: CallStore;
+    recorder: CallRecorder;
+    log: Logger;
+    now?: () => number;
+    /**
+     * The call queues: a call that ended while nobody owned it leaves its queue here (left there,
+     * the dispatcher would reserve agent after agent for it), and an agent it held on offer is freed.
+     */
+    queues?: { acd: Pick<Acd, 'standing' | 'remove'>; left: (event: QueueEvent) => void };
+  },
+): Promise<void> {
   const log = o.log.child({ callId: call.callId });
   const foundAt = o.now?.() ?? Date.now();
   const [facts, recording] = await Promise.all([o.calls.facts(call.callId), o.calls.recording(call.callId)]);
@@ -25,4 +40,12 @@ export async function recordLapsedCall(call: CallInfo, o: { calls: CallStore; re
   }
   await o.recorder.record(record, log);
   log.warn('call ended while its gateway was stopped: recorded as interrupted');
+  const standing = await o.queues?.acd.standing(call.callId);
+  // Waiting or on offer. One an agent had answered is left as it is: the agent's side of a call
+  // whose owner died is not taken over (README, "Several gateway instances").
+  if (o.queues && standing && standing.state !== 'answered') {
+    const { releasedAgent } = await o.queues.acd.remove(call.callId);
+    o.queues.left({ type: 'left', callId: call.callId, queue: standing.queue, ...(releasedAgent ? { releasedAgent } : {}) });
+    log.warn({ queue: standing.queue, state: standing.state, releasedAgent }, 'took the ended call out of its queue');
+  }
 }

@@ -17,6 +17,10 @@ import { renderCallWav } from '../../../src/adapters/simulated/wav.js';
 import type { CallDetailRecord } from '../../../src/core/calls/call-record.js';
 import type { CallRecorder } from '../../../src/services/call-recorder.js';
 import { recordLapsedCall } from '../../../src/services/lapsed-call.js';
+import { RedisAcd } from '../../../src/adapters/redis/redis-acd.js';
+import { acdPolicy } from '../../../src/config/acd.js';
+import { loadConfig } from '../../../src/config/load.js';
+import type { QueueEvent } from '../../../src/services/ivr-runner.js';
 
 let redis: TestRedis;
 beforeAll(async () => {
@@ -101,6 +105,8 @@ describe('two gateway instances on one FreeSWITCH (ESL double)', () => {
     const keys = new RedisKeys('race3:');
     const leaseMs = 600;
     const calls$ = new RedisCallStore(redis.client(), keys, { factRetentionSeconds: 3600 });
+    const acd = new RedisAcd(redis.client(), keys, acdPolicy(loadConfig({}).config.acd));
+    const left: QueueEvent[] = [];
     const records: { by: string; record: CallDetailRecord }[] = [];
     const make = (name: string): { sw: FreeSwitchSwitch; owned: OwnedSwitch; events: SwitchEvent[] } => {
       const sw = new FreeSwitchSwitch({
@@ -110,7 +116,7 @@ describe('two gateway instances on one FreeSWITCH (ESL double)', () => {
       const recorder: CallRecorder = { record: async (record) => void records.push({ by: name, record }) };
       const owned = new OwnedSwitch(sw, new RedisCallOwnership(redis.client(), keys, name, leaseMs, sw.id), {
         renewEveryMs: leaseMs / 3,
-        onLapsed: (call) => recordLapsedCall(call, { calls: calls$, recorder, log: silentLogger() }),
+        onLapsed: (call) => recordLapsedCall(call, { calls: calls$, recorder, log: silentLogger(), queues: { acd, left: (e) => left.push(e) } }),
         log: silentLogger(),
       });
       const events: SwitchEvent[] = [];
@@ -158,6 +164,8 @@ describe('two gateway instances on one FreeSWITCH (ESL double)', () => {
     const arrivedAt = dead.events.find((e) => e.type === 'call.arrived' && e.call.callId === deadCalls[0])!;
     await calls$.appendFact(deadCalls[0]!, { at: new Date().toISOString(), type: 'queue.entered', detail: { queue: 'general' } });
     await calls$.saveRecording({ recordingId: deadCalls[0]!, callId: deadCalls[0]!, caller: '+8613800000000', entry: { kind: 'citizen' }, path: wav, startTime: new Date().toISOString() });
+    // It waits in a queue, as the dead owner's IVR had put it there.
+    await acd.enqueue({ callId: deadCalls[0]!, queue: 'general', priority: 'normal', enqueuedAtMs: Date.now(), owner: dead === a ? 'gw-a' : 'gw-b' });
     dead.owned.stop();
     await dead.sw.stop();
     const endedMeanwhile = deadCalls[0]!;
@@ -180,6 +188,10 @@ describe('two gateway instances on one FreeSWITCH (ESL double)', () => {
     expect(lapsed.facts.map((f) => f.type)).toEqual(['queue.entered']);
     expect(lapsed.recording).toMatchObject({ sha256: createHash('sha256').update(readFileSync(wav)).digest('hex'), bytes: readFileSync(wav).length });
     expect((await calls$.recording(endedMeanwhile))!.sha256).toBe(lapsed.recording!.sha256);
+    // Out of its queue: no agent will be offered a call that is gone.
+    expect(await acd.standing(endedMeanwhile)).toBeUndefined();
+    expect(await acd.waiting('general')).toEqual([]);
+    expect(left).toEqual([{ type: 'left', callId: endedMeanwhile, queue: 'general' }]);
 
     // The survivor now drives a taken-over call.
     const taken = deadCalls.find((c) => c !== endedMeanwhile)!;
