@@ -1,7 +1,8 @@
 // Opt-in: a single gateway on a real FreeSWITCH (HOTLINE_FS_ESL) is killed with SIGKILL while a
 // citizen's call waits in its queue; the citizen hangs up while no gateway runs; the gateway
 // starts again and writes the call's record from the live-call registry — interrupted, with the
-// facts the first run stored and the recording FreeSWITCH finished (art. 17: every call archived).
+// facts the first run stored and the recording FreeSWITCH finished (art. 17: every call archived) —
+// and takes it out of the queue it waited in.
 // CI has no FreeSWITCH: there the suite is skipped and says so.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,11 +53,13 @@ describe.skipIf(!FS)(skipMessage.replace('set ', 'needs '), () => {
     const r = redis.client();
 
     const first = await start();
+    const queued = (id: string) => r.zscore('hg:acd:queue:general', id);
     const citizen = sippCall(SIP, await freePort(), 8000);
     // The call is claimed and registered, then queued (no agent): its fact is stored.
     const registry = await eventually(() => r.keys('hg:calls:live:*'), (k) => k.length === 1, 20_000);
     const [callId] = await eventually(() => r.hkeys(registry[0]!), (ids) => ids.length === 1, 10_000);
     await eventually(() => r.lrange(`hg:call:${callId}:facts`, 0, -1), (f) => f.some((x) => x.includes('queue.entered')), 20_000);
+    expect(await queued(callId!)).not.toBeNull();
     first.child.kill('SIGKILL');
     await first.exited;
 
@@ -75,5 +78,8 @@ describe.skipIf(!FS)(skipMessage.replace('set ', 'needs '), () => {
     expect(rec.recording?.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(Number(rec.recording?.bytes)).toBeGreaterThan(1000);
     expect(await r.hlen(registry[0]!)).toBe(0);
+    // Out of the queue it waited in: no agent will be offered a call that is gone.
+    expect(await queued(callId!)).toBeNull();
+    expect(await r.exists(`hg:acd:call:${callId}`)).toBe(0);
   }, 120_000);
 });
