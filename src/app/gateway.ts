@@ -232,7 +232,7 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
     // A call of ours keeps its lease until its IVR runner has queued the record (the runners are
     // made below, before any call can arrive).
     const freeswitch = createFreeSwitchTelephony(config.freeswitch, redis, keys, log, {
-      onLapsed: (call) => recordLapsedCall(call, { calls: callStore, recorder, log: log.child({ component: 'calls' }), queues: { acd: acd.acd, left: (e) => acd.emitQueueEvent(e) } }),
+      onLapsed: (call, ended) => recordLapsedCall(call, { calls: callStore, recorder, log: log.child({ component: 'calls' }), queues: { acd: acd.acd, left: (e) => acd.emitQueueEvent(e) } }, ended),
       recordQueued: (callId) => runners.map((r) => r.finished(callId)).find((p) => p !== undefined),
     });
     let simulated: SimulatedSwitch | undefined;

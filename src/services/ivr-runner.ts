@@ -58,7 +58,15 @@ export interface IvrCallbacks {
 export type QueueEvent =
   | { type: 'entered'; callId: CallId; queue: string }
   | { type: 'moved'; callId: CallId; queue: string; why: 'key' | 'overflow' }
-  | { type: 'left'; callId: CallId; queue: string; releasedAgent?: string };
+  | {
+      type: 'left';
+      callId: CallId;
+      queue: string;
+      /** An agent the call was on offer to, freed. */
+      releasedAgent?: string;
+      /** An agent whose call it was, its end recorded by an instance that did not own it (the owner died): wrap-up. */
+      endedAgent?: string;
+    };
 
 interface Session {
   info: CallInfo;

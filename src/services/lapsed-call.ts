@@ -1,4 +1,4 @@
-import { lapsedCallRecord } from '../core/calls/lapsed-record.js';
+import { lapsedCallRecord, type ObservedEnd } from '../core/calls/lapsed-record.js';
 import type { Acd } from '../core/ports/acd.js';
 import type { QueueEvent } from './ivr-runner.js';
 import type { CallStore } from '../core/ports/call-records.js';
@@ -22,15 +22,18 @@ export async function recordLapsedCall(
     now?: () => number;
     /**
      * The call queues: a call that ended while nobody owned it leaves its queue here (left there,
-     * the dispatcher would reserve agent after agent for it), and an agent it held on offer is freed.
+     * the dispatcher would reserve agent after agent for it), an agent it held on offer is freed,
+     * and the call of an agent who had answered it is ended (wrap-up, as any call's end).
      */
-    queues?: { acd: Pick<Acd, 'standing' | 'remove'>; left: (event: QueueEvent) => void };
+    queues?: { acd: Pick<Acd, 'standing' | 'remove' | 'agents' | 'endCall'>; left: (event: QueueEvent) => void };
   },
+  /** An adopted call's end as seen (OwnedSwitch); without it, the end is when it was found. */
+  ended?: ObservedEnd,
 ): Promise<void> {
   const log = o.log.child({ callId: call.callId });
   const foundAt = o.now?.() ?? Date.now();
   const [facts, recording] = await Promise.all([o.calls.facts(call.callId), o.calls.recording(call.callId)]);
-  const record = lapsedCallRecord(call, facts, recording, foundAt);
+  const record = lapsedCallRecord(call, facts, recording, foundAt, ended);
   if (record.recording && !record.recording.endTime) {
     // The switch wrote the file up to the hang-up; nobody waits for its event any more. The
     // record carries the metadata completed here.
@@ -41,11 +44,15 @@ export async function recordLapsedCall(
   await o.recorder.record(record, log);
   log.warn('call ended while its gateway was stopped: recorded as interrupted');
   const standing = await o.queues?.acd.standing(call.callId);
-  // Waiting or on offer. One an agent had answered is left as it is: the agent's side of a call
-  // whose owner died is not taken over (README, "Several gateway instances").
-  if (o.queues && standing && standing.state !== 'answered') {
-    const { releasedAgent } = await o.queues.acd.remove(call.callId);
-    o.queues.left({ type: 'left', callId: call.callId, queue: standing.queue, ...(releasedAgent ? { releasedAgent } : {}) });
-    log.warn({ queue: standing.queue, state: standing.state, releasedAgent }, 'took the ended call out of its queue');
+  if (!o.queues || !standing) return;
+  const { acd, left } = o.queues;
+  let endedAgent: string | undefined;
+  if (standing.state === 'answered') {
+    // Its owner would have ended the agent's call at the hang-up.
+    endedAgent = (await acd.agents()).find((a) => a.callId === call.callId && a.state === 'on-call')?.agentId;
+    if (endedAgent) await acd.endCall(endedAgent, o.now?.() ?? Date.now());
   }
+  const { releasedAgent } = await acd.remove(call.callId);
+  left({ type: 'left', callId: call.callId, queue: standing.queue, ...(releasedAgent ? { releasedAgent } : {}), ...(endedAgent ? { endedAgent } : {}) });
+  log.warn({ queue: standing.queue, state: standing.state, releasedAgent, endedAgent }, 'took the ended call out of the queues');
 }

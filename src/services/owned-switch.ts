@@ -21,7 +21,7 @@ export interface OwnedSwitchOptions {
    * will never write its record, so this instance does (art. 17: every call archived). Called once,
    * by the instance that claimed the lapsed lease.
    */
-  onLapsed?: (call: CallInfo) => Promise<void>;
+  onLapsed?: (call: CallInfo, ended?: { at: string; cause: string }) => Promise<void>;
   /**
    * After a call this instance owns hung up: resolves once whoever drove it has queued its record
    * (the IVR runner's `finished`), undefined when nothing is pending. The lease is kept — renewed —
@@ -63,6 +63,11 @@ export class OwnedSwitch implements Switch {
   private readonly endedWatched = new Map<CallId, { call: CallInfo; untilMs: number }>();
   /** Our calls that hung up and whose record is not queued yet: their leases are still renewed. */
   private readonly closing = new Set<CallId>();
+  /**
+   * Calls taken over while bridged with an agent: not driven (the IVR would start again over the
+   * conversation), kept up under our lease, recorded when they end (onLapsed, with the end seen).
+   */
+  private readonly adopted = new Map<CallId, { call: CallInfo; partner?: CallId; recorded?: () => void; recording: Promise<void> }>();
   /** Events of a call that came while its claim was still in flight, replayed once it is ours. */
   private readonly claiming = new Map<CallId, SwitchEvent[]>();
   private timer: NodeJS.Timeout | undefined;
@@ -137,6 +142,12 @@ export class OwnedSwitch implements Switch {
       held.push(event);
       return;
     }
+    const adopted = this.adopted.get(callId);
+    if (adopted) {
+      if (event.type === 'recording.finished') adopted.recorded?.();
+      if (event.type === 'call.hungup') void this.endAdopted(adopted, event.at, event.cause);
+      return;
+    }
     if (event.type === 'call.hungup') {
       const watched = this.watched.get(callId);
       // Two leases (a release marks the call ended for four: RedisCallOwnership).
@@ -170,9 +181,10 @@ export class OwnedSwitch implements Switch {
     if (this.ticking) return;
     this.ticking = true;
     try {
-      const lost = await this.ownership.renew([...this.owned, ...this.closing]);
+      const lost = await this.ownership.renew([...this.owned, ...this.closing, ...this.adopted.keys()]);
       for (const callId of lost) {
         this.closing.delete(callId);
+        this.adopted.delete(callId);
         if (!this.owned.delete(callId)) continue;
         this.opts.log.warn({ callId }, 'lost the lease of a call; another instance drives it now');
       }
@@ -190,6 +202,13 @@ export class OwnedSwitch implements Switch {
         const now = live.get(info.callId);
         if (!now) {
           await this.lapsed(info);
+          continue;
+        }
+        if (now.bridged) {
+          let recorded!: () => void;
+          const recording = new Promise<void>((r) => (recorded = r));
+          this.adopted.set(info.callId, { call: info, ...(now.bridged.with ? { partner: now.bridged.with } : {}), recorded, recording });
+          this.opts.log.warn({ callId: info.callId, partner: now.bridged.with }, 'adopted a call whose owner stopped while it was bridged: left talking, recorded when it ends');
           continue;
         }
         this.owned.add(info.callId);
@@ -214,7 +233,7 @@ export class OwnedSwitch implements Switch {
    * recorded by the sweep after it ends.
    */
   private async sweepUnseen(): Promise<void> {
-    const known = (id: CallId) => this.owned.has(id) || this.watched.has(id) || this.closing.has(id) || this.claiming.has(id) || this.endedWatched.has(id);
+    const known = (id: CallId) => this.owned.has(id) || this.watched.has(id) || this.closing.has(id) || this.claiming.has(id) || this.endedWatched.has(id) || this.adopted.has(id);
     const unseen = (await this.ownership.unreleased()).filter((id) => !known(id));
     if (unseen.length === 0) return;
     // Asked before claiming: a claimable call (its lease lapsed a lease ago or more) missing from
@@ -246,9 +265,24 @@ export class OwnedSwitch implements Switch {
   }
 
   /** A call that ended with nobody owning it: recorded here (onLapsed), then given up. */
-  private async lapsed(call: CallInfo): Promise<void> {
-    await this.opts.onLapsed?.(call).catch((err: unknown) => this.opts.log.error({ err, callId: call.callId }, 'record of a lapsed call not queued'));
+  private async lapsed(call: CallInfo, ended?: { at: string; cause: string }): Promise<void> {
+    await this.opts.onLapsed?.(call, ended).catch((err: unknown) => this.opts.log.error({ err, callId: call.callId }, 'record of a lapsed call not queued'));
     await this.ownership.release(call.callId);
+  }
+
+  /**
+   * An adopted call ended: the leg it was bridged with (the agent's phone, whose owner is gone) is
+   * hung up, the recording given a moment to be closed, then the call is recorded and released.
+   */
+  private async endAdopted(a: { call: CallInfo; partner?: CallId; recording: Promise<void> }, at: string, cause: string): Promise<void> {
+    const callId = a.call.callId;
+    try {
+      if (a.partner) await this.inner.hangup(a.partner).catch(() => undefined);
+      await Promise.race([a.recording, new Promise((r) => setTimeout(r, 2000).unref?.())]);
+      await this.lapsed(a.call, { at, cause });
+    } finally {
+      this.adopted.delete(callId);
+    }
   }
 
   answer(callId: CallId): Promise<void> {

@@ -811,6 +811,12 @@ export class FreeSwitchSwitch implements Switch {
 
   async liveCalls(): Promise<CallInfo[]> {
     const rows = await this.showChannels();
-    return rows.map((row) => this.calls.get(row.uuid)?.info ?? callInfoFromRow(row, this.id));
+    return rows.map((row) => {
+      const st = this.calls.get(row.uuid);
+      const info = st?.info ?? callInfoFromRow(row, this.id);
+      // uuid_bridge (ours) or bridge (a dialplan's) is the channel's application while it is bridged.
+      const bridged = st?.partner !== undefined || row.application === 'uuid_bridge' || row.application === 'bridge';
+      return bridged ? { ...info, bridged: st?.partner ? { with: st.partner } : {} } : info;
+    });
   }
 }

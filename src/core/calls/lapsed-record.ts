@@ -6,13 +6,20 @@ import { callerCitizenKey } from '../intake/citizen-key.js';
 import type { CallInfo } from '../ports/switch.js';
 import type { CallDetailRecord, CallFact, RecordingMetadata } from './call-record.js';
 
+/** How an adopted call ended, as the instance that kept it up saw it. */
+export interface ObservedEnd {
+  at: string;
+  cause: string;
+}
+
 /**
  * `interrupted`, with the facts and the recording as stored; no answer time, queue, agent or
  * hang-up cause is claimed. It ended at the latest when `foundAtMs` (the lease lapsed and the
- * switch no longer had it).
+ * switch no longer had it) — or, `ended` given, as observed: a call bridged with an agent that
+ * another instance adopted when its owner died kept talking, and that instance saw it end.
  */
-export function lapsedCallRecord(call: CallInfo, facts: readonly CallFact[], recording: RecordingMetadata | undefined, foundAtMs: number): CallDetailRecord {
-  const endTime = new Date(Math.max(foundAtMs, Date.parse(call.createdAt))).toISOString();
+export function lapsedCallRecord(call: CallInfo, facts: readonly CallFact[], recording: RecordingMetadata | undefined, foundAtMs: number, ended?: ObservedEnd): CallDetailRecord {
+  const endTime = new Date(Math.max(ended ? Date.parse(ended.at) : foundAtMs, Date.parse(call.createdAt))).toISOString();
   return {
     callId: call.callId,
     switchId: call.switchId,
@@ -22,12 +29,14 @@ export function lapsedCallRecord(call: CallInfo, facts: readonly CallFact[], rec
     dialled: call.dialled,
     entry: call.entry,
     disposition: 'interrupted',
-    reason: 'the gateway driving the call stopped, and the call ended before another gateway took it over; the end time is when that was found',
+    reason: ended
+      ? 'the gateway driving the call stopped while the caller talked with an agent; another gateway kept the call up and saw it end'
+      : 'the gateway driving the call stopped, and the call ended before another gateway took it over; the end time is when that was found',
     priority: call.entry.kind === 'emergency-transfer' ? 'emergency-transfer' : 'normal',
     arrivedTime: call.createdAt,
     endTime,
     durationSec: Math.round(Date.parse(endTime) - Date.parse(call.createdAt)) / 1000,
-    hangupCause: '',
+    hangupCause: ended?.cause ?? '',
     // As the IVR counts it: the caller asked (whatever the store answered), or a capture was not refused.
     callbackRequested: facts.some((f) => f.type === 'callback.requested' || (f.type === 'callback.captured' && f.detail?.outcome !== 'refused')),
     ...(recording ? { recording } : {}),

@@ -42,6 +42,11 @@ export interface CallInfo {
   answered: boolean;
   /** When the switch created the channel (RFC 3339). */
   createdAt: string;
+  /**
+   * From liveCalls only: the call is bridged with another leg now (a caller talking with an agent),
+   * and that leg when the switch told us which.
+   */
+  bridged?: { with?: CallId };
 }
 
 /** Where an outbound leg or a transfer goes, in switch terms; routing policy lives above. */

@@ -178,6 +178,11 @@ export class OwnedCalls {
           await this.tell(e.releasedAgent, at);
           this.o.wake(await this.o.tracker.queuesOf(e.releasedAgent));
         }
+        if (e.endedAgent) {
+          // Its owner died mid-call: the agent hears it ended here; their wrap-up ends by the sweep.
+          await this.notify(e.endedAgent, { type: 'call.state', callId: e.callId, state: 'ended' });
+          await this.tell(e.endedAgent, at);
+        }
         return;
       }
     }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisKeys } from '../../../src/adapters/redis/keys.js';
@@ -80,14 +81,22 @@ describe('call ownership in Redis', () => {
 });
 
 /** A gateway instance's call side on the ESL double: its own socket and lease, records taken at the port. */
-function instance(o: { port: number; keys: RedisKeys; leaseMs: number; name: string; records: { by: string; callId: string; disposition: string }[]; recordQueued?: (callId: string) => Promise<void> }) {
+function instance(o: {
+  port: number;
+  keys: RedisKeys;
+  leaseMs: number;
+  name: string;
+  records: { by: string; callId: string; disposition: string; hangupCause?: string; endTime?: string }[];
+  recordQueued?: (callId: string) => Promise<void>;
+  queues?: Parameters<typeof recordLapsedCall>[1]['queues'];
+}) {
   const sw = new FreeSwitchSwitch({ server: { host: '127.0.0.1', port: o.port, password: 'ClueCon' }, log: silentLogger() });
   const calls = new RedisCallStore(redis.client(), o.keys, { factRetentionSeconds: 3600 });
-  const recorder: CallRecorder = { record: async (r) => void o.records.push({ by: o.name, callId: r.callId, disposition: r.disposition }) };
+  const recorder: CallRecorder = { record: async (r) => void o.records.push({ by: o.name, callId: r.callId, disposition: r.disposition, hangupCause: r.hangupCause, endTime: r.endTime }) };
   const ownership = new RedisCallOwnership(redis.client(), o.keys, o.name, o.leaseMs, sw.id);
   const owned = new OwnedSwitch(sw, ownership, {
     renewEveryMs: o.leaseMs / 3,
-    onLapsed: (call) => recordLapsedCall(call, { calls, recorder, log: silentLogger() }),
+    onLapsed: (call, ended) => recordLapsedCall(call, { calls, recorder, log: silentLogger(), ...(o.queues ? { queues: o.queues } : {}) }, ended),
     ...(o.recordQueued ? { recordQueued: o.recordQueued } : {}),
     log: silentLogger(),
   });
@@ -242,7 +251,7 @@ describe('two gateway instances on one FreeSWITCH (ESL double)', () => {
     await dying.sw.stop();
     await until(() => records.length > 0, 5 * leaseMs);
     await sleep(leaseMs);
-    expect(records).toEqual([{ by: survivor.name, callId: cut, disposition: 'interrupted' }]);
+    expect(records).toMatchObject([{ by: survivor.name, callId: cut, disposition: "interrupted" }]);
 
     // The survivor's own call, recorded by its IVR: released after it, no second record.
     const own = calls[2]!; // the survivor's from the start, or taken over from the dead one
@@ -282,12 +291,70 @@ describe('two gateway instances on one FreeSWITCH (ESL double)', () => {
     await until(() => second.arrived.includes(waiting), 6 * leaseMs);
     await until(() => records.length > 0, 6 * leaseMs);
     await sleep(2 * leaseMs); // more sweeps: still one record
-    expect(records).toEqual([{ by: 'gw-run-2', callId: ending, disposition: 'interrupted' }]);
+    expect(records).toMatchObject([{ by: 'gw-run-2', callId: ending, disposition: 'interrupted' }]);
     expect(second.owned.ownedCalls()).toEqual([waiting]);
     expect(await second.ownership.unreleased()).toEqual([waiting]);
 
     second.owned.stop();
     await second.sw.stop();
+    await fs.close();
+  });
+
+  it('a call bridged with an agent when its owner died is adopted, not driven: left talking, recorded when it ends, the agent leg hung up and the agent\'s call ended', async () => {
+    const fs = new EslDouble({ mediaMs: 5 });
+    const port = await fs.listen();
+    const keys = new RedisKeys('race6:');
+    const leaseMs = 600;
+    const acd = new RedisAcd(redis.client(), keys, acdPolicy(loadConfig({}).config.acd));
+    const left: QueueEvent[] = [];
+    const records: { by: string; callId: string; disposition: string; hangupCause?: string; endTime?: string }[] = [];
+    const make = (name: string) => instance({ port, keys, leaseMs, name, records, queues: { acd, left: (e) => left.push(e) } });
+    const a = make('gw-a');
+    const b = make('gw-b');
+    await until(() => fs.connectedClients === 2);
+    await sleep(50);
+    const citizen = fs.placeCall({ caller: '13800000021' });
+    await until(() => a.arrived.length + b.arrived.length === 1);
+    const owner = a.arrived.includes(citizen) ? a : b;
+    const survivor = owner === a ? b : a;
+    // The owner's desk rang the agent's phone (a leg it placed: nobody else watches it).
+    const leg = await owner.owned.originate({ endpoint: { kind: 'user', user: '2001' }, callerIdNumber: '12345', timeoutSec: 5, variables: { origination_uuid: randomUUID(), hotline_entry: 'agent-leg' } });
+    expect(leg.outcome).toBe('answered');
+    const agentLeg = leg.callId!;
+    // The owner's desk put an agent on the call, then bridged the citizen with the agent's leg.
+    const t = Date.now();
+    await acd.login('a9', { general: 1 }, t);
+    await acd.enqueue({ callId: citizen, queue: 'general', priority: 'normal', enqueuedAtMs: t, owner: owner.name });
+    expect(await acd.dispatch(['general'], t)).toHaveLength(1);
+    expect(await acd.accept('a9', citizen, t)).toBe(true);
+    await owner.owned.bridge(citizen, agentLeg);
+    await until(() => fs.channels.get(citizen)?.application === 'uuid_bridge');
+    const arrivalsBefore = survivor.arrived.length;
+
+    // The owner dies; the survivor claims the call once the lease lapses and finds it bridged.
+    owner.owned.stop();
+    await owner.sw.stop();
+    await sleep(4 * leaseMs);
+    expect(survivor.arrived.length).toBe(arrivalsBefore); // not driven as a new arrival (no IVR over the conversation)
+    expect(await redis.client().get(`race6:call:owner:${citizen}`)).toBe(survivor.name);
+    expect(fs.channels.get(citizen)?.application).toBe('uuid_bridge'); // still talking
+    expect(records).toEqual([]);
+
+    // The citizen hangs up: recorded once with the end as seen, the agent's leg hung up, the agent's call ended.
+    const hungUpAt = Date.now();
+    fs.hangup(citizen);
+    await until(() => records.length > 0, 4000);
+    await until(() => !fs.channels.get(agentLeg), 2000);
+    expect(records).toMatchObject([{ by: survivor.name, callId: citizen, disposition: 'interrupted', hangupCause: 'NORMAL_CLEARING' }]);
+    expect(Math.abs(Date.parse(records[0]!.endTime!) - hungUpAt)).toBeLessThan(1000);
+    await until(() => left.length > 0, 2000); // the queues are seen to after the record
+    expect((await acd.status('a9')).state).toMatch(/^(wrap-up|available)$/);
+    expect(left).toEqual([{ type: 'left', callId: citizen, queue: 'general', endedAgent: 'a9' }]);
+    await sleep(2 * leaseMs);
+    expect(records).toHaveLength(1);
+
+    survivor.owned.stop();
+    await survivor.sw.stop();
     await fs.close();
   });
 });

@@ -39,4 +39,10 @@ describe('record of a call that ended while its gateway was stopped', () => {
     const transfer = lapsedCallRecord({ ...call, entry: { kind: 'emergency-transfer', fromLine: '110' } }, [], undefined, Date.parse(call.createdAt) - 5000);
     expect(transfer).toMatchObject({ priority: 'emergency-transfer', durationSec: 0, endTime: call.createdAt });
   });
+
+  it('an adopted call (bridged with an agent when its owner died) ends as seen: the real end time and hang-up cause', () => {
+    const r = lapsedCallRecord(call, [], undefined, Date.parse(at(300)), { at: at(180), cause: 'NORMAL_CLEARING' });
+    expect(r).toMatchObject({ disposition: 'interrupted', endTime: at(180), durationSec: 180, hangupCause: 'NORMAL_CLEARING' });
+    expect(r.reason).toMatch(/kept the call up and saw it end/);
+  });
 });
