@@ -21,9 +21,10 @@ export async function recordLapsedCall(
     log: Logger;
     now?: () => number;
     /**
-     * The call queues: a call that ended while nobody owned it leaves its queue here (left there,
-     * the dispatcher would reserve agent after agent for it), an agent it held on offer is freed,
-     * and the call of an agent who had answered it is ended (wrap-up, as any call's end).
+     * The call queues: a call that ended while nobody owned it leaves its queue here at once (the
+     * desk would drop it only at its next reservation, its owner no longer listening), an agent it
+     * held on offer is freed, and the call of an agent who had answered it is ended (wrap-up, as
+     * any call's end; nobody else would end it).
      */
     queues?: { acd: Pick<Acd, 'standing' | 'remove' | 'agents' | 'endCall'>; left: (event: QueueEvent) => void };
   },

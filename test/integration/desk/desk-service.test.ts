@@ -275,6 +275,22 @@ describe('agent desk', () => {
     notices.unsubscribe();
   });
 
+  it("an agent whose call's owner died is told when another instance records the call's end, and goes to wrap-up", async () => {
+    h = await desks.start();
+    const notices = new NoticeLog(h.b.desk, '6201');
+    await h.acd.login('6201', { counselling: 1 }, Date.now());
+    await h.acd.enqueue({ callId: 'orphan-3', queue: 'counselling', priority: 'normal', enqueuedAtMs: Date.now(), owner: 'instance-that-died' });
+    // Answered while its owner lived (the dead owner's dispatch and accept).
+    expect(await h.acd.dispatch(['counselling'], Date.now())).toHaveLength(1);
+    expect(await h.acd.accept('6201', 'orphan-3', Date.now())).toBe(true);
+    // The instance that recorded the call's end (src/services/lapsed-call.ts) ended the agent's call and says so.
+    await h.acd.endCall('6201', Date.now());
+    h.b.desk.queueEvent({ type: 'left', callId: 'orphan-3', queue: 'counselling', endedAgent: '6201' });
+    expect(await notices.waitFor('call.state', (n) => n.callId === 'orphan-3')).toMatchObject({ state: 'ended' });
+    await notices.waitFor('agent.state', (n) => n.status.state === 'wrap-up' || n.status.state === 'available');
+    notices.unsubscribe();
+  });
+
   it('any instance sweeps an offer its owner left ringing (the owner died after the reservation)', async () => {
     h = await desks.start({ offerTimeoutMs: 600, tickMs: 300 });
     await h.acd.enqueue({ callId: 'orphan-2', queue: 'counselling', priority: 'normal', enqueuedAtMs: Date.now(), owner: 'instance-that-died' });
