@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import type { RecordingMetadata } from '../core/calls/call-record.js';
+import { durationSec, type RecordingMetadata } from '../core/calls/call-record.js';
 
 /** The sha256 of a file, streamed (recordings are checksummed for the archives, art. 17). */
 export function sha256Of(file: string): Promise<string> {
@@ -58,6 +58,6 @@ export async function completeRecording(
     }
   }
   rec.endTime = endTime;
-  rec.durationSec = Math.round(Date.parse(endTime) - Date.parse(rec.startTime)) / 1000;
+  rec.durationSec = durationSec(rec.startTime, endTime);
   return missing;
 }

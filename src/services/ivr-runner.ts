@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import { completeRecording } from './file-checksum.js';
-import type { CallDetailRecord, CallDisposition, CallFact, RecordingMetadata } from '../core/calls/call-record.js';
+import { durationSec, type CallDetailRecord, type CallDisposition, type CallFact, type RecordingMetadata } from '../core/calls/call-record.js';
 import type { EmergencyRoutes } from '../core/ivr/flow.js';
 import type { IvrMachine} from '../core/ivr/machine.js';
 import { initialState, type IvrCommand, type IvrEvent, type IvrFact, type IvrState } from '../core/ivr/machine.js';
@@ -536,7 +536,7 @@ export class IvrRunner {
         ...(s.answeredTime ? { answeredTime: s.answeredTime } : {}),
         ...(s.connectedTime ? { connectedTime: s.connectedTime } : {}),
         endTime,
-        durationSec: round((Date.parse(endTime) - Date.parse(s.info.createdAt)) / 1000),
+        durationSec: durationSec(s.info.createdAt, endTime),
         hangupCause: s.hangup?.cause ?? 'NORMAL_CLEARING',
         callbackRequested: s.callbackRequested,
         ...(rec ? { recording: rec } : {}),
@@ -568,6 +568,3 @@ async function factsOf(calls: CallStore, s: { info: CallInfo; facts: CallFact[];
   }
 }
 
-function round(n: number): number {
-  return Math.round(n * 1000) / 1000;
-}

@@ -13,6 +13,15 @@ import type { CallEntry } from '../ports/switch.js';
  * interrupted: the gateway handling the call stopped before the call ended, so how it ended is not
  * known (a callback attempt whose gateway died while the citizen was being dialled or talking).
  */
+/**
+ * Seconds from `from` to `to` (RFC 3339 times or ms since the epoch), to the millisecond; never
+ * negative (a clock stepped back between the two readings gives 0, not a negative duration).
+ */
+export function durationSec(from: string | number, to: string | number): number {
+  const ms = (t: string | number) => (typeof t === 'number' ? t : Date.parse(t));
+  return Math.max(0, Math.round(ms(to) - ms(from))) / 1000;
+}
+
 export const CALL_DISPOSITIONS = ['answered', 'abandoned', 'emergency-transferred', 'ended-in-ivr', 'not-reached', 'interrupted'] as const;
 export type CallDisposition = (typeof CALL_DISPOSITIONS)[number];
 

@@ -4,7 +4,7 @@
 // dead owner had stored, and the recording's metadata — not how or when the call ended.
 import { callerCitizenKey } from '../intake/citizen-key.js';
 import type { CallInfo } from '../ports/switch.js';
-import type { CallDetailRecord, CallFact, RecordingMetadata } from './call-record.js';
+import { durationSec, type CallDetailRecord, type CallFact, type RecordingMetadata } from './call-record.js';
 
 /** How an adopted call ended, as the instance that kept it up saw it. */
 export interface ObservedEnd {
@@ -35,7 +35,7 @@ export function lapsedCallRecord(call: CallInfo, facts: readonly CallFact[], rec
     priority: call.entry.kind === 'emergency-transfer' ? 'emergency-transfer' : 'normal',
     arrivedTime: call.createdAt,
     endTime,
-    durationSec: Math.round(Date.parse(endTime) - Date.parse(call.createdAt)) / 1000,
+    durationSec: durationSec(call.createdAt, endTime),
     hangupCause: ended?.cause ?? '',
     // As the IVR counts it: the caller asked (whatever the store answered), or a capture was not refused.
     callbackRequested: facts.some((f) => f.type === 'callback.requested' || (f.type === 'callback.captured' && f.detail?.outcome !== 'refused')),

@@ -3,7 +3,7 @@
 // Outbound calls show 12345 to the citizen; "caller" is that number, "dialled" the citizen's.
 import { callerCitizenKey } from '../intake/citizen-key.js';
 import type { CallEntry } from '../ports/switch.js';
-import type { CallDetailRecord, CallDisposition, CallFact, RecordingMetadata } from './call-record.js';
+import { durationSec, type CallDetailRecord, type CallDisposition, type CallFact, type RecordingMetadata } from './call-record.js';
 
 export interface OutboundCall {
   /** The leg's id, chosen before dialling: a redelivery after a crash is the same record. */
@@ -44,7 +44,7 @@ export function outboundCallRecord(c: OutboundCall): CallDetailRecord {
     ...(c.answeredAt ? { answeredTime: c.answeredAt } : {}),
     ...(c.connectedAt ? { connectedTime: c.connectedAt } : {}),
     endTime: c.endedAt,
-    durationSec: Math.max(0, Date.parse(c.endedAt) - Date.parse(c.dialledAt)) / 1000,
+    durationSec: durationSec(c.dialledAt, c.endedAt),
     hangupCause: c.hangupCause,
     callbackRequested: false,
     ...(c.recording ? { recording: c.recording } : {}),
