@@ -12,6 +12,7 @@ import type {
   SwitchEventListener,
 } from '../core/ports/switch.js';
 import { SwitchListeners } from '../core/ports/switch.js';
+import type { ObservedEnd } from '../core/calls/lapsed-record.js';
 
 export interface OwnedSwitchOptions {
   /** How often leases are renewed and lapsed calls looked for (a third of the lease). */
@@ -21,7 +22,7 @@ export interface OwnedSwitchOptions {
    * will never write its record, so this instance does (art. 17: every call archived). Called once,
    * by the instance that claimed the lapsed lease.
    */
-  onLapsed?: (call: CallInfo, ended?: { at: string; cause: string }) => Promise<void>;
+  onLapsed?: (call: CallInfo, ended?: ObservedEnd) => Promise<void>;
   /**
    * After a call this instance owns hung up: resolves once whoever drove it has queued its record
    * (the IVR runner's `finished`), undefined when nothing is pending. The lease is kept — renewed —
@@ -30,6 +31,14 @@ export interface OwnedSwitchOptions {
    */
   recordQueued?: (callId: CallId) => Promise<void> | undefined;
   log: Logger;
+}
+
+/** A call adopted while bridged: the leg it talks with, and its recording's close (RECORD_STOP). */
+interface Adopted {
+  call: CallInfo;
+  partner?: CallId;
+  recorded: () => void;
+  recording: Promise<void>;
 }
 
 function callOf(event: SwitchEvent): CallId | undefined {
@@ -67,7 +76,7 @@ export class OwnedSwitch implements Switch {
    * Calls taken over while bridged with an agent: not driven (the IVR would start again over the
    * conversation), kept up under our lease, recorded when they end (onLapsed, with the end seen).
    */
-  private readonly adopted = new Map<CallId, { call: CallInfo; partner?: CallId; recorded?: () => void; recording: Promise<void> }>();
+  private readonly adopted = new Map<CallId, Adopted>();
   /** Events of a call that came while its claim was still in flight, replayed once it is ours. */
   private readonly claiming = new Map<CallId, SwitchEvent[]>();
   private timer: NodeJS.Timeout | undefined;
@@ -144,8 +153,13 @@ export class OwnedSwitch implements Switch {
     }
     const adopted = this.adopted.get(callId);
     if (adopted) {
-      if (event.type === 'recording.finished') adopted.recorded?.();
-      if (event.type === 'call.hungup') void this.endAdopted(adopted, event.at, event.cause);
+      if (event.type === 'recording.finished') adopted.recorded();
+      if (event.type === 'call.hungup') {
+        // Recorded once; the lease is renewed (closing) until it is released.
+        this.adopted.delete(callId);
+        this.closing.add(callId);
+        void this.endAdopted(adopted, { at: event.at, cause: event.cause }).finally(() => this.closing.delete(callId));
+      }
       return;
     }
     if (event.type === 'call.hungup') {
@@ -265,7 +279,7 @@ export class OwnedSwitch implements Switch {
   }
 
   /** A call that ended with nobody owning it: recorded here (onLapsed), then given up. */
-  private async lapsed(call: CallInfo, ended?: { at: string; cause: string }): Promise<void> {
+  private async lapsed(call: CallInfo, ended?: ObservedEnd): Promise<void> {
     await this.opts.onLapsed?.(call, ended).catch((err: unknown) => this.opts.log.error({ err, callId: call.callId }, 'record of a lapsed call not queued'));
     await this.ownership.release(call.callId);
   }
@@ -274,15 +288,10 @@ export class OwnedSwitch implements Switch {
    * An adopted call ended: the leg it was bridged with (the agent's phone, whose owner is gone) is
    * hung up, the recording given a moment to be closed, then the call is recorded and released.
    */
-  private async endAdopted(a: { call: CallInfo; partner?: CallId; recording: Promise<void> }, at: string, cause: string): Promise<void> {
-    const callId = a.call.callId;
-    try {
-      if (a.partner) await this.inner.hangup(a.partner).catch(() => undefined);
-      await Promise.race([a.recording, new Promise((r) => setTimeout(r, 2000).unref?.())]);
-      await this.lapsed(a.call, { at, cause });
-    } finally {
-      this.adopted.delete(callId);
-    }
+  private async endAdopted(a: Adopted, ended: ObservedEnd): Promise<void> {
+    if (a.partner) await this.inner.hangup(a.partner).catch(() => undefined);
+    await Promise.race([a.recording, new Promise((r) => setTimeout(r, 2000).unref?.())]);
+    await this.lapsed(a.call, ended);
   }
 
   answer(callId: CallId): Promise<void> {
