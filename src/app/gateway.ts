@@ -226,11 +226,10 @@ export async function startGateway(config: Config, log: Logger, parts: GatewayPa
       factRetentionSeconds: config.telephony.factRetentionHours * 3600,
     });
     // One Event Socket per configured FreeSWITCH, each call owned by one instance (Redis); with
-    // none configured, the simulated switch. A call whose owner died and that ended unowned gets
-    // its record from the instance that finds it (idempotent by call id: the owner's, if it had
-    // queued one, is kept).
-    // A call of ours keeps its lease until its IVR runner has queued the record (the runners are
-    // made below, before any call can arrive).
+    // none configured, the simulated switch. A call of ours keeps its lease until its IVR runner
+    // has queued the record (the runners are made below, before any call can arrive); a call whose
+    // owner died and that ended unowned gets its record from the instance that finds it
+    // (idempotent by call id: the owner's, if it had queued one, is kept).
     const freeswitch = createFreeSwitchTelephony(config.freeswitch, redis, keys, log, {
       onLapsed: (call, ended) => recordLapsedCall(call, { calls: callStore, recorder, log: log.child({ component: 'calls' }), queues: { acd: acd.acd, left: (e) => acd.emitQueueEvent(e) } }, ended),
       recordQueued: (callId) => runners.map((r) => r.finished(callId)).find((p) => p !== undefined),

@@ -10,9 +10,14 @@ import type { CallEntry } from '../ports/switch.js';
  * restricted caller released after the notice, or a hang-up before the welcome started);
  * not-reached: an outbound call (a callback attempt) that did not connect the citizen with the
  * agent — not answered, busy, refused during the notice, or failed (the record's reason says which);
- * interrupted: the gateway handling the call stopped before the call ended, so how it ended is not
- * known (a callback attempt whose gateway died while the citizen was being dialled or talking).
+ * interrupted: the gateway handling the call stopped before the call ended, and another gateway
+ * wrote the record from what was stored (a callback attempt whose gateway died while the citizen
+ * was dialled or talking; an inbound call that ended while its owner was dead, or that an instance
+ * adopted while it was bridged with an agent — then with the end it saw).
  */
+export const CALL_DISPOSITIONS = ['answered', 'abandoned', 'emergency-transferred', 'ended-in-ivr', 'not-reached', 'interrupted'] as const;
+export type CallDisposition = (typeof CALL_DISPOSITIONS)[number];
+
 /**
  * Seconds from `from` to `to` (RFC 3339 times or ms since the epoch), to the millisecond; never
  * negative (a clock stepped back between the two readings gives 0, not a negative duration).
@@ -21,9 +26,6 @@ export function durationSec(from: string | number, to: string | number): number 
   const ms = (t: string | number) => (typeof t === 'number' ? t : Date.parse(t));
   return Math.max(0, Math.round(ms(to) - ms(from))) / 1000;
 }
-
-export const CALL_DISPOSITIONS = ['answered', 'abandoned', 'emergency-transferred', 'ended-in-ivr', 'not-reached', 'interrupted'] as const;
-export type CallDisposition = (typeof CALL_DISPOSITIONS)[number];
 
 export interface RecordingMetadata {
   recordingId: string;
